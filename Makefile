@@ -1,0 +1,50 @@
+# Collections Workbench. `make run` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_ACCOUNTS ?= 5000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint typecheck migrate demo bench messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py compilemessages --ignore '.venv' >/dev/null 2>&1 || true
+	$(PY) manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
+	$(PY) manage.py demo_users
+
+run: demo
+	@echo "Collections Workbench on http://$(HOST):$(PORT)/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+typecheck: install
+	$(PY) -m mypy accounts collections_app scheduling config
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages --ignore '.venv'
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

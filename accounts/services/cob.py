@@ -1,0 +1,221 @@
+"""The nightly close of business (COB), set-based.
+
+For a business date D, one pass over the book computes every account's days past due, bucket,
+overdue amount and outstanding principal *as of D*, then records bucket transitions against the
+previous COB date, the day's delinquency snapshots and the book-wide totals per bucket. The
+heavy statements are SQL kept in this one module (``tests/accounts/test_cob_definition.py``
+compares them with the plain definition computed in Python). Running a date again replaces that
+date's rows with identical ones; the accounts' current state (and the cases) follow only the
+latest date, so replaying the past never rewinds today.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Bucket, CobRun
+
+logger = logging.getLogger(__name__)
+
+# Pseudo-buckets for accounts that left the book as of D, so transitions can say "to paid off".
+CLOSED_CODES = {"paid_off": "PAID", "settled": "SETTLED", "charged_off": "CO"}
+
+DEFAULT_BUCKETS = [
+    ("M0", "Current", 0, 0),
+    ("M1", "1-30 DPD", 1, 30),
+    ("M2", "31-60 DPD", 31, 60),
+    ("M3", "61-90 DPD", 61, 90),
+    ("M4", "91-120 DPD", 91, 120),
+    ("M5", "121-150 DPD", 121, 150),
+    ("M6", "151-180 DPD", 151, 180),
+    ("M6+", "Over 180 DPD (write-off candidate)", 181, None),
+]
+
+
+def buckets_ensure_defaults() -> None:
+    """Create the shipped bucket boundaries if none exist (administrators may edit them)."""
+    if not Bucket.objects.exists():
+        Bucket.objects.bulk_create(
+            Bucket(code=code, label=label, min_dpd=lo, max_dpd=hi, position=pos)
+            for pos, (code, label, lo, hi) in enumerate(DEFAULT_BUCKETS)
+        )
+
+
+@dataclass
+class Dialect:
+    vendor: str
+
+    def days_between(self, later: str, earlier: str) -> str:
+        if self.vendor == "postgresql":
+            return f"(CAST({later} AS date) - CAST({earlier} AS date))"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def plus_one_day(self, column: str) -> str:
+        if self.vendor == "postgresql":
+            return f"(CAST({column} AS date) + 1)"
+        return f"date({column}, '+1 day')"
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.vendor == "postgresql" else f"{a} IS NOT {b}"
+
+    def temp_table(self, name: str, select: str) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {name}", f"CREATE TEMPORARY TABLE {name} AS {select}"]
+
+
+def _closed_code_sql(status: str) -> str:
+    whens = " ".join(f"WHEN '{status_value}' THEN '{code}'" for status_value, code in CLOSED_CODES.items())
+    return f"CASE {status} {whens} END"
+
+
+def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
+    d = "%(d)s"
+    paid_total = "ii.principal_paid + ii.interest_paid + ii.fee_paid + ii.penalty_paid"
+    # Paid amounts as of D: the paid columns when every allocation is on or before D, else the
+    # sum of the allocations valued on or before D (only replays of past dates take this path).
+    installment_as_of = f"""
+        SELECT ii.loan_id, ii.due_date, ii.settled_on, ii.principal_due,
+               ii.principal_due + ii.interest_due + ii.fee_due + ii.penalty_due AS total_due,
+               CASE WHEN ii.last_paid_on IS NULL OR ii.last_paid_on <= {d} THEN {paid_total}
+                    ELSE COALESCE((SELECT SUM(a.total) FROM accounts_paymentallocation a
+                                   WHERE a.installment_id = ii.id AND a.value_date <= {d}), 0) END AS paid,
+               CASE WHEN ii.last_paid_on IS NULL OR ii.last_paid_on <= {d} THEN ii.principal_paid
+                    ELSE COALESCE((SELECT SUM(a.principal) FROM accounts_paymentallocation a
+                                   WHERE a.installment_id = ii.id AND a.value_date <= {d}), 0) END AS principal_paid
+        FROM accounts_installment ii"""
+    closed_as_of_d = f"(l.status <> 'active' AND l.closed_on IS NOT NULL AND l.closed_on <= {d})"
+    aggregate = f"""
+        SELECT l.id AS account_id,
+               CASE WHEN {closed_as_of_d} THEN {_closed_code_sql("l.status")} END AS closed_code,
+               CASE WHEN l.status <> 'active' AND l.closed_on IS NOT NULL AND l.closed_on <= %(d_prev)s
+                    THEN {_closed_code_sql("l.status")} ELSE 'M0' END AS default_prev,
+               CASE WHEN {closed_as_of_d} THEN l.status ELSE 'active' END AS status,
+               MIN(i.due_date) FILTER (WHERE i.due_date < {d}
+                                       AND (i.settled_on IS NULL OR i.settled_on > {d})) AS oldest_unpaid,
+               COALESCE(SUM(i.total_due - i.paid) FILTER (WHERE i.due_date < {d}), 0) AS overdue,
+               COALESCE(SUM(i.principal_due - i.principal_paid), l.principal) AS outstanding
+        FROM accounts_loanaccount l
+        LEFT JOIN ({installment_as_of}) i ON i.loan_id = l.id
+        WHERE l.opened_on <= {d} AND (l.status = 'active' OR l.closed_on IS NULL OR l.closed_on >= %(d_prev)s)
+        GROUP BY l.id, l.status, l.closed_on, l.principal"""
+    dpd = f"CASE WHEN g.closed_code IS NOT NULL OR g.oldest_unpaid IS NULL THEN 0 ELSE {dialect.days_between(d, 'g.oldest_unpaid')} END"
+    state = f"""
+        SELECT s.account_id, s.status, s.dpd, s.oldest_unpaid,
+               CASE WHEN s.closed_code IS NOT NULL THEN 0 ELSE s.overdue END AS overdue,
+               CASE WHEN s.closed_code IS NOT NULL THEN 0 ELSE s.outstanding END AS outstanding,
+               COALESCE(s.closed_code, b.code) AS bucket,
+               COALESCE(snap.bucket, s.default_prev) AS prev_bucket
+        FROM (SELECT g.*, {dpd} AS dpd FROM cob_agg g) s
+        LEFT JOIN accounts_bucket b ON s.dpd >= b.min_dpd AND (b.max_dpd IS NULL OR s.dpd <= b.max_dpd)
+        LEFT JOIN accounts_delinquencysnapshot snap ON snap.account_id = s.account_id AND snap.date = %(d_prev)s"""
+    statements = [
+        *dialect.temp_table("cob_agg", aggregate),
+        *dialect.temp_table("cob_state", state),
+        "DROP TABLE IF EXISTS cob_agg",
+        f"DELETE FROM accounts_buckettransition WHERE date = {d}",
+        f"""INSERT INTO accounts_buckettransition (date, account_id, from_bucket, to_bucket, balance, overdue_amount)
+            SELECT {d}, account_id, prev_bucket, bucket, outstanding, overdue FROM cob_state
+            WHERE bucket <> prev_bucket""",
+        f"DELETE FROM accounts_delinquencysnapshot WHERE date = {d}",
+        f"""INSERT INTO accounts_delinquencysnapshot
+                (date, account_id, dpd, bucket, previous_bucket, overdue_amount, outstanding_balance, status)
+            SELECT {d}, account_id, dpd, bucket, prev_bucket, overdue, outstanding, status FROM cob_state
+            WHERE dpd > 0 OR bucket <> prev_bucket""",
+        f"DELETE FROM accounts_bucketdailytotal WHERE date = {d}",
+        f"""INSERT INTO accounts_bucketdailytotal (date, bucket, accounts, overdue_amount, outstanding_balance)
+            SELECT {d}, bucket, COUNT(*), SUM(overdue), SUM(outstanding) FROM cob_state
+            WHERE status = 'active' GROUP BY bucket""",
+    ]
+    if is_latest:
+        since = f"CASE WHEN s.dpd > 0 THEN {dialect.plus_one_day('s.oldest_unpaid')} END"
+        statements.append(
+            f"""UPDATE accounts_loanaccount SET dpd = s.dpd, bucket = s.bucket, overdue_amount = s.overdue,
+                       outstanding_balance = s.outstanding, delinquent_since = {since}
+                FROM cob_state s
+                WHERE accounts_loanaccount.id = s.account_id
+                  AND ({dialect.distinct("accounts_loanaccount.dpd", "s.dpd")}
+                       OR {dialect.distinct("accounts_loanaccount.bucket", "s.bucket")}
+                       OR {dialect.distinct("accounts_loanaccount.overdue_amount", "s.overdue")}
+                       OR {dialect.distinct("accounts_loanaccount.outstanding_balance", "s.outstanding")})"""
+        )
+    return statements
+
+
+@dataclass
+class CobResult:
+    date: date
+    accounts: int
+    delinquent: int
+    transitions: int
+    seconds: float
+    is_latest: bool
+
+
+def previous_cob_date(business_date: date) -> date | None:
+    return (
+        CobRun.objects.filter(date__lt=business_date, status=CobRun.Status.DONE).aggregate(d=Max("date"))["d"]
+    )
+
+
+def cob_run(*, business_date: date, worker: str = "") -> CobResult:
+    """Close business for ``business_date``: one transaction, replacing that date's results.
+
+    Locks the date's ``CobRun`` row, so two runs for one date queue up instead of interleaving.
+    """
+    started = time.monotonic()
+    buckets_ensure_defaults()
+    try:
+        with transaction.atomic():
+            run, _ = CobRun.objects.select_for_update().get_or_create(
+                date=business_date, defaults={"started_at": timezone.now()}
+            )
+            run.status, run.started_at, run.worker = CobRun.Status.RUNNING, timezone.now(), worker
+            latest = CobRun.objects.filter(status=CobRun.Status.DONE).aggregate(d=Max("date"))["d"]
+            is_latest = latest is None or business_date >= latest
+            prev = previous_cob_date(business_date) or business_date - timedelta(days=1)
+            params = {"d": business_date, "d_prev": prev}
+            dialect = Dialect(connection.vendor)
+            with connection.cursor() as cursor:
+                for sql in _statements(dialect, is_latest=is_latest):
+                    cursor.execute(sql, params if "%(" in sql else None)
+                    if connection.vendor == "postgresql" and "CREATE TEMPORARY TABLE" in sql:
+                        cursor.execute(f"ANALYZE {sql.split()[3]}")
+                cursor.execute("SELECT COUNT(*), SUM(CASE WHEN dpd > 0 THEN 1 ELSE 0 END) FROM cob_state")
+                accounts, delinquent = cursor.fetchone()
+                cursor.execute("SELECT COUNT(*) FROM accounts_buckettransition WHERE date = %(d)s", params)
+                (transitions,) = cursor.fetchone()
+                cursor.execute("DROP TABLE IF EXISTS cob_state")
+            if is_latest:
+                from collections_app.services.cases import cases_sync_with_book
+
+                cases_sync_with_book(business_date=business_date)
+            run.accounts, run.delinquent, run.transitions = accounts or 0, delinquent or 0, transitions
+            run.status, run.finished_at = CobRun.Status.DONE, timezone.now()
+            run.seconds = round(time.monotonic() - started, 3)
+            run.save()
+    except Exception:
+        CobRun.objects.update_or_create(
+            date=business_date,
+            defaults={"status": CobRun.Status.FAILED, "started_at": timezone.now(), "worker": worker},
+        )
+        raise
+    logger.info(
+        "cob done date=%s accounts=%s delinquent=%s transitions=%s seconds=%.2f",
+        business_date, run.accounts, run.delinquent, run.transitions, run.seconds,
+    )
+    return CobResult(business_date, run.accounts, run.delinquent, run.transitions, run.seconds, is_latest)
+
+
+def business_today() -> date:
+    """Today in the book's calendar (settings.BOOK_TIME_ZONE)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    return timezone.now().astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()

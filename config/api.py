@@ -1,0 +1,67 @@
+"""API plumbing shared by every app: the error body of DESIGN.md section 10."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, messages in _flatten(value).items():
+                    out[f"{key}.{sub}"] = messages
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    for sub, messages in _flatten(item).items():
+                        out[f"{key}[{index}].{sub}"] = messages
+            elif isinstance(value, list):
+                out[str(key)] = [str(v) for v in value]
+            else:
+                out[str(key)] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"__all__": [str(v) for v in detail]}
+    return {"__all__": [str(detail)]} if detail else {}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Answer every error as ``{"message", "errors", "code"}``."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_body(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        errors = (
+            {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {"__all__": [str(m) for m in exc.messages]}
+        )
+        body = {"message": "Invalid input.", "errors": errors, "code": "invalid"}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {"message": "Invalid input.", "errors": _flatten(exc.detail), "code": "invalid"}
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else "Request failed."
+        code = exc.get_codes() if not isinstance(detail, dict | list) else "error"
+        body = {"message": message, "errors": {}, "code": code}
+    else:  # pragma: no cover - DRF only handles APIException subclasses
+        body = {"message": "Request failed.", "errors": {}, "code": "error"}
+    response.data = body
+    return response

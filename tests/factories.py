@@ -1,0 +1,78 @@
+"""factory_boy factories for the book and collection work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from accounts.models import Borrower, Installment, LoanAccount, Phone
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-secret-123")
+
+
+class BorrowerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Borrower
+
+    external_id = factory.Sequence(lambda n: f"B{n:06d}")
+    name = factory.Faker("name")
+    country = "US"
+    region = "NY"
+    postal_code = "10001"
+    timezone = "America/New_York"
+    national_id_last4 = "6789"
+
+
+class PhoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Phone
+
+    borrower = factory.SubFactory(BorrowerFactory)
+    number = factory.Sequence(lambda n: f"+1212555{n % 10000:04d}")
+    type = Phone.Type.MOBILE
+    autodialer_consent = True
+    timezones = "America/New_York"
+
+
+class LoanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoanAccount
+
+    external_id = factory.Sequence(lambda n: f"L{n:06d}")
+    borrower = factory.SubFactory(BorrowerFactory)
+    product = "cash"
+    currency = "USD"
+    principal = Decimal("1200.00")
+    opened_on = dt.date(2026, 1, 1)
+
+
+def loan_with_schedule(
+    *,
+    first_due: dt.date,
+    count: int = 6,
+    principal: Decimal = Decimal("200.00"),
+    interest: Decimal = Decimal("20.00"),
+    months: bool = True,
+    **loan_kwargs: object,
+) -> LoanAccount:
+    """A loan with ``count`` equal installments, monthly from ``first_due`` (same day of month)."""
+    loan = LoanFactory(principal=principal * count, opened_on=first_due - dt.timedelta(days=31), **loan_kwargs)
+    installments = []
+    for seq in range(count):
+        month = first_due.month - 1 + seq
+        due = first_due.replace(year=first_due.year + month // 12, month=month % 12 + 1) if months else first_due
+        installments.append(
+            Installment(loan=loan, seq=seq + 1, due_date=due, principal_due=principal, interest_due=interest)
+        )
+    Installment.objects.bulk_create(installments)
+    return loan
