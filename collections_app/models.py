@@ -20,6 +20,9 @@ class Team(models.Model):
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
     )
+    leave_spread_after_days = models.PositiveIntegerField(
+        _("spread an absent agent's cases after (days of leave)"), default=3
+    )
 
     class Meta:
         ordering = ["name"]
@@ -94,3 +97,30 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"Case {self.pk} ({self.account_id})"
+
+
+class AssignmentRecord(models.Model):
+    """Every move of a case between teams and agents: who, from, to, why, when."""
+
+    class Reason(models.TextChoices):
+        NEW = "new", _("New case")
+        ROLL = "roll", _("Rolled to a bucket the team does not serve")
+        REBALANCE = "rebalance", _("Rebalance")
+        MANUAL = "manual", _("Manual")
+        LEAVE = "leave", _("Agent on leave")
+        CAPACITY = "capacity", _("Over capacity")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    from_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("assignment record")
+        verbose_name_plural = _("assignment records")

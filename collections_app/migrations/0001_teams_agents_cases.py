@@ -17,22 +17,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Team',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('languages', models.CharField(blank=True, help_text='Comma-separated codes; empty: any.', max_length=64, verbose_name='languages')),
-                ('products', models.CharField(blank=True, help_text='Comma-separated; empty: any.', max_length=128, verbose_name='products')),
-                ('buckets', models.ManyToManyField(related_name='teams', to='accounts.bucket', verbose_name='buckets served')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_teams', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'team',
-                'verbose_name_plural': 'teams',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.CreateModel(
             name='Agent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -42,12 +26,28 @@ class Migration(migrations.Migration):
                 ('leave_from', models.DateField(blank=True, null=True, verbose_name='leave from')),
                 ('leave_to', models.DateField(blank=True, null=True, verbose_name='leave to')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agent', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agents', to='collections_app.team')),
             ],
             options={
                 'verbose_name': 'agent',
                 'verbose_name_plural': 'agents',
                 'ordering': ['user__username'],
+            },
+        ),
+        migrations.CreateModel(
+            name='Team',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
+                ('languages', models.CharField(blank=True, help_text='Comma-separated codes; empty: any.', max_length=64, verbose_name='languages')),
+                ('products', models.CharField(blank=True, help_text='Comma-separated; empty: any.', max_length=128, verbose_name='products')),
+                ('leave_spread_after_days', models.PositiveIntegerField(default=3, verbose_name="spread an absent agent's cases after (days of leave)")),
+                ('buckets', models.ManyToManyField(related_name='teams', to='accounts.bucket', verbose_name='buckets served')),
+                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_teams', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'team',
+                'verbose_name_plural': 'teams',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
@@ -72,8 +72,47 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'case',
                 'verbose_name_plural': 'cases',
-                'indexes': [models.Index(fields=['agent', 'status', '-priority'], name='case_agent_queue_idx'), models.Index(fields=['team', 'status'], name='case_team_idx'), models.Index(fields=['status', 'bucket'], name='case_status_bucket_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('account',), name='case_one_open_per_account')],
             },
+        ),
+        migrations.CreateModel(
+            name='AssignmentRecord',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reason', models.CharField(choices=[('new', 'New case'), ('roll', 'Rolled to a bucket the team does not serve'), ('rebalance', 'Rebalance'), ('manual', 'Manual'), ('leave', 'Agent on leave'), ('capacity', 'Over capacity')], max_length=10)),
+                ('note', models.CharField(blank=True, max_length=255)),
+                ('at', models.DateTimeField(db_index=True)),
+                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('from_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='collections_app.agent')),
+                ('to_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='collections_app.agent')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='collections_app.case')),
+                ('from_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='collections_app.team')),
+                ('to_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='collections_app.team')),
+            ],
+            options={
+                'verbose_name': 'assignment record',
+                'verbose_name_plural': 'assignment records',
+                'ordering': ['-at'],
+            },
+        ),
+        migrations.AddField(
+            model_name='agent',
+            name='team',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agents', to='collections_app.team'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['agent', 'status', '-priority'], name='case_agent_queue_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['team', 'status'], name='case_team_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['status', 'bucket'], name='case_status_bucket_idx'),
+        ),
+        migrations.AddConstraint(
+            model_name='case',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('account',), name='case_one_open_per_account'),
         ),
     ]
