@@ -289,6 +289,9 @@ class PaymentAllocation(models.Model):
         ]
         indexes = [models.Index(fields=["installment", "value_date"], name="alloc_inst_value_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.payment_id}->{self.installment_id}: {self.total}"
+
 
 class CobRun(models.Model):
     """One close of business for a date. Re-running a date replaces its results."""
@@ -331,6 +334,9 @@ class BucketTransition(models.Model):
         constraints = [models.UniqueConstraint(fields=["date", "account"], name="transition_unique_per_day")]
         indexes = [models.Index(fields=["date", "from_bucket", "to_bucket"], name="transition_date_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.account_id}: {self.from_bucket}->{self.to_bucket}"
+
 
 class DelinquencySnapshot(models.Model):
     """The state at a COB date of every account in collections or leaving it that day."""
@@ -348,6 +354,9 @@ class DelinquencySnapshot(models.Model):
         constraints = [models.UniqueConstraint(fields=["date", "account"], name="snapshot_unique_per_day")]
         indexes = [models.Index(fields=["date", "bucket"], name="snapshot_date_bucket_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.account_id}: {self.bucket} ({self.dpd} DPD)"
+
 
 class BucketDailyTotal(models.Model):
     """Book-wide totals per bucket at a COB date (active accounts)."""
@@ -362,6 +371,9 @@ class BucketDailyTotal(models.Model):
         ordering = ["date", "bucket"]
         constraints = [models.UniqueConstraint(fields=["date", "bucket"], name="daily_total_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.bucket}: {self.accounts}"
+
 
 class PiiReveal(models.Model):
     """Every reveal of personal data: who, what, when, why."""
@@ -374,6 +386,9 @@ class PiiReveal(models.Model):
 
     class Meta:
         ordering = ["-revealed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} revealed {self.field} of {self.borrower_id}"
 
 
 class AuditEntry(models.Model):

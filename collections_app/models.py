@@ -124,3 +124,6 @@ class AssignmentRecord(models.Model):
         ordering = ["-at"]
         verbose_name = _("assignment record")
         verbose_name_plural = _("assignment records")
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.from_agent_id}->{self.to_agent_id} ({self.reason})"

@@ -70,7 +70,11 @@ def loan_with_schedule(
     installments = []
     for seq in range(count):
         month = first_due.month - 1 + seq
-        due = first_due.replace(year=first_due.year + month // 12, month=month % 12 + 1) if months else first_due
+        due = (
+            first_due.replace(year=first_due.year + month // 12, month=month % 12 + 1, day=min(first_due.day, 28))
+            if months and seq
+            else first_due
+        )
         installments.append(
             Installment(loan=loan, seq=seq + 1, due_date=due, principal_due=principal, interest_due=interest)
         )
