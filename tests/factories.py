@@ -15,9 +15,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-secret-123")
+    password = factory.django.Password("pw-secret-123")
 
 
 class BorrowerFactory(factory.django.DjangoModelFactory):
@@ -80,3 +81,40 @@ def loan_with_schedule(
         )
     Installment.objects.bulk_create(installments)
     return loan
+
+
+def make_team(name: str, buckets: list[str], **kwargs: object):  # type: ignore[no-untyped-def]
+    from accounts.models import Bucket
+    from accounts.services.cob import buckets_ensure_defaults
+    from collections_app.models import Team
+
+    buckets_ensure_defaults()
+    team = Team.objects.create(name=name, **kwargs)
+    team.buckets.set(Bucket.objects.filter(code__in=buckets))
+    return team
+
+
+def make_agent(team, username: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group
+
+    from collections_app.models import Agent
+
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get_or_create(name="agent")[0])
+    return Agent.objects.create(user=user, team=team, **kwargs)
+
+
+def make_open_cases(balances: list[Decimal], *, bucket: str = "M1", agent=None, language: str = "en", **case_kwargs):  # type: ignore[no-untyped-def]
+    """Open cases on fresh accounts, one per balance (the account's overdue amount)."""
+    from collections_app.models import Case
+
+    cases = []
+    for balance in balances:
+        loan = LoanFactory(borrower__language=language, bucket=bucket, dpd=10, overdue_amount=balance)
+        cases.append(
+            Case(
+                account=loan, bucket=bucket, dpd=10, overdue_amount=balance, opened_on=dt.date(2026, 3, 1),
+                agent=agent, team=agent.team if agent is not None else None, **case_kwargs,
+            )
+        )
+    return Case.objects.bulk_create(cases)

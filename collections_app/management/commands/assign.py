@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from collections_app.services.assignment import cases_assign
+
+
+class Command(BaseCommand):
+    help = "Assign open cases to teams and agents by bucket (sticky, balanced). Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--today", help="The day leave is judged on (YYYY-MM-DD; default: today).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            today = date.fromisoformat(options["today"]) if options["today"] else None
+        except ValueError as exc:
+            raise CommandError(f"Not a date (YYYY-MM-DD): {options['today']!r}") from exc
+        started = time.monotonic()
+        result = cases_assign(today=today)
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.by_reason.items())) or "none"
+        self.stdout.write(
+            f"Assignment: {result.moved} cases moved ({reasons}); {result.unplaced} without an agent with room; "
+            f"{time.monotonic() - started:.2f}s"
+        )

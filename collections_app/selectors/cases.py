@@ -1,0 +1,53 @@
+"""Cases a user may see, already limited by role: agents their own, team leads their teams',
+supervisors, administrators and analysts all. Every screen and API endpoint starts here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from collections_app.models import Agent, Case, Team
+from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
+
+# The queue's documented order: explicit priority (broken promise > promise due today >
+# callback due, set by those features), then days past due, then overdue balance, then age.
+QUEUE_ORDER = ("-priority", "next_action_at", "-dpd", "-overdue_amount", "pk")
+
+
+def teams_led_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:
+    return Team.objects.filter(Q(lead=user) | Q(agents__user=user, agents__user__groups__name=TEAM_LEAD)).distinct()
+
+
+def cases_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    if user_has_role(user, SUPERVISOR, ADMINISTRATOR, ANALYST):
+        return Case.objects.all()
+    if user_has_role(user, TEAM_LEAD):
+        return Case.objects.filter(team__in=teams_led_by(user))
+    return Case.objects.filter(agent__user=user)
+
+
+def agents_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agent]:
+    """Agents whose cases the user may move: supervisors all, team leads their teams'."""
+    if user_has_role(user, SUPERVISOR, ADMINISTRATOR):
+        return Agent.objects.all()
+    if user_has_role(user, TEAM_LEAD):
+        return Agent.objects.filter(team__in=teams_led_by(user))
+    return Agent.objects.none()
+
+
+def cases_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
+    if user_has_role(user, SUPERVISOR, ADMINISTRATOR):
+        return Case.objects.all()
+    if user_has_role(user, TEAM_LEAD):
+        return Case.objects.filter(team__in=teams_led_by(user))
+    return Case.objects.none()
+
+
+def agent_queue(user: AbstractBaseUser | AnonymousUser, *, bucket: str | None = None) -> QuerySet[Case]:
+    """The agent's open cases in queue order, with the account and borrower joined in."""
+    cases = Case.objects.filter(agent__user=user, status=Case.Status.OPEN)
+    if bucket:
+        cases = cases.filter(bucket=bucket)
+    return cases.select_related("account", "account__borrower").order_by(*QUEUE_ORDER)

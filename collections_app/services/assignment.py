@@ -1,0 +1,290 @@
+"""Assignment of open cases to teams and agents by M-bucket (DESIGN.md section 4).
+
+One pass over the open book: a handful of reads, the decisions in memory, then one
+``bulk_update`` of the cases that move and one ``bulk_create`` of their assignment records.
+
+The rules, in order:
+1. Team. A case stays with its team while the team serves its bucket (and product); otherwise
+   (new case, roll to a bucket the team does not serve) it goes to a team that does, preferring a
+   team that speaks the borrower's language, then the team with the most free capacity.
+2. Agent. Sticky: a case stays with its agent while the agent is active in that team. Cases of an
+   agent on leave stay put until the leave has lasted the team's ``leave_spread_after_days``; then
+   they are spread. Cases of inactive agents, or agents who left the team, are spread.
+3. Balance. Within a team, no active agent ends more than 10% above the team mean in open cases
+   (rounded up to a whole case) or in overdue balance, and never above capacity: overloaded agents
+   shed cases (largest balances first when the balance is over, smallest when only the count is),
+   then the cases to place go out largest first to the agent with the lowest combined load that
+   has room. The borrower's language comes first: where an agent with room speaks it, the case
+   goes to one of them even if that costs some balance (a team whose speakers are few may then sit
+   outside the 10% bound; the team board shows it).
+4. Locked cases (manual assignment) are never moved and count in their agent's load.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ZERO
+from collections_app.models import Agent, AssignmentRecord, Case, Team
+
+TOLERANCE = Decimal("0.10")
+Reason = AssignmentRecord.Reason
+
+
+@dataclass
+class CaseRow:
+    id: int
+    bucket: str
+    balance: Decimal
+    language: str
+    product: str
+    team_id: int | None
+    agent_id: int | None
+    locked: bool
+    new_team_id: int | None = None
+    new_agent_id: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class AgentLoad:
+    agent: Agent
+    languages: set[str]
+    eligible: bool
+    cases: list[CaseRow] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+    @property
+    def balance(self) -> Decimal:
+        return sum((c.balance for c in self.cases), ZERO)
+
+
+@dataclass
+class AssignmentResult:
+    moved: int
+    by_reason: dict[str, int]
+    unplaced: int
+
+
+def _split(value: str) -> set[str]:
+    return {v.strip().lower() for v in value.split(",") if v.strip()}
+
+
+def agent_is_away(agent: Agent, today: date) -> bool:
+    return agent.status == Agent.Status.ON_LEAVE or bool(
+        agent.leave_from and agent.leave_from <= today and (agent.leave_to is None or agent.leave_to >= today)
+    )
+
+
+def _leave_days(agent: Agent, today: date) -> int:
+    start = agent.leave_from or today
+    return (today - start).days + 1
+
+
+@transaction.atomic
+def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None) -> AssignmentResult:
+    """Assign every open case (or those of ``team_ids``' buckets) in one pass. Safe to run twice.
+
+    Locks the open cases it reads (``select_for_update``) so a supervisor's manual reassignment
+    waits for the job instead of being overwritten.
+    """
+    today = today or timezone.localdate()
+    teams = list(Team.objects.prefetch_related("buckets"))
+    if team_ids is not None:
+        teams = [t for t in teams if t.pk in team_ids]
+    serving: dict[str, list[Team]] = defaultdict(list)
+    for team in teams:
+        for bucket in team.buckets.all():
+            serving[bucket.code].append(team)
+
+    rows = [
+        CaseRow(pk, bucket, balance or ZERO, (language or "").lower(), product, team_id, agent_id, locked)
+        for pk, bucket, balance, language, product, team_id, agent_id, locked in Case.objects.select_for_update()
+        .filter(status=Case.Status.OPEN, bucket__in=list(serving))
+        .order_by("pk")
+        .values_list(
+            "pk", "bucket", "overdue_amount", "account__borrower__language", "account__product",
+            "team_id", "agent_id", "locked",
+        )
+    ]
+    agents = list(Agent.objects.select_related("team").filter(team__in=teams))
+    loads = {
+        a.pk: AgentLoad(a, _split(a.languages), a.status == Agent.Status.ACTIVE and not agent_is_away(a, today))
+        for a in agents
+    }
+    team_capacity = defaultdict(int)
+    for load in loads.values():
+        if load.eligible:
+            team_capacity[load.agent.team_id] += load.agent.capacity
+
+    # 1. Teams.
+    team_by_id = {t.pk: t for t in teams}
+    team_load: dict[int, int] = defaultdict(int)
+    for row in rows:
+        if row.team_id is not None and _serves(team_by_id.get(row.team_id), row):
+            row.new_team_id = row.team_id
+            team_load[row.team_id] += 1
+    for row in rows:
+        if row.new_team_id is not None:
+            continue
+        if row.locked and row.team_id is not None:
+            row.new_team_id, row.new_agent_id = row.team_id, row.agent_id
+            continue
+        candidates = [t for t in serving.get(row.bucket, []) if _serves(t, row)]
+        if not candidates:
+            row.new_team_id, row.new_agent_id = row.team_id, row.agent_id
+            continue
+        speaking = [t for t in candidates if row.language and row.language in _split(t.languages)]
+        pool = speaking or candidates
+        chosen = max(pool, key=lambda t: (team_capacity[t.pk] - team_load[t.pk], -t.pk))
+        row.new_team_id = chosen.pk
+        team_load[chosen.pk] += 1
+        row.reason = Reason.NEW if row.team_id is None else Reason.ROLL
+
+    # 2-3. Agents, team by team.
+    by_team: dict[int, list[CaseRow]] = defaultdict(list)
+    for row in rows:
+        if row.new_team_id is not None:
+            by_team[row.new_team_id].append(row)
+    unplaced = 0
+    for team_id, team_rows in by_team.items():
+        team = team_by_id[team_id]
+        team_agents = [load for load in loads.values() if load.agent.team_id == team_id]
+        unplaced += _balance_team(team, team_rows, team_agents, loads, today)
+
+    # Write the moves.
+    now = timezone.now()
+    moved = [r for r in rows if (r.new_team_id, r.new_agent_id) != (r.team_id, r.agent_id)]
+    by_reason: dict[str, int] = defaultdict(int)
+    cases = []
+    records = []
+    for row in moved:
+        reason = row.reason or Reason.REBALANCE
+        by_reason[reason] += 1
+        cases.append(Case(pk=row.id, team_id=row.new_team_id, agent_id=row.new_agent_id, assigned_at=now))
+        records.append(
+            AssignmentRecord(
+                case_id=row.id, from_team_id=row.team_id, to_team_id=row.new_team_id,
+                from_agent_id=row.agent_id, to_agent_id=row.new_agent_id, reason=reason, at=now,
+            )
+        )
+    Case.objects.bulk_update(cases, ["team", "agent", "assigned_at"], batch_size=2000)
+    AssignmentRecord.objects.bulk_create(records, batch_size=2000)
+    return AssignmentResult(moved=len(moved), by_reason=dict(by_reason), unplaced=unplaced)
+
+
+def _serves(team: Team | None, row: CaseRow) -> bool:
+    if team is None:
+        return False
+    products = _split(team.products)
+    return any(b.code == row.bucket for b in team.buckets.all()) and (not products or row.product.lower() in products)
+
+
+def _balance_team(
+    team: Team, rows: list[CaseRow], team_agents: list[AgentLoad], loads: dict[int, AgentLoad], today: date
+) -> int:
+    """Place and balance one team's cases. Returns how many found no agent with room."""
+    eligible = [load for load in team_agents if load.eligible]
+    to_place: list[CaseRow] = []
+    for row in rows:
+        load = loads.get(row.agent_id) if row.agent_id is not None else None
+        stays = load is not None and load.agent.team_id == team.pk
+        if row.locked and row.agent_id is not None:
+            row.new_agent_id = row.agent_id
+            if load is not None:
+                load.cases.append(row)
+            continue
+        if stays and load is not None and not load.eligible:
+            away_long = agent_is_away(load.agent, today) and _leave_days(load.agent, today) > team.leave_spread_after_days
+            if load.agent.status == Agent.Status.INACTIVE or away_long:
+                row.reason = row.reason or Reason.LEAVE
+                to_place.append(row)
+                continue
+            row.new_agent_id = row.agent_id  # short leave: the case waits for its agent
+            continue
+        if stays and load is not None:
+            row.new_agent_id = row.agent_id
+            load.cases.append(row)
+            continue
+        to_place.append(row)
+    if not eligible:
+        for row in to_place:
+            row.new_agent_id = None
+        return len(to_place)
+
+    total_count = sum(load.count for load in eligible) + len(to_place)
+    total_balance = sum((load.balance for load in eligible), ZERO) + sum((r.balance for r in to_place), ZERO)
+    mean_count = Decimal(total_count) / len(eligible)
+    mean_balance = total_balance / len(eligible)
+    count_cap = max(math.ceil(mean_count * (1 + TOLERANCE)), math.ceil(mean_count))
+    balance_cap = mean_balance * (1 + TOLERANCE)
+
+    # Shed: overloaded agents give up unlocked cases.
+    for load in eligible:
+        cap = min(count_cap, load.agent.capacity)
+        movable = sorted((c for c in load.cases if not c.locked), key=lambda c: c.balance)
+        while movable and (load.count > cap or load.balance > balance_cap):
+            case = movable.pop() if load.balance > balance_cap else movable.pop(0)
+            load.cases.remove(case)
+            case.reason = case.reason or (Reason.CAPACITY if load.count >= load.agent.capacity else Reason.REBALANCE)
+            to_place.append(case)
+
+    # Place: largest first to the least-loaded agent with room, language first.
+    unplaced = 0
+    for row in sorted(to_place, key=lambda r: (-r.balance, r.id)):
+        room = [load for load in eligible if load.count < min(count_cap, load.agent.capacity)]
+        if not room:
+            row.new_agent_id = None
+            unplaced += 1
+            continue
+        speaking = [load for load in room if row.language and row.language in load.languages] or room
+        fits = [load for load in speaking if load.balance + row.balance <= balance_cap] or speaking
+        best = min(
+            fits,
+            key=lambda load: (load.balance / mean_balance if mean_balance else 0) + Decimal(load.count) / mean_count,
+        )
+        best.cases.append(row)
+        row.new_agent_id = best.agent.pk
+    return unplaced
+
+
+@transaction.atomic
+def case_reassign(
+    *, case: Case, agent: Agent | None, by: AbstractBaseUser, note: str = "", lock: bool | None = None
+) -> Case:
+    """Move one case by hand (a supervisor or team lead); the caller checks the permission.
+
+    Locks the case row. ``lock`` sets or clears the manual-assignment lock in the same change.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    before = (case.team_id, case.agent_id, case.locked)
+    new_team_id = agent.team_id if agent is not None else case.team_id
+    case.team_id, case.agent = new_team_id, agent
+    if lock is not None:
+        case.locked = lock
+    case.assigned_at = timezone.now()
+    case.save(update_fields=["team", "agent", "locked", "assigned_at"])
+    if (before[0], before[1]) != (case.team_id, case.agent_id):
+        AssignmentRecord.objects.create(
+            case=case, from_team_id=before[0], to_team_id=case.team_id, from_agent_id=before[1],
+            to_agent_id=case.agent_id, reason=Reason.MANUAL, by=by, note=note, at=case.assigned_at,
+        )
+    from accounts.services.audit import audit_record
+
+    audit_record(
+        action="case.reassigned", obj=case, actor=by, reason=note,
+        before={"team": before[0], "agent": before[1], "locked": before[2]},
+        after={"team": case.team_id, "agent": case.agent_id, "locked": case.locked},
+    )
+    return case
