@@ -1,5 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from collections_app.api.views import CaseAssignView, CaseListView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("cases/", CaseListView.as_view(), name="api-cases"),
+    path("cases/<int:case_id>/assign/", CaseAssignView.as_view(), name="api-case-assign"),
+]
