@@ -1,0 +1,88 @@
+"""Django admin for collection work: teams and agents are set up here; cases and their history are read here.
+
+Cases are opened, closed and moved by COB and the assignment job; a supervisor's manual move goes
+through the assignment service, so the case form only changes the priority.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin
+from collections_app.models import Agent, AssignmentRecord, Case, Team
+
+
+class AgentInline(admin.TabularInline):
+    model = Agent
+    extra = 0
+    fields = ("user", "capacity", "languages", "status", "leave_from", "leave_to")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Team)
+class TeamAdmin(AuditedAdmin):
+    list_display = ("name", "served_buckets", "lead", "languages", "products", "leave_spread_after_days")
+    filter_horizontal = ("buckets",)
+    raw_id_fields = ("lead",)
+    search_fields = ("name",)
+    inlines = [AgentInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return super().get_queryset(request).select_related("lead").prefetch_related("buckets")
+
+    @admin.display(description=_("buckets served"))
+    def served_buckets(self, team: Team) -> str:
+        return ", ".join(bucket.code for bucket in team.buckets.all())
+
+
+@admin.register(Agent)
+class AgentAdmin(AuditedAdmin):
+    list_display = ("user", "team", "capacity", "languages", "status", "leave_from", "leave_to")
+    list_filter = ("team", "status")
+    list_select_related = ("user", "team")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    raw_id_fields = ("user",)
+
+
+class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = AssignmentRecord
+    fk_name = "case"
+    extra = 0
+    fields = ("at", "reason", "from_team", "to_team", "from_agent", "to_agent", "by", "note")
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(AuditedAdmin):
+    list_display = ("id", "account", "status", "bucket", "dpd", "overdue_amount", "priority", "team", "agent",
+                    "locked", "opened_on", "closed_on")
+    list_filter = ("status", "bucket", "team", "locked")
+    list_select_related = ("account", "team", "agent__user")
+    search_fields = ("=account__external_id", "=id")
+    search_help_text = _("Loan external id or case number.")
+    show_full_result_count = False
+    fields = ("account", "status", "opened_on", "closed_on", "close_reason", "bucket", "dpd", "overdue_amount",
+              "priority", "next_action_at", "team", "agent", "assigned_at", "locked")
+    readonly_fields = ("account", "status", "opened_on", "closed_on", "close_reason", "bucket", "dpd",
+                       "overdue_amount", "next_action_at", "team", "agent", "assigned_at", "locked")
+    inlines = [AssignmentInline]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AssignmentRecord)
+class AssignmentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "case", "reason", "from_team", "to_team", "from_agent", "to_agent", "by")
+    list_filter = ("reason", "to_team")
+    list_select_related = ("case", "from_team", "to_team", "from_agent__user", "to_agent__user", "by")
+    search_fields = ("=case__id", "=case__account__external_id")
+    show_full_result_count = False
