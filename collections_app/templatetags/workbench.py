@@ -1,0 +1,88 @@
+"""Template helpers of the web shell: the navigation by role and signed number formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import floatformat
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from collections_app import roles
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    roles: tuple[str, ...]  # empty: every signed-in user
+    staff_only: bool = False
+
+
+# A link shows only once its URL exists, so screens still to come need no placeholder routes.
+NAVIGATION = (
+    NavItem("queue", _("My queue"), (roles.AGENT,)),
+    NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
+    NavItem("admin:index", _("Admin"), (), staff_only=True),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    label: str | Promise
+    active: bool
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context: dict[str, Any]) -> list[NavLink]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    links = []
+    for item in NAVIGATION:
+        if item.staff_only and not user.is_staff:
+            continue
+        if item.roles and not roles.user_has_role(user, *item.roles):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        links.append(NavLink(url, item.label, request.path.startswith(url)))
+    return links
+
+
+@register.simple_tag
+def role_names(user: Any) -> str:
+    return ", ".join(str(roles.ROLE_LABELS[role]) for role in roles.ROLES if role in roles.user_roles(user))
+
+
+@register.filter
+def signed(value: Decimal | int | None, decimals: int = 0) -> str:
+    """``+1,234.50`` / ``-3`` / ``0``: a change with its sign and thousands separators."""
+    if value is None:
+        return ""
+    text = floatformat(abs(value), f"{decimals}g") if decimals else intcomma(abs(int(value)))
+    if value > 0:
+        return f"+{text}"
+    if value < 0:
+        return f"\u2212{text}"
+    return str(text)
+
+
+@register.filter
+def trend(change: Any, row: Any) -> str:
+    """CSS class for a change: ``worse`` / ``better`` where a rise is bad news, else nothing."""
+    delta = getattr(change, "delta", None)
+    if not getattr(row, "higher_is_worse", False) or not delta:
+        return ""
+    return "worse" if delta > 0 else "better"

@@ -1,0 +1,1 @@
+"""The HTML screens of collections work, one module per screen."""

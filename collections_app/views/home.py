@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from collections_app import roles
+from collections_app.models import Case
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its screen: agents to their queue, supervisors and analysts to the portfolio."""
+    if roles.user_has_role(request.user, *roles.PORTFOLIO_ROLES):
+        return redirect("portfolio")
+    if roles.user_has_role(request.user, roles.AGENT):
+        try:
+            return redirect(reverse("queue"))
+        except NoReverseMatch:
+            pass
+    open_cases = Case.objects.filter(agent__user=request.user, status=Case.Status.OPEN).count()
+    return render(request, "collections_app/home.html", {"open_cases": open_cases})

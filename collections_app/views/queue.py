@@ -1,0 +1,104 @@
+"""The agent's queue and the account screen of a case."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.services.pii import pii_reveal_record
+
+from accounts.models import Bucket
+from collections_app import roles
+from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, cases_visible_to
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@roles.role_required(roles.AGENT, roles.TEAM_LEAD)
+def queue(request: HttpRequest) -> HttpResponse:
+    """My open cases in priority order; htmx swaps only the table when a filter changes."""
+    bucket = request.GET.get("bucket") or None
+    cases = agent_queue(request.user, bucket=bucket)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "bucket": bucket,
+        "buckets": Bucket.objects.exclude(code="M0").values_list("code", flat=True),
+    }
+    template = "collections_app/_queue_table.html" if request.htmx else "collections_app/queue.html"
+    return render(request, template, context)
+
+
+@require_GET
+@roles.role_required(roles.AGENT, roles.TEAM_LEAD)
+def queue_next(request: HttpRequest) -> HttpResponse:
+    """Open the case after ``?after=<case id>`` in queue order (the first one without it)."""
+    cases = agent_queue(request.user)
+    after = request.GET.get("after")
+    if after and after.isdigit():
+        current = cases.filter(pk=int(after)).first()
+        if current is not None:
+            ids = list(cases.values_list("pk", flat=True)[:2000])
+            position = ids.index(current.pk) if current.pk in ids else -1
+            if 0 <= position < len(ids) - 1:
+                return redirect("case-detail", case_id=ids[position + 1])
+            return redirect("queue")
+    first = cases.values_list("pk", flat=True).first()
+    return redirect("case-detail", case_id=first) if first else redirect("queue")
+
+
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The account screen: borrower (masked), loan, schedule, payments, assignment history."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    case = get_object_or_404(
+        cases_visible_to(request.user).select_related("account", "account__borrower", "team", "agent__user"),
+        pk=case_id,
+    )
+    account = case.account
+    context = {
+        "case": case,
+        "account": account,
+        "borrower": account.borrower,
+        "phones": account.borrower.phones.order_by("pk"),
+        "installments": account.installments.order_by("seq"),
+        "payments": account.payments.order_by("-received_at")[:50],
+        "assignments": case.assignments.select_related("from_agent__user", "to_agent__user", "by")[:20],
+        "other_cases": account.cases.filter(~Q(pk=case.pk)).order_by("-opened_on")[:10],
+        "queue_order": QUEUE_ORDER,
+        "is_own": case.agent is not None and case.agent.user_id == request.user.pk,
+    }
+    return render(request, "collections_app/case_detail.html", context)
+
+
+
+@require_POST
+def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Show one piece of personal data in clear, after a reason; every reveal is recorded."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    case = get_object_or_404(cases_visible_to(request.user).select_related("account__borrower"), pk=case_id)
+    borrower = case.account.borrower
+    field = request.POST.get("field", "")
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        return HttpResponse(_("Say why you need to see it."), status=400)
+    if field == "address":
+        value = ", ".join(v for v in [borrower.address_line, borrower.region, borrower.postal_code, borrower.country] if v)
+    elif field.startswith("phone:") and field[6:].isdigit():
+        phone = get_object_or_404(borrower.phones, pk=int(field[6:]))
+        value = phone.number
+    else:
+        return HttpResponse(_("Unknown field."), status=400)
+    pii_reveal_record(user=request.user, borrower=borrower, field=field, reason=reason)
+    return HttpResponse(f'<span class="revealed">{escape(value)}</span>')
