@@ -112,7 +112,7 @@ def test_the_portfolio_speaks_simplified_chinese_when_asked(client_as, book):
 
     page = response.content.decode()
     assert '<html lang="zh-hans">' in page
-    assert "按账龄分组的资产组合" in page
+    assert "按账龄段的资产组合" in page
     assert "逾期金额" in page
     assert "Portfolio by bucket" not in page
 
