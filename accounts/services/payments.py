@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import LoanAccount, Payment
+from accounts.models import AuditEntry, LoanAccount, Payment
 from accounts.services.audit import audit_record
 from accounts.services.waterfall import loans_reallocate
 from config.errors import DomainError
@@ -30,27 +33,108 @@ def value_date_for(received_at: datetime, tz_name: str) -> date:
     return received_at.astimezone(ZoneInfo(tz_name)).date()
 
 
+def error_path(path: str, name: str) -> str:
+    """``payments[2]`` + ``amount`` -> ``payments[2].amount``; an empty path is the field alone."""
+    return f"{path}.{name}" if path else name
+
+
 @dataclass
 class PostResult:
     payments: list[Payment]
     created: list[bool]
 
 
+@dataclass
+class PaymentProblems:
+    """Why a batch of payments cannot be posted, keyed by path; ``conflicts`` are the paths whose only
+    problem is an external id already used with other values."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: set[str] = field(default_factory=set)
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+    @property
+    def only_conflicts(self) -> bool:
+        return bool(self.errors) and set(self.errors) <= self.conflicts
+
+
+def payments_validate(
+    *,
+    items: Sequence[PaymentIn],
+    paths: Sequence[str] | None = None,
+    loans_known: Collection[str] | None = None,
+) -> PaymentProblems:
+    """Every reason ``items`` cannot be posted; reads only, writes nothing.
+
+    ``paths`` names each item in the errors (default ``payments[i]``). ``loans_known`` are the loan
+    external ids that will exist when the payments are posted (a book import creates its loans
+    first); None looks them up in the book.
+    """
+    paths = list(paths) if paths is not None else [f"payments[{index}]" for index in range(len(items))]
+    problems = PaymentProblems()
+    for path, item in zip(paths, items, strict=True):
+        if item.amount <= 0:
+            problems.add(error_path(path, "amount"), _("must be greater than zero"))
+        if timezone.is_naive(item.received_at):
+            problems.add(error_path(path, "received_at"), _("must carry a time zone offset"))
+        if item.channel not in Payment.Channel.values:
+            problems.add(
+                error_path(path, "channel"), _("unknown channel %(channel)r") % {"channel": item.channel}
+            )
+    if loans_known is None:
+        loans_known = set(
+            LoanAccount.objects.filter(external_id__in={i.loan_external_id for i in items}).values_list(
+                "external_id", flat=True
+            )
+        )
+    existing = {
+        external_id: (loan, amount, received_at, channel)
+        for external_id, loan, amount, received_at, channel in Payment.objects.filter(
+            external_id__in={i.external_id for i in items}
+        ).values_list("external_id", "loan__external_id", "amount", "received_at", "channel")
+    }
+    seen: dict[str, PaymentIn] = {}
+    for path, item in zip(paths, items, strict=True):
+        if item.loan_external_id not in loans_known:
+            problems.add(
+                error_path(path, "loan"),
+                _("no loan with external id %(loan)r") % {"loan": item.loan_external_id},
+            )
+        prior = existing.get(item.external_id)
+        if prior is not None and prior != (
+            item.loan_external_id,
+            item.amount,
+            item.received_at,
+            item.channel,
+        ):
+            key = error_path(path, "external_id")
+            problems.add(key, _("payment %(id)r exists already with other values") % {"id": item.external_id})
+            problems.conflicts.add(key)
+        if item.external_id in seen and seen[item.external_id] != item:
+            problems.add(
+                error_path(path, "external_id"),
+                _("payment %(id)r appears twice with other values") % {"id": item.external_id},
+            )
+        seen.setdefault(item.external_id, item)
+    return problems
+
+
 @transaction.atomic
-def payments_post(*, items: list[PaymentIn], actor_label: str = "") -> PostResult:
+def payments_post(
+    *,
+    items: list[PaymentIn],
+    actor_label: str = "",
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    paths: Sequence[str] | None = None,
+) -> PostResult:
     """Post a batch of payments, all or nothing, and reallocate the loans they touch.
 
-    A payment whose external id exists already with the same loan, amount and instant is the same
-    payment (idempotent replay); with other values it is refused. Locks the touched loans.
+    A payment whose external id exists already with the same loan, amount, instant and channel is
+    the same payment (idempotent replay: nothing is written); with other values it is refused,
+    with status 409 when that is the only problem. Locks the touched loans (``select_for_update``).
     """
-    errors: dict[str, list[str]] = {}
-    for index, item in enumerate(items):
-        if item.amount <= 0:
-            errors[f"payments[{index}].amount"] = ["Must be greater than zero."]
-        if timezone.is_naive(item.received_at):
-            errors[f"payments[{index}].received_at"] = ["Must carry a time zone offset."]
-        if item.channel not in Payment.Channel.values:
-            errors[f"payments[{index}].channel"] = [f"Unknown channel {item.channel!r}."]
     loans = {
         loan.external_id: loan
         for loan in LoanAccount.objects.select_for_update()
@@ -58,27 +142,22 @@ def payments_post(*, items: list[PaymentIn], actor_label: str = "") -> PostResul
         .filter(external_id__in={i.loan_external_id for i in items})
         .order_by("pk")
     }
-    existing = {p.external_id: p for p in Payment.objects.filter(external_id__in={i.external_id for i in items})}
-    seen: dict[str, PaymentIn] = {}
-    for index, item in enumerate(items):
-        if item.loan_external_id not in loans:
-            errors[f"payments[{index}].loan"] = [f"No loan with external id {item.loan_external_id!r}."]
-            continue
-        prior = existing.get(item.external_id)
-        if prior is not None and (
-            prior.loan_id != loans[item.loan_external_id].pk
-            or prior.amount != item.amount
-            or prior.received_at != item.received_at
-        ):
-            errors[f"payments[{index}].external_id"] = [
-                f"Payment {item.external_id!r} exists already with other values."
-            ]
-        if item.external_id in seen and seen[item.external_id] != item:
-            errors[f"payments[{index}].external_id"] = [f"Payment {item.external_id!r} appears twice with other values."]
-        seen[item.external_id] = item
-    if errors:
-        raise DomainError("The payments were not posted; nothing was written.", errors=errors)
+    problems = payments_validate(items=items, paths=paths, loans_known=set(loans))
+    if problems.errors:
+        conflict = problems.only_conflicts
+        raise DomainError(
+            _("The payments were not posted; nothing was written."),
+            errors=problems.errors,
+            code="conflict" if conflict else "invalid",
+            status=409 if conflict else 400,
+        )
 
+    existing = set(
+        Payment.objects.filter(external_id__in={i.external_id for i in items}).values_list(
+            "external_id", flat=True
+        )
+    )
+    unique = {item.external_id: item for item in items}
     new = [
         Payment(
             external_id=item.external_id,
@@ -88,19 +167,27 @@ def payments_post(*, items: list[PaymentIn], actor_label: str = "") -> PostResul
             value_date=value_date_for(item.received_at, loans[item.loan_external_id].borrower.timezone),
             channel=item.channel,
         )
-        for item in seen.values()
+        for item in unique.values()
         if item.external_id not in existing
     ]
     Payment.objects.bulk_create(new, batch_size=1000)
     loans_reallocate(loan_ids={p.loan_id for p in new})
-    by_external = {p.external_id: p for p in Payment.objects.filter(external_id__in=list(seen))}
-    for payment in new:
-        audit_record(
-            action="payment.posted",
-            obj=by_external[payment.external_id],
-            actor_label=actor_label,
-            after={"amount": str(payment.amount), "loan": payment.loan.external_id},
-        )
+    by_external = {p.external_id: p for p in Payment.objects.filter(external_id__in=list(unique))}
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=user,
+                actor_label=actor_label or (getattr(user, "username", "") if user else ""),
+                action="payment.posted",
+                object_type=Payment._meta.label_lower,
+                object_id=str(by_external[payment.external_id].pk),
+                after={"amount": str(payment.amount), "loan": payment.loan.external_id},
+            )
+            for payment in new
+        ],
+        batch_size=1000,
+    )
     return PostResult(
         payments=[by_external[i.external_id] for i in items],
         created=[i.external_id not in existing for i in items],
@@ -127,4 +214,3 @@ def payment_reverse(*, payment: Payment, actor_label: str = "", reason: str = ""
         reason=reason,
     )
     return payment
-
