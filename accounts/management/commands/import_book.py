@@ -1,0 +1,38 @@
+"""``manage.py import_book FILE``: load borrowers, phones, loans, schedules (and payments) from a tape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from accounts.management.commands._import_io import file_read, json_decode, refusal
+from accounts.services.book_csv import book_import_csv
+from accounts.services.book_import import TABLES, book_import
+from config.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a loan tape: JSON (borrowers, loans with installments, payments) or CSV (one row per "
+        "installment). All or nothing: a bad row is reported with its row, field and reason and nothing is written."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="A .json or .csv loan tape.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = options["file"]
+        kind, text = file_read(path)
+        try:
+            if kind == "csv":
+                result = book_import_csv(text=text, actor_label="import_book")
+            else:
+                result = book_import(data=json_decode(path, text), actor_label="import_book")
+        except DomainError as error:
+            raise refusal(path, error) from error
+        for table in TABLES:
+            counts = {"table": table, "created": result.created[table], "updated": result.updated[table]}
+            self.stdout.write(_("%(table)s: %(created)d created, %(updated)d updated") % counts)
+        self.stdout.write(self.style.SUCCESS(_("%(path)s: imported.") % {"path": path}))
