@@ -6,7 +6,7 @@ whatever the size of the book.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,11 +19,11 @@ PERCENT = Decimal("0.1")
 class Change:
     """A figure at the latest COB date, the previous one, and the change between them."""
 
-    current: Decimal
-    previous: Decimal | None
+    current: Decimal | int
+    previous: Decimal | int | None
 
     @property
-    def delta(self) -> Decimal | None:
+    def delta(self) -> Decimal | int | None:
         return None if self.previous is None else self.current - self.previous
 
     @property
@@ -31,7 +31,7 @@ class Change:
         """Change in percent of the previous figure; None when there is nothing to compare with."""
         if self.previous is None or self.previous == 0:
             return None
-        return ((self.current - self.previous) * 100 / self.previous).quantize(PERCENT)
+        return (Decimal(self.current - self.previous) * 100 / self.previous).quantize(PERCENT)
 
     def __add__(self, other: Change) -> Change:
         previous = None if self.previous is None or other.previous is None else self.previous + other.previous
@@ -89,10 +89,12 @@ def portfolio_latest() -> Portfolio | None:
     extra_codes = sorted({code for _day, code in totals} - set(labels))
     order = [*labels, *extra_codes]
 
+    zero: dict[str, Decimal | int] = {"accounts": 0, "overdue_amount": ZERO, "outstanding_balance": ZERO}
+
     def change(code: str, field: str) -> Change:
-        def value(day: date) -> Decimal:
+        def value(day: date) -> Decimal | int:
             total = totals.get((day, code))
-            return Decimal(getattr(total, field)) if total is not None else ZERO
+            return getattr(total, field) if total is not None else zero[field]
 
         return Change(value(cob_date), value(previous) if previous is not None else None)
 
@@ -107,9 +109,8 @@ def portfolio_latest() -> Portfolio | None:
         )
         for code in order
     ]
-    nothing = Change(ZERO, None if previous is None else ZERO)
-    delinquent = sum(
-        (row for row in rows if row.code not in current_codes), BucketRow("", "", nothing, nothing, nothing, True)
-    )
-    total = sum(rows, BucketRow("", "", nothing, nothing, nothing))
+    nothing = {field: Change(value, None if previous is None else value) for field, value in zero.items()}
+    empty = BucketRow("", "", nothing["accounts"], nothing["overdue_amount"], nothing["outstanding_balance"])
+    delinquent = sum((row for row in rows if row.code not in current_codes), replace(empty, higher_is_worse=True))
+    total = sum(rows, empty)
     return Portfolio(cob_date, previous, rows, delinquent, total)

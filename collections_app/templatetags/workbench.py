@@ -11,6 +11,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from collections_app import roles
@@ -86,3 +87,11 @@ def trend(change: Any, row: Any) -> str:
     if not getattr(row, "higher_is_worse", False) or not delta:
         return ""
     return "worse" if delta > 0 else "better"
+
+
+@register.filter
+def signed_percent(value: Decimal | None) -> str:
+    """``+12.5%``, or a muted dash when there is nothing to compare with."""
+    if value is None:
+        return mark_safe('<span class="muted">\u2014</span>')
+    return f"{signed(value, 1)}%"
