@@ -7,8 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
@@ -68,16 +66,32 @@ def role_names(user: Any) -> str:
 
 
 @register.filter
-def signed(value: Decimal | int | None, decimals: int = 0) -> str:
-    """``+1,234.50`` / ``-3`` / ``0``: a change with its sign and thousands separators."""
+def money(value: Decimal | int | None) -> str:
+    """``1,234,567.50``: two decimals and comma thousands separators, the same in every language."""
     if value is None:
         return ""
-    text = floatformat(abs(value), f"{decimals}g") if decimals else intcomma(abs(int(value)))
+    return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def count(value: int | Decimal | None) -> str:
+    """``12,345``: a whole number with comma thousands separators."""
+    if value is None:
+        return ""
+    return f"{int(value):,}"
+
+
+@register.filter
+def signed(value: Decimal | int | None, decimals: int = 0) -> str:
+    """``+1,234.50`` / ``\u22123`` / ``0``: a change with its sign and thousands separators."""
+    if value is None:
+        return ""
+    text = f"{abs(Decimal(value)):,.{decimals}f}"
     if value > 0:
         return f"+{text}"
     if value < 0:
         return f"\u2212{text}"
-    return str(text)
+    return text
 
 
 @register.filter

@@ -115,6 +115,7 @@ def test_the_portfolio_speaks_simplified_chinese_when_asked(client_as, book):
     assert "按账龄段的资产组合" in page
     assert "逾期金额" in page
     assert "Portfolio by bucket" not in page
+    assert "4,300.00" in page  # the same number format in both languages
 
 
 def test_the_language_cookie_set_by_the_switcher_is_honoured(client_as, book):
