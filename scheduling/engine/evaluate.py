@@ -1,0 +1,99 @@
+"""The read side of the engine: ``evaluate`` one contact, ``evaluate_many`` a batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from django.utils.translation import gettext as _
+
+from accounts.models import LoanAccount, Phone
+from collections_app.models import ContactAttempt
+from config.errors import DomainError
+from scheduling.engine.decision import Decision
+from scheduling.engine.loading import Target, accounts_for_borrowers, subjects_load
+from scheduling.engine.rules import decide
+
+SOURCES = (ContactAttempt.Source.AGENT, ContactAttempt.Source.DIALER)
+
+
+def _check_arguments(*, channel: str, source: str, at: dt.datetime) -> None:
+    errors: dict[str, list[str]] = {}
+    if channel not in ContactAttempt.Channel.values:
+        errors["channel"] = [_("Unknown channel %(channel)r.") % {"channel": channel}]
+    if source not in SOURCES:
+        errors["source"] = [_("Unknown source %(source)r.") % {"source": source}]
+    if at.tzinfo is None or at.utcoffset() is None:
+        errors["at"] = [_("The instant must carry its time zone (UTC offset).")]
+    if errors:
+        raise DomainError(_("The compliance question is malformed."), errors=errors)
+
+
+def evaluate(
+    *,
+    phone: Phone | None,
+    channel: str = ContactAttempt.Channel.CALL,
+    at: dt.datetime,
+    source: str = ContactAttempt.Source.AGENT,
+    account: LoanAccount | None = None,
+) -> Decision:
+    """May we contact this number (or, for email, this account's borrower) at ``at``? Read-only.
+
+    ``account`` is the debt the contact is about; when omitted it is the borrower's active account
+    with an open case (then the most overdue). About six queries, whatever the history.
+    """
+    _check_arguments(channel=channel, source=source, at=at)
+    if phone is None and account is None:
+        raise DomainError(_("A phone or an account is required."), errors={"phone": [_("Required.")]})
+    if phone is not None and not Phone.borrower.is_cached(phone):  # type: ignore[attr-defined]
+        phone = Phone.objects.select_related("borrower").get(pk=phone.pk)
+    if phone is not None and account is not None and account.borrower_id != phone.borrower_id:
+        raise DomainError(
+            _("The phone does not belong to the account's borrower."),
+            errors={"phone": [_("Not this borrower's.")]},
+        )
+    borrower = phone.borrower if phone is not None else account.borrower  # type: ignore[union-attr]
+    if account is None:
+        account = accounts_for_borrowers([borrower.pk]).get(borrower.pk)
+    [(subject, history)] = subjects_load(
+        [Target(borrower=borrower, account=account, phone=phone)], at=at, channel=channel, source=source
+    )
+    return decide(subject, history, at)
+
+
+def evaluate_many(
+    phones: Iterable[Phone],
+    *,
+    at: dt.datetime,
+    channel: str = ContactAttempt.Channel.CALL,
+    source: str = ContactAttempt.Source.DIALER,
+    accounts: Mapping[int, LoanAccount] | None = None,
+) -> dict[int, Decision]:
+    """Decide a batch of numbers at one instant, keyed by phone id, in a constant number of queries.
+
+    ``accounts`` maps a phone id to the debt its contact is about (a queue knows its cases);
+    phones without an entry get their borrower's default account as in ``evaluate``.
+    """
+    _check_arguments(channel=channel, source=source, at=at)
+    ids = [phone.pk for phone in phones]
+    if not ids:
+        return {}
+    loaded = Phone.objects.select_related("borrower").in_bulk(ids)
+    given = dict(accounts or {})
+    missing = {loaded[pk].borrower_id for pk in ids if pk in loaded and pk not in given}
+    defaults = accounts_for_borrowers(missing) if missing else {}
+    targets = [
+        Target(
+            borrower=loaded[pk].borrower,
+            account=given.get(pk) or defaults.get(loaded[pk].borrower_id),
+            phone=loaded[pk],
+        )
+        for pk in dict.fromkeys(ids)
+        if pk in loaded
+    ]
+    subjects = subjects_load(targets, at=at, channel=channel, source=source)
+    return {
+        target.phone.pk: decide(subject, history, at)
+        for target, (subject, history) in zip(targets, subjects, strict=True)
+        if target.phone is not None
+    }

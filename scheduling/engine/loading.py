@@ -1,0 +1,251 @@
+"""Loading the facts the rules need, for one contact or a batch, in a constant number of queries.
+
+Per batch: the accounts of the borrowers (when not given), their contact preferences, the policy
+assignments, the policies in force, their channel rules, and one aggregate query that counts the
+recent attempts per account, phone, channel and local day of the borrower. The counts are grouped
+in SQL (``TruncDate`` in each borrower's zone); Python only adds up those grouped rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import holidays
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DateField, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import TruncDate
+
+from accounts.models import Borrower, LoanAccount, Phone
+from collections_app.models import Case, ContactAttempt
+from scheduling.engine.clock import UTC, zone_or_none
+from scheduling.engine.rules import WEEK_DAYS, History, PhoneFacts, PreferenceFacts, RuleFacts, Subject
+from scheduling.models import ChannelRule, ContactPolicy, ContactPreference, PolicyAssignment
+
+
+@dataclass(frozen=True)
+class Target:
+    """One contact to decide: the borrower, the debt it is about and the number (if any)."""
+
+    borrower: Borrower
+    account: LoanAccount | None
+    phone: Phone | None
+
+
+def accounts_for_borrowers(borrower_ids: Iterable[int]) -> dict[int, LoanAccount]:
+    """The debt a contact with each borrower is about when the caller does not say.
+
+    An active account with an open case first, then the most days past due, then the oldest.
+    """
+    open_case = Case.objects.filter(account=OuterRef("pk"), status=Case.Status.OPEN)
+    accounts = (
+        LoanAccount.objects.filter(borrower_id__in=set(borrower_ids))
+        .annotate(
+            has_open_case=Exists(open_case),
+            is_active=SqlCase(
+                When(status=LoanAccount.Status.ACTIVE, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("borrower_id", "-is_active", "-has_open_case", "-dpd", "pk")
+    )
+    chosen: dict[int, LoanAccount] = {}
+    for account in accounts:
+        chosen.setdefault(account.borrower_id, account)
+    return chosen
+
+
+@lru_cache(maxsize=1)
+def _supported_subdivisions() -> dict[str, frozenset[str]]:
+    return {country: frozenset(subdivs) for country, subdivs in holidays.list_supported_countries().items()}
+
+
+@lru_cache(maxsize=512)
+def _holiday_calendar(country: str, subdivision: str, year: int) -> dict[dt.date, str]:
+    if country not in _supported_subdivisions():
+        return {}
+    return dict(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
+
+
+def holiday_lookup(policy: ContactPolicy | None, borrower: Borrower) -> Callable[[dt.date], str | None]:
+    """The holiday name of a local date in the policy's calendar (or the borrower's), or None."""
+    country = ((policy.holiday_country if policy else "") or borrower.country).upper()
+    subdivision = policy.holiday_subdivision if policy and policy.holiday_subdivision else ""
+    if not subdivision and borrower.region in _supported_subdivisions().get(country, frozenset()):
+        subdivision = borrower.region
+
+    def lookup(day: dt.date) -> str | None:
+        return _holiday_calendar(country, subdivision, day.year).get(day)
+
+    return lookup
+
+
+def _policy_name(assignments: list[PolicyAssignment], country: str, product: str) -> str | None:
+    """Most specific match: country and product, then country, then product, then the default."""
+    best: tuple[int, str] | None = None
+    for row in assignments:
+        if row.country not in ("", country) or row.product not in ("", product):
+            continue
+        rank = (2 if row.country else 0) + (1 if row.product else 0)
+        if best is None or rank > best[0]:
+            best = (rank, row.policy_name)
+    return best[1] if best else None
+
+
+def _minutes(value: dt.time | None) -> int | None:
+    return value.hour * 60 + value.minute if value is not None else None
+
+
+def _preference_facts(pref: ContactPreference | None) -> PreferenceFacts:
+    if pref is None:
+        return PreferenceFacts()
+    return PreferenceFacts(
+        cease=pref.cease_communication,
+        no_work_calls=pref.no_work_calls,
+        only_after=_minutes(pref.only_after),
+        only_before=_minutes(pref.only_before),
+        dispute=pref.dispute_hold,
+        breathing_space_until=pref.breathing_space_until,
+        direct_consent_at=pref.direct_consent_at,
+    )
+
+
+def _phone_facts(phone: Phone) -> PhoneFacts:
+    return PhoneFacts(
+        id=phone.pk,
+        type=phone.type,
+        owner=phone.owner,
+        third_party_may_contact=phone.third_party_may_contact,
+        autodialer_consent=phone.autodialer_consent,
+        do_not_call=phone.do_not_call,
+        uncallable=phone.uncallable,
+        zone_names=tuple(phone.timezone_list),
+    )
+
+
+def _history_rows(zone_by_borrower: dict[int, str], since: dt.datetime) -> list[dict[str, Any]]:
+    """One aggregate query: attempt counts per account, phone, channel and borrower-local day."""
+    if not zone_by_borrower:
+        return []
+    zones = sorted(set(zone_by_borrower.values()))
+    day: Any
+    if len(zones) == 1:
+        day = TruncDate("placed_at", tzinfo=zone_or_none(zones[0]))
+    else:
+        day = SqlCase(
+            *(
+                When(account__borrower__timezone=name, then=TruncDate("placed_at", tzinfo=zone_or_none(name)))
+                for name in zones
+            ),
+            default=TruncDate("placed_at", tzinfo=UTC),
+            output_field=DateField(),
+        )
+    outbound = Q(direction=ContactAttempt.Direction.OUTBOUND)
+    return list(
+        ContactAttempt.objects.filter(account__borrower_id__in=list(zone_by_borrower), placed_at__gte=since)
+        .exclude(status=ContactAttempt.Status.NOT_DIALED)
+        .annotate(day=day)
+        .order_by()
+        .values("account_id", "account__borrower_id", "phone_id", "channel", "day")
+        .annotate(
+            # 12 CFR 1006.14(b): an outbound call counts when placed, answered or not, unless it was
+            # made with direct prior consent or did not connect to the dialed number.
+            counted=Count(
+                "pk", filter=outbound & Q(direct_prior_consent=False) & ~Q(disposition__not_connected=True)
+            ),
+            # A reservation not yet reported may still connect: it counts as connected and as unanswered.
+            connected=Count(
+                "pk",
+                filter=outbound & (Q(answered_at__isnull=False) | Q(status=ContactAttempt.Status.RESERVED)),
+            ),
+            unanswered=Count("pk", filter=outbound & Q(answered_at__isnull=True)),
+            # Either direction: an inbound conversation starts the cool-down too.
+            conversations=Count("pk", filter=Q(conversation=True)),
+        )
+    )
+
+
+def _history(rows: list[dict[str, Any]], target: Target, channel: str) -> History:
+    """The counts one target's rules look at, from its borrower's grouped rows."""
+    history = History()
+    account_id = target.account.pk if target.account else None
+    phone_id = target.phone.pk if target.phone else None
+    for row in rows:
+        day = row["day"]
+        same_channel = row["channel"] == channel
+        if row["account_id"] == account_id:
+            if same_channel and row["counted"]:
+                history.debt_counted[day] = history.debt_counted.get(day, 0) + row["counted"]
+            if row["channel"] == ContactAttempt.Channel.CALL and row["conversations"]:
+                history.conversation_days.add(day)
+        if same_channel and row["connected"]:
+            history.borrower_connected[day] = history.borrower_connected.get(day, 0) + row["connected"]
+        if same_channel and phone_id is not None and row["phone_id"] == phone_id and row["unanswered"]:
+            history.number_unanswered[day] = history.number_unanswered.get(day, 0) + row["unanswered"]
+    return history
+
+
+def subjects_load(
+    targets: list[Target], *, at: dt.datetime, channel: str, source: str
+) -> list[tuple[Subject, History]]:
+    """The facts of every target, with a constant number of queries whatever their number."""
+    borrower_ids = {t.borrower.pk for t in targets}
+    preferences = {p.borrower_id: p for p in ContactPreference.objects.filter(borrower_id__in=borrower_ids)}
+    assignments = list(PolicyAssignment.objects.all())
+    names = {
+        t.borrower.pk: _policy_name(assignments, t.borrower.country, t.account.product if t.account else "")
+        for t in targets
+    }
+    policies: dict[str, ContactPolicy] = {}
+    in_force = ContactPolicy.objects.filter(
+        name__in={n for n in names.values() if n}, is_active=True, effective_from__lte=at
+    ).order_by("name", "-version")
+    for policy in in_force:
+        policies.setdefault(policy.name, policy)
+    rules = {
+        r.policy_id: r
+        for r in ChannelRule.objects.filter(policy__in=list(policies.values()), channel=channel)
+    }
+    lookback = max([WEEK_DAYS, *(r.cool_down_days for r in rules.values())])
+    zone_by_borrower = {
+        t.borrower.pk: t.borrower.timezone for t in targets if zone_or_none(t.borrower.timezone)
+    }
+    rows_by_borrower: dict[int, list[dict[str, Any]]] = {}
+    for row in _history_rows(zone_by_borrower, at - dt.timedelta(days=lookback + 2)):
+        rows_by_borrower.setdefault(row["account__borrower_id"], []).append(row)
+
+    loaded = []
+    for target in targets:
+        borrower, account, phone = target.borrower, target.account, target.phone
+        name = names[borrower.pk]
+        policy = policies.get(name) if name else None
+        rule = rules.get(policy.pk) if policy else None
+        phone_facts = _phone_facts(phone) if phone is not None and channel != "email" else None
+        phone_zones = tuple(
+            (zone_name, zone)
+            for zone_name in (phone_facts.zone_names if phone_facts else ())
+            if (zone := zone_or_none(zone_name)) is not None
+        )
+        subject = Subject(
+            channel=channel,
+            source=source,
+            account_id=account.pk if account else None,
+            account_status=account.status if account else None,
+            borrower_zone_name=borrower.timezone,
+            borrower_zone=zone_or_none(borrower.timezone),
+            deceased=borrower.deceased,
+            bankruptcy=borrower.bankruptcy,
+            attorney=borrower.attorney_represented,
+            phone=phone_facts,
+            phone_zones=phone_zones,
+            preference=_preference_facts(preferences.get(borrower.pk)),
+            policy=policy,
+            rule=RuleFacts.of(rule) if rule else None,
+            holiday_name=holiday_lookup(policy, borrower),
+        )
+        loaded.append((subject, _history(rows_by_borrower.get(borrower.pk, []), target, channel)))
+    return loaded

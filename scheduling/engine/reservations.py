@@ -1,0 +1,207 @@
+"""The write side of the engine: reserve an attempt, release it, expire it, record its outcome.
+
+``reserve`` is the only way an outbound attempt comes to exist. It checks and records in one
+transaction while holding the borrower's per-debt counter rows (``SELECT ... FOR UPDATE``), so
+two dialers asking at once for the last attempt left get one yes and one no. It relies on READ
+COMMITTED (PostgreSQL's default): after the lock is granted, the counting query sees the attempt
+the previous holder committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import LoanAccount, Phone
+from collections_app.models import Case, ContactAttempt, DispositionCode
+from config.errors import DomainError
+from scheduling.engine.decision import Decision, decision_from_json
+from scheduling.engine.evaluate import evaluate
+from scheduling.models import DebtContactCounter
+
+RESERVATION_TTL = dt.timedelta(minutes=2)
+RELEASABLE = (ContactAttempt.Status.RESERVED, ContactAttempt.Status.EXPIRED)
+
+
+def _counters_ensure(*, borrower_id: int) -> list[int]:
+    """The ids of the borrower's accounts, each with its counter row (created if missing).
+
+    The insert ignores conflicts, so concurrent first callers do not fail; it happens before the
+    lock is taken.
+    """
+    counter = DebtContactCounter.objects.filter(account_id=OuterRef("pk"))
+    accounts = list(
+        LoanAccount.objects.filter(borrower_id=borrower_id)
+        .annotate(has_counter=Exists(counter))
+        .values_list("pk", "has_counter")
+    )
+    missing = [DebtContactCounter(account_id=pk) for pk, has_counter in accounts if not has_counter]
+    if missing:
+        DebtContactCounter.objects.bulk_create(missing, ignore_conflicts=True)
+    return sorted(pk for pk, _ in accounts)
+
+
+def reserve(
+    *,
+    phone: Phone | None,
+    channel: str = ContactAttempt.Channel.CALL,
+    at: dt.datetime | None = None,
+    source: str = ContactAttempt.Source.AGENT,
+    agent: AbstractBaseUser | None = None,
+    case: Case | None = None,
+    account: LoanAccount | None = None,
+    external_id: str | None = None,
+    ttl: dt.timedelta = RESERVATION_TTL,
+) -> tuple[Decision, ContactAttempt | None]:
+    """Check a contact and, when allowed, record it as a reserved attempt; one transaction.
+
+    Locks the counter rows of every account of the borrower (in id order), so the per-debt caps
+    and the per-borrower and per-number daily caps hold under concurrency. Returns the decision
+    and the attempt (None when refused). The reservation counts as an attempt until ``release``
+    says it was not dialed. With an ``external_id`` already known, returns that attempt and the
+    decision stored with it (idempotent).
+    """
+    at = at or timezone.now()
+    if external_id:
+        existing = ContactAttempt.objects.select_related("policy").filter(external_id=external_id).first()
+        if existing is not None:
+            return decision_from_json(existing.decision, policy=existing.policy), existing
+    if case is not None:
+        if account is not None and account.pk != case.account_id:
+            raise DomainError(
+                _("The case is about another account."), errors={"case": [_("Not this account's.")]}
+            )
+        account = case.account
+    if phone is not None and not Phone.borrower.is_cached(phone):  # type: ignore[attr-defined]
+        phone = Phone.objects.select_related("borrower").get(pk=phone.pk)
+    if phone is None and account is None:
+        raise DomainError(_("A phone or an account is required."), errors={"phone": [_("Required.")]})
+    borrower_id = phone.borrower_id if phone is not None else account.borrower_id  # type: ignore[union-attr]
+    account_ids = _counters_ensure(borrower_id=borrower_id)
+
+    with transaction.atomic():
+        list(
+            DebtContactCounter.objects.select_for_update()
+            .filter(pk__in=account_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        decision = evaluate(phone=phone, channel=channel, at=at, source=source, account=account)
+        if not decision.allowed or decision.account_id is None:
+            return decision, None
+        if case is None:
+            case = Case.objects.filter(account_id=decision.account_id, status=Case.Status.OPEN).first()
+        try:
+            with transaction.atomic():
+                attempt = ContactAttempt.objects.create(
+                    case=case,
+                    account_id=decision.account_id,
+                    phone=phone,
+                    channel=channel,
+                    source=source,
+                    direction=ContactAttempt.Direction.OUTBOUND,
+                    agent=agent,
+                    placed_at=at,
+                    status=ContactAttempt.Status.RESERVED,
+                    decision=decision.as_json(),
+                    policy=decision.policy,
+                    policy_version=decision.policy.version if decision.policy else None,
+                    direct_prior_consent=decision.direct_prior_consent,
+                    external_id=external_id or None,
+                    expires_at=at + ttl,
+                )
+        except IntegrityError:
+            # The same dialer call id reserved concurrently through another debt's lock.
+            existing = ContactAttempt.objects.select_related("policy").get(external_id=external_id)
+            return decision_from_json(existing.decision, policy=existing.policy), existing
+        DebtContactCounter.objects.filter(pk=decision.account_id).update(
+            reservations=F("reservations") + 1, last_reserved_at=at
+        )
+    return decision, attempt
+
+
+@transaction.atomic
+def release(attempt: ContactAttempt, *, outcome: str = ContactAttempt.Status.NOT_DIALED) -> ContactAttempt:
+    """Give back a reservation that was not dialed: it stops counting. Idempotent.
+
+    Refused for an attempt already reported as completed (it was dialed).
+    """
+    if outcome != ContactAttempt.Status.NOT_DIALED:
+        raise DomainError(
+            _("A reservation can only be released as not dialed."), errors={"outcome": [_("Use not_dialed.")]}
+        )
+    released = ContactAttempt.objects.filter(pk=attempt.pk, status__in=RELEASABLE).update(
+        status=ContactAttempt.Status.NOT_DIALED, updated_at=timezone.now()
+    )
+    attempt.refresh_from_db()
+    if not released and attempt.status != ContactAttempt.Status.NOT_DIALED:
+        raise DomainError(
+            _("This attempt was already reported; it cannot be released."),
+            code="attempt_reported",
+            status=409,
+        )
+    return attempt
+
+
+def attempts_expire(*, now: dt.datetime | None = None) -> int:
+    """Mark reservations past their expiry as expired (they still count: they may have been dialed)."""
+    return ContactAttempt.objects.filter(
+        status=ContactAttempt.Status.RESERVED, expires_at__lt=now or timezone.now()
+    ).update(status=ContactAttempt.Status.EXPIRED, updated_at=timezone.now())
+
+
+@transaction.atomic
+def attempt_complete(
+    *,
+    attempt: ContactAttempt,
+    answered_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    talk_seconds: int = 0,
+    conversation: bool = False,
+    right_party_contact: bool = False,
+    disposition: DispositionCode | None = None,
+    notes: str = "",
+    recording_ref: str = "",
+) -> ContactAttempt:
+    """Record how a reserved (or expired) attempt went. Refuses what cannot be true; writes nothing then.
+
+    Only the attempt's own fields: the side effects a disposition's flags call for (do-not-call,
+    dispute hold, cease...) belong to the call-logging service, which calls this first.
+    """
+    locked = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
+    errors: dict[str, list[str]] = {}
+    if locked.status not in RELEASABLE:
+        raise DomainError(
+            _("Only a reserved attempt can be completed (this one is %(status)s).")
+            % {"status": locked.status},
+            code="attempt_not_reserved",
+            status=409,
+        )
+    if disposition is not None and disposition.conversation:
+        conversation = True
+    if answered_at is not None and answered_at < locked.placed_at:
+        errors["answered_at"] = [_("A call is answered after it is placed.")]
+    if ended_at is not None and ended_at < (answered_at or locked.placed_at):
+        errors["ended_at"] = [_("A call ends after it is placed and answered.")]
+    if conversation and answered_at is None and locked.channel == ContactAttempt.Channel.CALL:
+        errors["conversation"] = [_("A conversation needs an answered call.")]
+    if talk_seconds < 0:
+        errors["talk_seconds"] = [_("Talk time cannot be negative.")]
+    if errors:
+        raise DomainError(_("The call outcome is not consistent."), errors=errors)
+    locked.status = ContactAttempt.Status.COMPLETED
+    locked.answered_at = answered_at
+    locked.ended_at = ended_at
+    locked.talk_seconds = talk_seconds
+    locked.conversation = conversation
+    locked.right_party_contact = right_party_contact
+    locked.disposition = disposition
+    locked.notes = notes
+    locked.recording_ref = recording_ref
+    locked.save()
+    return locked

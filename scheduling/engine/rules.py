@@ -1,0 +1,428 @@
+"""The rules themselves: pure functions of the facts loaded once (no database access here).
+
+``decide`` checks, in order, hard blocks, the time window in every zone, holidays, the borrower's
+stated hours and the frequency caps, and returns every failing check. Each failing check also
+says the earliest instant at which it alone could stop failing; ``next_allowed_at`` moves to the
+latest of those, checks again, and repeats until everything passes (a fixed point), so it is the
+true earliest instant at which the engine would say yes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from scheduling.engine.clock import day_start, local_date, window_state
+from scheduling.engine.decision import Decision, Reason, ReasonCode, reason_message
+from scheduling.windows import Windows
+
+if TYPE_CHECKING:
+    from scheduling.models import ChannelRule, ContactPolicy
+
+# The search for next_allowed_at gives up (None) past these bounds.
+MAX_ITERATIONS = 60
+HORIZON = dt.timedelta(days=60)
+WEEK_DAYS = 7
+
+HARD_CODES_WITHOUT_END = frozenset(
+    {
+        ReasonCode.NO_DEBT,
+        ReasonCode.ACCOUNT_CLOSED,
+        ReasonCode.NO_POLICY,
+        ReasonCode.CHANNEL_NOT_ALLOWED,
+        ReasonCode.UNKNOWN_TIMEZONE,
+        ReasonCode.DO_NOT_CALL,
+        ReasonCode.NUMBER_UNCALLABLE,
+        ReasonCode.THIRD_PARTY,
+        ReasonCode.NO_AUTODIALER_CONSENT,
+        ReasonCode.NO_WORK_CALLS,
+        ReasonCode.CEASE,
+        ReasonCode.DISPUTE,
+        ReasonCode.ATTORNEY,
+        ReasonCode.BANKRUPTCY,
+        ReasonCode.DECEASED,
+    }
+)
+# Refusals that only say "not at this hour": the day's cap headroom still means something.
+CLOCK_CODES = frozenset({ReasonCode.OUTSIDE_WINDOW, ReasonCode.PREFERENCE_HOURS})
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    windows: Windows
+    all_zones_in_window: bool
+    holiday_action: str
+    holiday_daily_cap: int
+    weekly_debt_cap: int | None
+    daily_debt_cap: int | None
+    daily_borrower_connected_cap: int | None
+    daily_number_unanswered_cap: int | None
+    cool_down_days: int
+    prior_consent_excluded: bool
+    prior_consent_days: int
+
+    @classmethod
+    def of(cls, rule: ChannelRule) -> RuleFacts:
+        return cls(
+            windows=rule.parsed_windows,
+            all_zones_in_window=rule.all_zones_in_window,
+            holiday_action=rule.holiday_action,
+            holiday_daily_cap=rule.holiday_daily_cap,
+            weekly_debt_cap=rule.weekly_debt_cap,
+            daily_debt_cap=rule.daily_debt_cap,
+            daily_borrower_connected_cap=rule.daily_borrower_connected_cap,
+            daily_number_unanswered_cap=rule.daily_number_unanswered_cap,
+            cool_down_days=rule.cool_down_days,
+            prior_consent_excluded=rule.prior_consent_excluded,
+            prior_consent_days=rule.prior_consent_days,
+        )
+
+
+@dataclass(frozen=True)
+class PhoneFacts:
+    id: int
+    type: str
+    owner: str
+    third_party_may_contact: bool
+    autodialer_consent: bool
+    do_not_call: bool
+    uncallable: bool
+    zone_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreferenceFacts:
+    cease: bool = False
+    no_work_calls: bool = False
+    only_after: int | None = None  # minutes after local midnight
+    only_before: int | None = None
+    dispute: bool = False
+    breathing_space_until: dt.date | None = None
+    direct_consent_at: dt.datetime | None = None
+
+
+@dataclass
+class History:
+    """Counts per local date (the borrower's address zone) of what the caps look at."""
+
+    debt_counted: dict[dt.date, int] = field(default_factory=dict)
+    conversation_days: set[dt.date] = field(default_factory=set)
+    borrower_connected: dict[dt.date, int] = field(default_factory=dict)
+    number_unanswered: dict[dt.date, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Everything the rules need to know about one contact, loaded beforehand."""
+
+    channel: str
+    source: str
+    account_id: int | None
+    account_status: str | None
+    borrower_zone_name: str
+    borrower_zone: ZoneInfo | None
+    deceased: bool
+    bankruptcy: bool
+    attorney: bool
+    phone: PhoneFacts | None
+    phone_zones: tuple[tuple[str, ZoneInfo], ...]
+    preference: PreferenceFacts
+    policy: ContactPolicy | None
+    rule: RuleFacts | None
+    holiday_name: Callable[[dt.date], str | None]
+
+    def zones(self) -> list[tuple[str, ZoneInfo]]:
+        """The zones that must all be inside the window: the address zone, then the phone's."""
+        assert self.borrower_zone is not None
+        zones = [(self.borrower_zone_name, self.borrower_zone)]
+        if self.rule is not None and self.rule.all_zones_in_window:
+            zones += [(name, zone) for name, zone in self.phone_zones if name != self.borrower_zone_name]
+        return zones
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    params: dict[str, Any]
+    # The earliest instant at which this check alone could pass; None: never (a hard block).
+    clears_at: dt.datetime | None
+
+
+def _hard_blocks(s: Subject, at: dt.datetime) -> list[Failure]:
+    out: list[Failure] = []
+
+    def never(code: str, **params: Any) -> None:
+        out.append(Failure(code, params, None))
+
+    if s.account_id is None:
+        never(ReasonCode.NO_DEBT)
+    elif s.account_status != "active":
+        never(ReasonCode.ACCOUNT_CLOSED, status=s.account_status)
+    if s.rule is None:
+        if s.policy is None:
+            never(ReasonCode.NO_POLICY)
+        else:
+            never(ReasonCode.CHANNEL_NOT_ALLOWED, policy=str(s.policy), channel=s.channel)
+    if s.borrower_zone is None:
+        never(ReasonCode.UNKNOWN_TIMEZONE)
+    phone, pref = s.phone, s.preference
+    if phone is not None and s.channel in ("call", "sms"):
+        if phone.do_not_call:
+            never(ReasonCode.DO_NOT_CALL)
+        if phone.uncallable:
+            never(ReasonCode.NUMBER_UNCALLABLE)
+        if phone.owner == "third_party" and not phone.third_party_may_contact:
+            never(ReasonCode.THIRD_PARTY)
+        if s.source == "dialer" and phone.type == "mobile" and not phone.autodialer_consent:
+            never(ReasonCode.NO_AUTODIALER_CONSENT)
+        if s.channel == "call" and phone.type == "work" and pref.no_work_calls:
+            never(ReasonCode.NO_WORK_CALLS)
+    if pref.cease:
+        never(ReasonCode.CEASE)
+    if pref.dispute:
+        never(ReasonCode.DISPUTE)
+    if s.attorney:
+        never(ReasonCode.ATTORNEY)
+    if s.bankruptcy:
+        never(ReasonCode.BANKRUPTCY)
+    if s.deceased:
+        never(ReasonCode.DECEASED)
+    if pref.breathing_space_until is not None and s.borrower_zone is not None:
+        until = pref.breathing_space_until
+        if local_date(s.borrower_zone, at) <= until:
+            out.append(
+                Failure(
+                    ReasonCode.BREATHING_SPACE,
+                    {"until": until.isoformat()},
+                    day_start(s.borrower_zone, until + dt.timedelta(days=1)),
+                )
+            )
+    return out
+
+
+def _first_day_after(day: dt.date, ok: Callable[[dt.date], bool]) -> dt.date | None:
+    for offset in range(1, HORIZON.days + 1):
+        candidate = day + dt.timedelta(days=offset)
+        if ok(candidate):
+            return candidate
+    return None
+
+
+def _week_count(counts: dict[dt.date, int], day: dt.date) -> int:
+    return sum(counts.get(day - dt.timedelta(days=back), 0) for back in range(WEEK_DAYS))
+
+
+def _cooling_since(conversations: set[dt.date], day: dt.date, days: int) -> dt.date | None:
+    """The latest conversation day whose cool-down covers ``day`` (conversation day = day 1)."""
+    covering = [c for c in conversations if c <= day <= c + dt.timedelta(days=days - 1)]
+    return max(covering) if covering else None
+
+
+def _consent_active(s: Subject, rule: RuleFacts, at: dt.datetime) -> bool:
+    given = s.preference.direct_consent_at
+    if not (rule.prior_consent_excluded and s.channel == "call" and given is not None):
+        return False
+    return given <= at < given + dt.timedelta(days=rule.prior_consent_days)
+
+
+def _local(zone: ZoneInfo, at: dt.datetime) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
+    hard = _hard_blocks(s, at)
+    if hard:
+        return hard
+    rule, zone = s.rule, s.borrower_zone
+    assert rule is not None and zone is not None
+    out: list[Failure] = []
+    today = local_date(zone, at)
+
+    def day_cleared(day: dt.date | None) -> dt.datetime | None:
+        return day_start(zone, day) if day is not None else None
+
+    # The time window, in every zone.
+    for name, window_zone in s.zones():
+        inside, next_open, _ = window_state(window_zone, rule.windows, at)
+        if not inside:
+            out.append(
+                Failure(
+                    ReasonCode.OUTSIDE_WINDOW, {"zone": name, "local": _local(window_zone, at)}, next_open
+                )
+            )
+
+    # Holidays of the borrower's calendar, on the borrower's local date.
+    holiday = s.holiday_name(today)
+    if holiday and rule.holiday_action == "block":
+        out.append(
+            Failure(
+                ReasonCode.HOLIDAY,
+                {"date": today.isoformat(), "name": holiday},
+                day_start(zone, today + dt.timedelta(days=1)),
+            )
+        )
+
+    # The borrower's stated hours.
+    pref = s.preference
+    if pref.only_after is not None or pref.only_before is not None:
+        span = ((pref.only_after or 0, pref.only_before or 24 * 60),)
+        inside, next_open, _ = window_state(zone, (span,) * 7, at)
+        if not inside:
+            out.append(
+                Failure(
+                    ReasonCode.PREFERENCE_HOURS,
+                    {"hours": _hours_text(pref), "local": _local(zone, at)},
+                    next_open,
+                )
+            )
+
+    # Frequency.
+    consent_later = (
+        pref.direct_consent_at
+        if rule.prior_consent_excluded
+        and s.channel == "call"
+        and pref.direct_consent_at is not None
+        and pref.direct_consent_at > at
+        else None
+    )
+
+    def or_consent(clears: dt.datetime | None) -> dt.datetime | None:
+        if consent_later is None:
+            return clears
+        return consent_later if clears is None else min(clears, consent_later)
+
+    if not _consent_active(s, rule, at):
+        weekly_cap = rule.weekly_debt_cap
+        if weekly_cap is not None:
+            count = _week_count(h.debt_counted, today)
+            if count >= weekly_cap:
+                day = _first_day_after(today, lambda d: _week_count(h.debt_counted, d) < weekly_cap)
+                out.append(
+                    Failure(
+                        ReasonCode.WEEKLY_CAP,
+                        {"count": count, "cap": weekly_cap},
+                        or_consent(day_cleared(day)),
+                    )
+                )
+        days = rule.cool_down_days
+        if days > 0:
+            since = _cooling_since(h.conversation_days, today, days)
+            if since is not None:
+                day = _first_day_after(today, lambda d: _cooling_since(h.conversation_days, d, days) is None)
+                out.append(
+                    Failure(
+                        ReasonCode.COOL_DOWN,
+                        {"date": since.isoformat(), "until": (since + dt.timedelta(days=days)).isoformat()},
+                        or_consent(day_cleared(day)),
+                    )
+                )
+
+    daily_caps: list[tuple[str, int | None, dict[dt.date, int]]] = [
+        (ReasonCode.DAILY_CAP, rule.daily_debt_cap, h.debt_counted),
+        (ReasonCode.DAILY_CONNECTED_CAP, rule.daily_borrower_connected_cap, h.borrower_connected),
+    ]
+    if s.phone is not None:
+        daily_caps.append(
+            (ReasonCode.DAILY_UNANSWERED_CAP, rule.daily_number_unanswered_cap, h.number_unanswered)
+        )
+    if holiday and rule.holiday_action == "reduce":
+        daily_caps.append((ReasonCode.HOLIDAY_CAP, rule.holiday_daily_cap, h.debt_counted))
+    for code, cap, counts in daily_caps:
+        if cap is None or counts.get(today, 0) < cap:
+            continue
+        params: dict[str, Any] = {"count": counts.get(today, 0), "cap": cap}
+        if code == ReasonCode.HOLIDAY_CAP:
+            # The next day is an ordinary day, or another holiday judged again there.
+            clears = day_start(zone, today + dt.timedelta(days=1))
+            params |= {"date": today.isoformat(), "name": holiday}
+        else:
+            clears = day_cleared(_first_day_after(today, lambda d, c=counts, k=cap: c.get(d, 0) < k))
+        out.append(Failure(code, params, clears))
+    return out
+
+
+def _hours_text(pref: PreferenceFacts) -> str:
+    def hhmm(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    if pref.only_after is not None and pref.only_before is not None:
+        return f"{hhmm(pref.only_after)}-{hhmm(pref.only_before)}"
+    if pref.only_after is not None:
+        return f">= {hhmm(pref.only_after)}"
+    assert pref.only_before is not None
+    return f"< {hhmm(pref.only_before)}"
+
+
+def next_allowed_at(s: Subject, h: History, at: dt.datetime, failures: list[Failure]) -> dt.datetime | None:
+    """The earliest instant after ``at`` at which nothing fails, or None (a hard block, or beyond the horizon)."""
+    moment = at
+    for _ in range(MAX_ITERATIONS):
+        if not failures:
+            return moment
+        if any(f.clears_at is None for f in failures):
+            return None
+        candidate = max(f.clears_at for f in failures if f.clears_at is not None)
+        if candidate <= moment:  # never expected: each check clears strictly later
+            candidate = moment + dt.timedelta(seconds=1)
+        if candidate - at > HORIZON:
+            return None
+        moment = candidate
+        failures = _failures(s, h, moment)
+    return None
+
+
+def _headroom(s: Subject, h: History, at: dt.datetime) -> tuple[int | None, int | None]:
+    rule, zone = s.rule, s.borrower_zone
+    if rule is None or zone is None:
+        return None, None
+    today = local_date(zone, at)
+    week = (
+        max(0, rule.weekly_debt_cap - _week_count(h.debt_counted, today))
+        if rule.weekly_debt_cap is not None
+        else None
+    )
+    limits = [
+        (rule.daily_debt_cap, h.debt_counted),
+        (rule.daily_borrower_connected_cap, h.borrower_connected),
+        (rule.daily_number_unanswered_cap, h.number_unanswered if s.phone is not None else {}),
+    ]
+    if rule.holiday_action == "reduce" and s.holiday_name(today):
+        limits.append((rule.holiday_daily_cap, h.debt_counted))
+    left = [max(0, cap - counts.get(today, 0)) for cap, counts in limits if cap is not None]
+    if week is not None and not _consent_active(s, rule, at):
+        left.append(week)
+    return (min(left) if left else None), week
+
+
+def decide(s: Subject, h: History, at: dt.datetime) -> Decision:
+    failures = _failures(s, h, at)
+    today_left, week_left = _headroom(s, h, at)
+    if any(f.code not in CLOCK_CODES for f in failures):
+        today_left = 0
+    closes_at = None
+    if not failures:
+        closings = [window_state(zone, s.rule.windows, at)[2] for _, zone in s.zones()] if s.rule else []
+        pref = s.preference
+        if s.borrower_zone is not None and (pref.only_after is not None or pref.only_before is not None):
+            span = ((pref.only_after or 0, pref.only_before or 24 * 60),)
+            closings.append(window_state(s.borrower_zone, (span,) * 7, at)[2])
+        closes_at = min((c for c in closings if c is not None), default=None)
+    return Decision(
+        allowed=not failures,
+        reasons=[Reason(f.code, reason_message(f.code, **f.params)) for f in failures],
+        at=at,
+        channel=s.channel,
+        source=s.source,
+        next_allowed_at=next_allowed_at(s, h, at, failures) if failures else None,
+        attempts_left_today=today_left,
+        attempts_left_week=week_left,
+        window_closes_at=closes_at,
+        policy=s.policy,
+        direct_prior_consent=bool(s.rule and _consent_active(s, s.rule, at)),
+        account_id=s.account_id,
+        phone_id=s.phone.id if s.phone else None,
+        zones=[name for name, _ in s.zones()] if s.borrower_zone is not None else [],
+    )
