@@ -33,6 +33,10 @@ from accounts.models import (
 )
 from accounts.services.audit import audit_record
 
+admin.site.site_header = _("Collections Workbench administration")
+admin.site.site_title = _("Collections Workbench")
+admin.site.index_title = _("Configuration and the book")
+
 
 def _json_safe(value: Any) -> Any:
     if isinstance(value, Model):
