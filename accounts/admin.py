@@ -252,7 +252,7 @@ class BucketForm(forms.ModelForm):
         fields = ("code", "label", "min_dpd", "max_dpd", "position")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.errors:
             return cleaned
         others = Bucket.objects.exclude(pk=self.instance.pk).values_list("code", "min_dpd", "max_dpd")

@@ -44,7 +44,7 @@ class NavLink:
 def nav_links(context: dict[str, Any]) -> list[NavLink]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None or user is None or not user.is_authenticated:
         return []
     links = []
     for item in NAVIGATION:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -19,5 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("queue"))
         except NoReverseMatch:
             pass
-    open_cases = Case.objects.filter(agent__user=request.user, status=Case.Status.OPEN).count()
+    user = cast(User, request.user)  # login_required: never anonymous here
+    open_cases = Case.objects.filter(agent__user=user, status=Case.Status.OPEN).count()
     return render(request, "collections_app/home.html", {"open_cases": open_cases})
