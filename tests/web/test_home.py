@@ -18,7 +18,8 @@ def test_people_who_watch_the_book_start_on_the_portfolio(client_as, role):
     assert response["Location"] == reverse("portfolio")
 
 
-def test_an_agent_starts_on_a_page_with_their_open_cases(client, user_with_role):
+@pytest.mark.urls("tests.web.urls_shell")
+def test_until_the_queue_exists_an_agent_starts_on_a_page_with_their_open_cases(client, user_with_role):
     user = user_with_role(roles.AGENT, username="al")
     agent = Agent.objects.create(user=user, team=Team.objects.create(name="T"))
     Case.objects.create(account=LoanFactory(), agent=agent, bucket="M1", dpd=3, opened_on="2026-03-01")
@@ -31,6 +32,19 @@ def test_an_agent_starts_on_a_page_with_their_open_cases(client, user_with_role)
     assert "You have 1 open case." in page
 
 
+@pytest.mark.urls("tests.web.urls_shell_with_queue")
+def test_an_agent_starts_on_their_queue_and_sees_it_in_the_navigation(client, user_with_role):
+    client.force_login(user_with_role(roles.AGENT))
+
+    response = client.get(reverse("home"))
+    portfolio_page = client.get(reverse("portfolio"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/queue/"
+    assert portfolio_page.status_code == 403
+    assert 'href="/queue/"' in portfolio_page.content.decode()
+
+
 def test_a_user_without_a_role_is_told_to_ask_an_administrator(client):
     client.force_login(UserFactory(username="nobody"))
 
@@ -39,9 +53,10 @@ def test_a_user_without_a_role_is_told_to_ask_an_administrator(client):
     assert "No role has been given to your account yet" in page
 
 
+@pytest.mark.urls("tests.web.urls_shell")
 def test_an_agent_sees_no_portfolio_link_but_a_supervisor_does(client, user_with_role):
     client.force_login(user_with_role(roles.AGENT))
-    agent_page = client.get(reverse("home"), follow=True).content.decode()
+    agent_page = client.get(reverse("home")).content.decode()
     client.force_login(user_with_role(roles.SUPERVISOR))
     supervisor_page = client.get(reverse("portfolio")).content.decode()
 
