@@ -56,7 +56,9 @@ def test_a_call_the_day_after_a_conversation_is_refused_until_day_eight(new_york
     assert evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 13, 8)).allowed
 
 
-def test_an_inbound_conversation_starts_the_cool_down_but_inbound_calls_are_not_attempts(new_yorker: Debt) -> None:
+def test_an_inbound_conversation_starts_the_cool_down_but_inbound_calls_are_not_attempts(
+    new_yorker: Debt,
+) -> None:
     # Given seven inbound calls without a conversation, then one with a conversation
     for hour in range(9, 16):
         ContactAttempt.objects.create(
@@ -116,7 +118,9 @@ def test_calls_with_direct_prior_consent_are_allowed_past_the_caps_and_do_not_co
     # Given a conversation on 6 April (a cool-down until 13 April) in which the borrower asks for a call back
     call(new_yorker, local(NY, 2026, 4, 6, 9), conversation=True)
     assert evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 8, 18)).codes == [ReasonCode.COOL_DOWN]
-    preference_update(borrower=new_yorker.borrower, changes={"direct_consent_at": local(NY, 2026, 4, 6, 9, 5)})
+    preference_update(
+        borrower=new_yorker.borrower, changes={"direct_consent_at": local(NY, 2026, 4, 6, 9, 5)}
+    )
 
     # When the agent calls back two days later
     decision, attempt = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 8, 18))
