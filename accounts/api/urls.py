@@ -1,5 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accounts.api.views import BookImportView, PaymentPostView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("book/import/", BookImportView.as_view(), name="api-book-import"),
+    path("payments/", PaymentPostView.as_view(), name="api-payments"),
+]

@@ -172,7 +172,9 @@ def payments_post(
     ]
     Payment.objects.bulk_create(new, batch_size=1000)
     loans_reallocate(loan_ids={p.loan_id for p in new})
-    by_external = {p.external_id: p for p in Payment.objects.filter(external_id__in=list(unique))}
+    by_external = {
+        p.external_id: p for p in Payment.objects.select_related("loan").filter(external_id__in=list(unique))
+    }
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     AuditEntry.objects.bulk_create(
         [

@@ -1,0 +1,172 @@
+"""Core-system API: load the book, post payments. Administrators only (later: integration tokens).
+
+Thin views: the services read and validate the body (see ``accounts.api.serializers``) and raise
+``DomainError``, which ``config.api.exception_handler`` answers as ``{"message", "errors", "code"}``.
+
+Status codes of ``POST /api/v1/payments/``: 201 when at least one payment was created, 200 when
+every payment was a replay of a stored one (idempotent by external id), 400 on bad input, and
+409 (code ``conflict``) when the only problem is an external id already used with other values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.permissions import IsAdministrator
+from accounts.api.serializers import (
+    BookImportResultSerializer,
+    BookImportSerializer,
+    ErrorBodySerializer,
+    PaymentBatchResultSerializer,
+    PaymentBatchSerializer,
+    PaymentInSerializer,
+    PaymentOutSerializer,
+)
+from accounts.services.book_import import book_import, payments_import
+from config.errors import DomainError
+
+TAPE_EXAMPLE = {
+    "borrowers": [
+        {
+            "external_id": "B1", "name": "Ann Lee", "national_id": "123456789", "country": "US", "region": "NY",
+            "postal_code": "10001", "timezone": "America/New_York", "language": "en",
+            "phones": [{"number": "+12125550100", "type": "mobile", "owner": "borrower", "autodialer_consent": True}],
+        }
+    ],
+    "loans": [
+        {
+            "external_id": "L1", "borrower": "B1", "product": "cash", "currency": "USD", "principal": "1200.00",
+            "opened_on": "2026-01-01",
+            "installments": [
+                {"seq": 1, "due_date": "2026-02-01", "principal": "200.00", "interest": "20.00", "fee": "0.00",
+                 "penalty": "0.00"}
+            ],
+        }
+    ],
+    "payments": [
+        {"external_id": "P1", "loan": "L1", "amount": "220.00", "received_at": "2026-02-01T10:00:00Z",
+         "channel": "auto_debit"}
+    ],
+}  # fmt: skip
+RESULT_EXAMPLE = {
+    "borrowers": {"B1": 12},
+    "loans": {"L1": 40},
+    "phones": {"+12125550100": 33},
+    "phones_by_borrower": {"B1": {"+12125550100": 33}},
+    "payments": {"P1": 7},
+    "created": {"borrowers": 1, "phones": 1, "loans": 1, "installments": 1, "payments": 1},
+    "updated": {"borrowers": 0, "phones": 0, "loans": 0, "installments": 0, "payments": 0},
+}
+ERROR_EXAMPLE = {
+    "message": "The batch was not imported (1 problems); nothing was written.",
+    "errors": {"loans[0].installments[0].due_date": ["not a date (YYYY-MM-DD)"]},
+    "code": "invalid",
+}
+PAYMENT_EXAMPLE = TAPE_EXAMPLE["payments"][0]
+PAYMENT_RESULT = PolymorphicProxySerializer(
+    component_name="PaymentPostResult",
+    serializers=[PaymentOutSerializer, PaymentBatchResultSerializer],
+    resource_type_field_name=None,
+)
+REFUSALS = {
+    403: OpenApiResponse(ErrorBodySerializer, description="Not an administrator, or not logged in."),
+}
+
+
+class BookImportView(APIView):
+    """Batch upsert of borrowers, phones, loans, schedules and payments, all or nothing."""
+
+    permission_classes = [IsAdministrator]
+    parser_classes = [JSONParser]
+    required_scope = "core:book"
+
+    @extend_schema(
+        operation_id="book_import",
+        summary="Load the book (loan tape)",
+        description=(
+            "Upsert by external id (phones by borrower + number, installments by loan + seq). Every problem "
+            "is reported at once, keyed by path, and then nothing is written. The answer maps every external "
+            "id and phone number of the batch to its id here."
+        ),
+        request=BookImportSerializer,
+        responses={
+            200: BookImportResultSerializer,
+            400: OpenApiResponse(ErrorBodySerializer, description="Bad rows; nothing was written."),
+            **REFUSALS,
+        },
+        examples=[
+            OpenApiExample("A one-borrower tape", value=TAPE_EXAMPLE, request_only=True),
+            OpenApiExample("The id map", value=RESULT_EXAMPLE, response_only=True, status_codes=["200"]),
+            OpenApiExample("A bad row", value=ERROR_EXAMPLE, response_only=True, status_codes=["400"]),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        result = book_import(data=request.data, actor=request.user)
+        return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+
+class PaymentPostView(APIView):
+    """Post one payment or a batch, idempotent by external id."""
+
+    permission_classes = [IsAdministrator]
+    parser_classes = [JSONParser]
+    required_scope = "core:payments"
+
+    @extend_schema(
+        operation_id="payments_post",
+        summary="Post payments",
+        description=(
+            'One payment object, or {"payments": [...]} (all or nothing). The same payment sent again is '
+            "one record (200); the same external id with other values is refused (409)."
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="PaymentPost",
+            serializers=[PaymentInSerializer, PaymentBatchSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: OpenApiResponse(PAYMENT_RESULT, description="At least one payment was created."),
+            200: OpenApiResponse(PAYMENT_RESULT, description="Every payment was a replay of a stored one."),
+            400: OpenApiResponse(ErrorBodySerializer, description="Bad input; nothing was written."),
+            409: OpenApiResponse(
+                ErrorBodySerializer, description="External id already used with other values."
+            ),
+            **REFUSALS,
+        },
+        examples=[
+            OpenApiExample("One payment", value=PAYMENT_EXAMPLE, request_only=True),
+            OpenApiExample("A batch", value={"payments": [PAYMENT_EXAMPLE]}, request_only=True),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        rows, paths, batch = _payment_rows(request.data)
+        posted = payments_import(rows=rows, paths=paths, actor=request.user)
+        context = {"created": {payment.pk: created for payment, created in posted}}
+        code = status.HTTP_201_CREATED if any(created for _p, created in posted) else status.HTTP_200_OK
+        if batch:
+            body = PaymentBatchResultSerializer({"payments": [p for p, _c in posted]}, context=context).data
+        else:
+            body = PaymentOutSerializer(posted[0][0], context=context).data
+        return Response(body, status=code)
+
+
+def _payment_rows(data: Any) -> tuple[list[Any], list[str] | None, bool]:
+    """``{"payments": [...]}`` is a batch (paths ``payments[i]``); anything else is one payment (bare field names)."""
+    if isinstance(data, Mapping) and "payments" in data:
+        extra = sorted(str(key) for key in data if key != "payments")
+        if extra or not isinstance(data["payments"], list):
+            errors = {key: [_("unknown field")] for key in extra}
+            if not isinstance(data["payments"], list):
+                errors["payments"] = [_("must be a list")]
+            raise DomainError(_("The payments were not posted; nothing was written."), errors=errors)
+        return data["payments"], None, True
+    return [data], [""], False
