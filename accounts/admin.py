@@ -122,8 +122,10 @@ class BorrowerAdmin(NoAddDeleteMixin, AuditedAdmin):
     fields = ("external_id", "name", "masked_national_id", "date_of_birth", "language", "masked_address", "country",
               "region", "postal_code", "timezone", "timezone_overridden", "deceased", "bankruptcy",
               "attorney_represented", "created_at", "updated_at")
-    readonly_fields = ("external_id", "masked_national_id", "date_of_birth", "masked_address", "country", "region",
-                       "postal_code", "created_at", "updated_at")
+    # Identity and address come from the core system; only flags and contact settings change here, so
+    # the audit trail of this form never holds personal data.
+    readonly_fields = ("external_id", "name", "masked_national_id", "date_of_birth", "masked_address", "country",
+                       "region", "postal_code", "created_at", "updated_at")
     inlines = [PhoneInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Borrower]:

@@ -168,3 +168,25 @@ def test_a_case_shows_its_account_but_its_assignment_cannot_be_edited_in_the_adm
     assert 'name="priority"' in page
     assert 'name="agent"' not in page
     assert 'name="team"' not in page
+
+
+def test_marking_a_borrower_deceased_is_audited_without_personal_data(admin_client_with_book):
+    borrower = Borrower.objects.get(name="Ann Lee")
+
+    response = admin_client_with_book.post(
+        reverse("admin:accounts_borrower_change", args=[borrower.pk]),
+        {
+            "language": "en",
+            "timezone": "America/New_York",
+            "deceased": "on",
+            "phones-TOTAL_FORMS": "0",
+            "phones-INITIAL_FORMS": "0",
+        },
+    )
+
+    borrower.refresh_from_db()
+    assert response.status_code == 302
+    assert borrower.deceased
+    entry = AuditEntry.objects.get(action="admin.borrower.change")
+    assert (entry.before, entry.after) == ({"deceased": False}, {"deceased": True})
+    assert "Ann Lee" not in str(entry.after)
