@@ -1,0 +1,52 @@
+"""Shapes of the compliance API: the question (query string) and the decision."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from collections_app.models import ContactAttempt
+from scheduling.models import Channel
+
+
+class ComplianceCheckQuerySerializer(serializers.Serializer):
+    phone_id = serializers.IntegerField(min_value=1)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.CALL)
+    at = serializers.DateTimeField(required=False, help_text="ISO 8601 instant; default: now.")
+    source = serializers.ChoiceField(
+        choices=ContactAttempt.Source.choices, default=ContactAttempt.Source.AGENT
+    )
+    account_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The debt the contact is about; default: the borrower's open case.",
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class PolicyRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    """Documents ``Decision.as_json()``; the view answers with that dict as it is."""
+
+    allowed = serializers.BooleanField()
+    reasons = ReasonSerializer(many=True)
+    next_allowed_at = serializers.DateTimeField(allow_null=True)
+    attempts_left_today = serializers.IntegerField(allow_null=True)
+    attempts_left_week = serializers.IntegerField(allow_null=True)
+    window_closes_at = serializers.DateTimeField(allow_null=True)
+    at = serializers.DateTimeField()
+    channel = serializers.CharField()
+    source = serializers.CharField()
+    direct_prior_consent = serializers.BooleanField()
+    account_id = serializers.IntegerField(allow_null=True)
+    phone_id = serializers.IntegerField(allow_null=True)
+    zones = serializers.ListField(child=serializers.CharField())
+    policy = PolicyRefSerializer(allow_null=True)
