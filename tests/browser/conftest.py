@@ -32,8 +32,12 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser_context() -> Iterator[Any]:
-    """One Chromium for the session, with a fresh profile directory."""
+def browser_context(live_server: Any) -> Iterator[Any]:
+    """One Chromium for the session, with a fresh profile directory.
+
+    It asks for the live server so that it closes first: the server's request threads end with the
+    browser's connections, before the server stops sharing the in-memory SQLite connection.
+    """
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
