@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
-
 from django.utils import timezone
 
 from accounts.models import ZERO, Bucket

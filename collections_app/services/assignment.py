@@ -260,31 +260,69 @@ def _balance_team(
 
 
 @transaction.atomic
+def cases_reassign(
+    *,
+    case_ids: list[int],
+    agent: Agent | None,
+    by: AbstractBaseUser,
+    note: str = "",
+    lock: bool | None = None,
+) -> list[Case]:
+    """Move cases by hand (a supervisor or team lead); the caller checks the permission.
+
+    ``agent=None`` leaves the agent as it is when only ``lock`` changes. Locks the case rows; one
+    bulk update, one assignment record per moved case, one audit entry per case.
+    """
+    from accounts.services.audit import audit_record
+
+    now = timezone.now()
+    cases = list(Case.objects.select_for_update().filter(pk__in=case_ids, status=Case.Status.OPEN).order_by("pk"))
+    records = []
+    for case in cases:
+        before = {"team": case.team_id, "agent": case.agent_id, "locked": case.locked}
+        if agent is not None and case.agent_id != agent.pk:
+            records.append(
+                AssignmentRecord(
+                    case=case, from_team_id=case.team_id, to_team_id=agent.team_id, from_agent_id=case.agent_id,
+                    to_agent_id=agent.pk, reason=Reason.MANUAL, by=by, note=note, at=now,
+                )
+            )
+            case.team_id, case.agent_id, case.assigned_at = agent.team_id, agent.pk, now
+        if lock is not None:
+            case.locked = lock
+        after = {"team": case.team_id, "agent": case.agent_id, "locked": case.locked}
+        if after != before:
+            audit_record(action="case.reassigned", obj=case, actor=by, reason=note, before=before, after=after)
+    Case.objects.bulk_update(cases, ["team", "agent", "assigned_at", "locked"])
+    AssignmentRecord.objects.bulk_create(records)
+    return cases
+
+
 def case_reassign(
     *, case: Case, agent: Agent | None, by: AbstractBaseUser, note: str = "", lock: bool | None = None
 ) -> Case:
-    """Move one case by hand (a supervisor or team lead); the caller checks the permission.
+    """Move one case by hand; see ``cases_reassign``."""
+    return cases_reassign(case_ids=[case.pk], agent=agent, by=by, note=note, lock=lock)[0]
 
-    Locks the case row. ``lock`` sets or clears the manual-assignment lock in the same change.
-    """
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    before = (case.team_id, case.agent_id, case.locked)
-    new_team_id = agent.team_id if agent is not None else case.team_id
-    case.team_id, case.agent = new_team_id, agent
-    if lock is not None:
-        case.locked = lock
-    case.assigned_at = timezone.now()
-    case.save(update_fields=["team", "agent", "locked", "assigned_at"])
-    if (before[0], before[1]) != (case.team_id, case.agent_id):
-        AssignmentRecord.objects.create(
-            case=case, from_team_id=before[0], to_team_id=case.team_id, from_agent_id=before[1],
-            to_agent_id=case.agent_id, reason=Reason.MANUAL, by=by, note=note, at=case.assigned_at,
-        )
+
+@transaction.atomic
+def agent_set_leave(
+    *, agent: Agent, leave_from: date | None, leave_to: date | None, by: AbstractBaseUser
+) -> Agent:
+    """Mark an agent on leave for a period (or back at work with both dates empty). Audited."""
     from accounts.services.audit import audit_record
+    from config.errors import DomainError
 
+    if leave_from and leave_to and leave_to < leave_from:
+        raise DomainError("The leave must end on or after its first day.", errors={"leave_to": ["Before the first day."]})
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    before = {"leave_from": str(agent.leave_from or ""), "leave_to": str(agent.leave_to or ""), "status": agent.status}
+    agent.leave_from, agent.leave_to = leave_from, leave_to
+    if agent.status != Agent.Status.INACTIVE:
+        agent.status = Agent.Status.ACTIVE  # on leave is judged from the dates, day by day
+    agent.save(update_fields=["leave_from", "leave_to", "status"])
     audit_record(
-        action="case.reassigned", obj=case, actor=by, reason=note,
-        before={"team": before[0], "agent": before[1], "locked": before[2]},
-        after={"team": case.team_id, "agent": case.agent_id, "locked": case.locked},
+        action="agent.leave", obj=agent, actor=by, before=before,
+        after={"leave_from": str(leave_from or ""), "leave_to": str(leave_to or ""), "status": agent.status},
     )
-    return case
+    return agent

@@ -28,6 +28,7 @@ class NavItem:
 # A link shows only once its URL exists, so screens still to come need no placeholder routes.
 NAVIGATION = (
     NavItem("queue", _("My queue"), (roles.AGENT,)),
+    NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
     NavItem("admin:index", _("Admin"), (), staff_only=True),
 )

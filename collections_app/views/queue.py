@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.core.exceptions import PermissionDenied
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.services.pii import pii_reveal_record
-
 from accounts.models import Bucket
+from accounts.services.pii import pii_reveal_record
 from collections_app import roles
 from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, cases_visible_to
 
