@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from collections_app import roles
@@ -72,7 +72,8 @@ def team_board_view(request: HttpRequest, team_id: int) -> HttpResponse:
                 note=form.cleaned_data["reason"],
                 lock={"lock": True, "unlock": False}.get(action),
             )
-            messages.success(request, _("%(n)d cases updated.") % {"n": len(form.cleaned_data["cases"])})
+            n = len(form.cleaned_data["cases"])
+            messages.success(request, ngettext("%(n)d case updated.", "%(n)d cases updated.", n) % {"n": n})
             return redirect(request.get_full_path())
     else:
         form = BulkActionForm(user=request.user, team_cases=team_cases)
