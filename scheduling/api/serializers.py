@@ -12,7 +12,7 @@ class ComplianceCheckQuerySerializer(serializers.Serializer):
     phone_id = serializers.IntegerField(min_value=1)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.CALL)
     at = serializers.DateTimeField(required=False, help_text="ISO 8601 instant; default: now.")
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # the query parameter's name
         choices=ContactAttempt.Source.choices, default=ContactAttempt.Source.AGENT
     )
     account_id = serializers.IntegerField(
@@ -44,7 +44,7 @@ class DecisionSerializer(serializers.Serializer):
     window_closes_at = serializers.DateTimeField(allow_null=True)
     at = serializers.DateTimeField()
     channel = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     direct_prior_consent = serializers.BooleanField()
     account_id = serializers.IntegerField(allow_null=True)
     phone_id = serializers.IntegerField(allow_null=True)

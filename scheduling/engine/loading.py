@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import holidays
 from django.db.models import Case as SqlCase
@@ -145,7 +145,7 @@ def _history_rows(zone_by_borrower: dict[int, str], since: dt.datetime) -> list[
             output_field=DateField(),
         )
     outbound = Q(direction=ContactAttempt.Direction.OUTBOUND)
-    return list(
+    rows = (
         ContactAttempt.objects.filter(account__borrower_id__in=list(zone_by_borrower), placed_at__gte=since)
         .exclude(status=ContactAttempt.Status.NOT_DIALED)
         .annotate(day=day)
@@ -167,6 +167,7 @@ def _history_rows(zone_by_borrower: dict[int, str], since: dt.datetime) -> list[
             conversations=Count("pk", filter=Q(conversation=True)),
         )
     )
+    return cast(list[dict[str, Any]], list(rows))
 
 
 def _history(rows: list[dict[str, Any]], target: Target, channel: str) -> History:
@@ -196,19 +197,18 @@ def subjects_load(
     borrower_ids = {t.borrower.pk for t in targets}
     preferences = {p.borrower_id: p for p in ContactPreference.objects.filter(borrower_id__in=borrower_ids)}
     assignments = list(PolicyAssignment.objects.all())
-    names = {
-        t.borrower.pk: _policy_name(assignments, t.borrower.country, t.account.product if t.account else "")
-        for t in targets
-    }
-    policies: dict[str, ContactPolicy] = {}
+    # Per target: the product is the debt's, and one borrower's debts may differ.
+    names = [
+        _policy_name(assignments, t.borrower.country, t.account.product if t.account else "") for t in targets
+    ]
+    by_name: dict[str, ContactPolicy] = {}
     in_force = ContactPolicy.objects.filter(
-        name__in={n for n in names.values() if n}, is_active=True, effective_from__lte=at
+        name__in={n for n in names if n}, is_active=True, effective_from__lte=at
     ).order_by("name", "-version")
-    for policy in in_force:
-        policies.setdefault(policy.name, policy)
+    for version in in_force:
+        by_name.setdefault(version.name, version)
     rules = {
-        r.policy_id: r
-        for r in ChannelRule.objects.filter(policy__in=list(policies.values()), channel=channel)
+        r.policy_id: r for r in ChannelRule.objects.filter(policy__in=list(by_name.values()), channel=channel)
     }
     lookback = max([WEEK_DAYS, *(r.cool_down_days for r in rules.values())])
     zone_by_borrower = {
@@ -219,10 +219,9 @@ def subjects_load(
         rows_by_borrower.setdefault(row["account__borrower_id"], []).append(row)
 
     loaded = []
-    for target in targets:
+    for target, name in zip(targets, names, strict=True):
         borrower, account, phone = target.borrower, target.account, target.phone
-        name = names[borrower.pk]
-        policy = policies.get(name) if name else None
+        policy = by_name.get(name) if name else None
         rule = rules.get(policy.pk) if policy else None
         phone_facts = _phone_facts(phone) if phone is not None and channel != "email" else None
         phone_zones = tuple(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -52,7 +52,7 @@ def reserve(
     channel: str = ContactAttempt.Channel.CALL,
     at: dt.datetime | None = None,
     source: str = ContactAttempt.Source.AGENT,
-    agent: AbstractBaseUser | None = None,
+    agent: User | None = None,
     case: Case | None = None,
     account: LoanAccount | None = None,
     external_id: str | None = None,

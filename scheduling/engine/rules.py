@@ -215,6 +215,10 @@ def _week_count(counts: dict[dt.date, int], day: dt.date) -> int:
     return sum(counts.get(day - dt.timedelta(days=back), 0) for back in range(WEEK_DAYS))
 
 
+def _under_cap(counts: dict[dt.date, int], cap: int) -> Callable[[dt.date], bool]:
+    return lambda day: counts.get(day, 0) < cap
+
+
 def _cooling_since(conversations: set[dt.date], day: dt.date, days: int) -> dt.date | None:
     """The latest conversation day whose cool-down covers ``day`` (conversation day = day 1)."""
     covering = [c for c in conversations if c <= day <= c + dt.timedelta(days=days - 1)]
@@ -334,12 +338,13 @@ def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
         if cap is None or counts.get(today, 0) < cap:
             continue
         params: dict[str, Any] = {"count": counts.get(today, 0), "cap": cap}
+        clears: dt.datetime | None
         if code == ReasonCode.HOLIDAY_CAP:
             # The next day is an ordinary day, or another holiday judged again there.
             clears = day_start(zone, today + dt.timedelta(days=1))
             params |= {"date": today.isoformat(), "name": holiday}
         else:
-            clears = day_cleared(_first_day_after(today, lambda d, c=counts, k=cap: c.get(d, 0) < k))
+            clears = day_cleared(_first_day_after(today, _under_cap(counts, cap)))
         out.append(Failure(code, params, clears))
     return out
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -45,7 +45,7 @@ def _errors_of(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
 def policy_revise(
     *,
     policy: ContactPolicy,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     effective_from: dt.datetime | None = None,
     changes: Mapping[str, Any] | None = None,
     rule_changes: Mapping[str, Mapping[str, Any] | None] | None = None,

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ def preference_update(
     *,
     borrower: Borrower,
     changes: Mapping[str, Any],
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     reason: str = "",
 ) -> ContactPreference:
     """Set some of the borrower's contact preferences (creating the row if needed), audited.

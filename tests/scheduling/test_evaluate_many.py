@@ -69,3 +69,20 @@ def test_the_queue_can_say_which_debt_each_number_is_about(presets: None) -> Non
 
     assert decisions[debt.phone.pk].allowed
     assert decisions[debt.phone.pk].account_id == other.pk
+
+
+def test_two_debts_of_one_borrower_under_different_products_get_their_own_policies(presets: None) -> None:
+    from scheduling.models import PolicyAssignment
+    from tests.factories import LoanFactory
+
+    PolicyAssignment.objects.create(country="US", product="card", policy_name="UK CONC")
+    debt = make_debt(product="cash")
+    card = LoanFactory(borrower=debt.borrower, product="card")
+    home = Phone.objects.create(borrower=debt.borrower, number="+12125558888", type=Phone.Type.HOME, timezones=NY)
+
+    decisions = evaluate_many(
+        [debt.phone, home], at=local(NY, 2026, 4, 7, 10), accounts={debt.phone.pk: debt.account, home.pk: card}
+    )
+
+    assert decisions[debt.phone.pk].as_json()["policy"]["name"] == "US Reg F"
+    assert decisions[home.pk].as_json()["policy"]["name"] == "UK CONC"
