@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,22 +28,23 @@ RESERVATION_TTL = dt.timedelta(minutes=2)
 RELEASABLE = (ContactAttempt.Status.RESERVED, ContactAttempt.Status.EXPIRED)
 
 
-def _counters_ensure(*, borrower_id: int) -> list[int]:
-    """The ids of the borrower's accounts, each with its counter row (created if missing).
+def _counters_ensure(*, borrower_id: int) -> dict[int, int | None]:
+    """The borrower's accounts, each with its counter row (created if missing): id -> open case id.
 
     The insert ignores conflicts, so concurrent first callers do not fail; it happens before the
     lock is taken.
     """
     counter = DebtContactCounter.objects.filter(account_id=OuterRef("pk"))
+    open_case = Case.objects.filter(account_id=OuterRef("pk"), status=Case.Status.OPEN).values("pk")[:1]
     accounts = list(
         LoanAccount.objects.filter(borrower_id=borrower_id)
-        .annotate(has_counter=Exists(counter))
-        .values_list("pk", "has_counter")
+        .annotate(has_counter=Exists(counter), open_case_id=Subquery(open_case))
+        .values_list("pk", "has_counter", "open_case_id")
     )
-    missing = [DebtContactCounter(account_id=pk) for pk, has_counter in accounts if not has_counter]
+    missing = [DebtContactCounter(account_id=pk) for pk, has_counter, _ in accounts if not has_counter]
     if missing:
         DebtContactCounter.objects.bulk_create(missing, ignore_conflicts=True)
-    return sorted(pk for pk, _ in accounts)
+    return {pk: case_id for pk, _, case_id in accounts}
 
 
 def reserve(
@@ -67,10 +68,6 @@ def reserve(
     decision stored with it (idempotent).
     """
     at = at or timezone.now()
-    if external_id:
-        existing = ContactAttempt.objects.select_related("policy").filter(external_id=external_id).first()
-        if existing is not None:
-            return decision_from_json(existing.decision, policy=existing.policy), existing
     if case is not None:
         if account is not None and account.pk != case.account_id:
             raise DomainError(
@@ -82,43 +79,40 @@ def reserve(
     if phone is None and account is None:
         raise DomainError(_("A phone or an account is required."), errors={"phone": [_("Required.")]})
     borrower_id = phone.borrower_id if phone is not None else account.borrower_id  # type: ignore[union-attr]
-    account_ids = _counters_ensure(borrower_id=borrower_id)
+    open_cases = _counters_ensure(borrower_id=borrower_id)
 
     with transaction.atomic():
         list(
             DebtContactCounter.objects.select_for_update()
-            .filter(pk__in=account_ids)
+            .filter(pk__in=sorted(open_cases))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        if external_id:
+            # A retry (or a twin request that waited for the lock): answer as the first time.
+            existing = ContactAttempt.objects.select_related("policy").filter(external_id=external_id).first()
+            if existing is not None:
+                return decision_from_json(existing.decision, policy=existing.policy), existing
         decision = evaluate(phone=phone, channel=channel, at=at, source=source, account=account)
         if not decision.allowed or decision.account_id is None:
             return decision, None
-        if case is None:
-            case = Case.objects.filter(account_id=decision.account_id, status=Case.Status.OPEN).first()
-        try:
-            with transaction.atomic():
-                attempt = ContactAttempt.objects.create(
-                    case=case,
-                    account_id=decision.account_id,
-                    phone=phone,
-                    channel=channel,
-                    source=source,
-                    direction=ContactAttempt.Direction.OUTBOUND,
-                    agent=agent,
-                    placed_at=at,
-                    status=ContactAttempt.Status.RESERVED,
-                    decision=decision.as_json(),
-                    policy=decision.policy,
-                    policy_version=decision.policy.version if decision.policy else None,
-                    direct_prior_consent=decision.direct_prior_consent,
-                    external_id=external_id or None,
-                    expires_at=at + ttl,
-                )
-        except IntegrityError:
-            # The same dialer call id reserved concurrently through another debt's lock.
-            existing = ContactAttempt.objects.select_related("policy").get(external_id=external_id)
-            return decision_from_json(existing.decision, policy=existing.policy), existing
+        attempt = ContactAttempt.objects.create(
+            case_id=case.pk if case is not None else open_cases.get(decision.account_id),
+            account_id=decision.account_id,
+            phone=phone,
+            channel=channel,
+            source=source,
+            direction=ContactAttempt.Direction.OUTBOUND,
+            agent=agent,
+            placed_at=at,
+            status=ContactAttempt.Status.RESERVED,
+            decision=decision.as_json(),
+            policy=decision.policy,
+            policy_version=decision.policy.version if decision.policy else None,
+            direct_prior_consent=decision.direct_prior_consent,
+            external_id=external_id or None,
+            expires_at=at + ttl,
+        )
         DebtContactCounter.objects.filter(pk=decision.account_id).update(
             reservations=F("reservations") + 1, last_reserved_at=at
         )
