@@ -15,6 +15,7 @@ from scheduling.engine.loading import Target, accounts_for_borrowers, subjects_l
 from scheduling.engine.rules import decide
 
 SOURCES = (ContactAttempt.Source.AGENT, ContactAttempt.Source.DIALER)
+PHONE_CHANNELS = (ContactAttempt.Channel.CALL, ContactAttempt.Channel.SMS)
 
 
 def _check_arguments(*, channel: str, source: str, at: dt.datetime) -> None:
@@ -43,8 +44,10 @@ def evaluate(
     with an open case (then the most overdue). About six queries, whatever the history.
     """
     _check_arguments(channel=channel, source=source, at=at)
-    if phone is None and account is None:
-        raise DomainError(_("A phone or an account is required."), errors={"phone": [_("Required.")]})
+    if phone is None and (account is None or channel in PHONE_CHANNELS):
+        raise DomainError(
+            _("Which number? A call or an SMS needs a phone."), errors={"phone": [_("Required.")]}
+        )
     if phone is not None and not Phone.borrower.is_cached(phone):  # type: ignore[attr-defined]
         phone = Phone.objects.select_related("borrower").get(pk=phone.pk)
     if phone is not None and account is not None and account.borrower_id != phone.borrower_id:

@@ -76,7 +76,16 @@ def test_windows_up_to_midnight_and_from_midnight_are_one_opening() -> None:
         {"mon": [["24:00", "24:00"]]},
         {"mon": "08:00-21:00"},
     ],
-    ids=["not an object", "unknown day", "bad time", "backwards", "overlap", "half a pair", "starts at 24", "text"],
+    ids=[
+        "not an object",
+        "unknown day",
+        "bad time",
+        "backwards",
+        "overlap",
+        "half a pair",
+        "starts at 24",
+        "text",
+    ],
 )
 def test_malformed_windows_are_refused(value: object) -> None:
     with pytest.raises(ValidationError):

@@ -78,10 +78,14 @@ def test_two_debts_of_one_borrower_under_different_products_get_their_own_polici
     PolicyAssignment.objects.create(country="US", product="card", policy_name="UK CONC")
     debt = make_debt(product="cash")
     card = LoanFactory(borrower=debt.borrower, product="card")
-    home = Phone.objects.create(borrower=debt.borrower, number="+12125558888", type=Phone.Type.HOME, timezones=NY)
+    home = Phone.objects.create(
+        borrower=debt.borrower, number="+12125558888", type=Phone.Type.HOME, timezones=NY
+    )
 
     decisions = evaluate_many(
-        [debt.phone, home], at=local(NY, 2026, 4, 7, 10), accounts={debt.phone.pk: debt.account, home.pk: card}
+        [debt.phone, home],
+        at=local(NY, 2026, 4, 7, 10),
+        accounts={debt.phone.pk: debt.account, home.pk: card},
     )
 
     assert decisions[debt.phone.pk].as_json()["policy"]["name"] == "US Reg F"

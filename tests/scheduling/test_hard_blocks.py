@@ -127,3 +127,17 @@ def test_a_borrower_without_a_policy_for_their_country_is_not_contacted(presets:
 
     assert decision.codes == [ReasonCode.NO_POLICY]
     assert decision.next_allowed_at is None
+
+
+def test_a_call_without_a_number_or_an_instant_without_a_zone_is_a_malformed_question(
+    new_yorker: Debt,
+) -> None:
+    from config.errors import DomainError
+
+    with pytest.raises(DomainError) as no_phone:
+        evaluate(phone=None, account=new_yorker.account, channel="call", at=local(NY, *MORNING))
+    with pytest.raises(DomainError) as naive:
+        evaluate(phone=new_yorker.phone, at=dt.datetime(2026, 4, 7, 10))
+
+    assert "phone" in no_phone.value.errors
+    assert "at" in naive.value.errors
