@@ -106,3 +106,17 @@ def test_a_decision_and_a_reservation_cost_a_fixed_handful_of_queries(new_yorker
     assert len(deciding.captured_queries) == 5
     # the same five, plus: accounts and counters, the lock, the insert, the bump, and a savepoint pair
     assert len(reserving.captured_queries) == 11
+
+
+def test_the_expiry_task_marks_only_overdue_reservations(new_yorker: Debt) -> None:
+    from scheduling.tasks import reservations_expire_task
+
+    _, old = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10))
+    _, fresh = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 11), ttl=dt.timedelta(days=3650))
+    assert old is not None and fresh is not None
+
+    assert reservations_expire_task.delay().get() == 1
+    assert reservations_expire_task.delay().get() == 0
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == (ContactAttempt.Status.EXPIRED, ContactAttempt.Status.RESERVED)
