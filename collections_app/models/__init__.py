@@ -1,0 +1,8 @@
+"""Collection work. One module per part of the domain; every model is importable from here."""
+
+from __future__ import annotations
+
+from .cases import Agent, AssignmentRecord, Case, Team
+from .contacts import ContactAttempt, DispositionCode
+
+__all__ = ["Agent", "AssignmentRecord", "Case", "ContactAttempt", "DispositionCode", "Team"]
