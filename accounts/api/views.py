@@ -67,7 +67,7 @@ RESULT_EXAMPLE = {
     "updated": {"borrowers": 0, "phones": 0, "loans": 0, "installments": 0, "payments": 0},
 }
 ERROR_EXAMPLE = {
-    "message": "The batch was not imported (1 problems); nothing was written.",
+    "message": "The batch was not imported (1 problem); nothing was written.",
     "errors": {"loans[0].installments[0].due_date": ["not a date (YYYY-MM-DD)"]},
     "code": "invalid",
 }

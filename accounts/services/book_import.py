@@ -48,9 +48,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEntry, Borrower, Installment, LoanAccount, Payment, Phone
 from accounts.services.book_tape import BorrowerRow, Tape, payment_parse, tape_parse
+from accounts.services.bulk import objects_update
 from accounts.services.import_fields import Errors
 from accounts.services.payments import PaymentIn, payments_post, payments_validate
 from accounts.services.phones import borrower_timezone_resolve
@@ -201,7 +203,7 @@ def _save(model: type[M], new: list[M], changed: list[M], fields: set[str]) -> N
             for obj in changed:
                 obj.updated_at = now  # type: ignore[attr-defined]
             fields = fields | {"updated_at"}
-        model._default_manager.bulk_update(changed, sorted(fields), batch_size=BATCH)
+        objects_update(model, changed, sorted(fields))
 
 
 def _ensure_pks(model: type[M], objs: list[M], by: tuple[str, ...]) -> None:
@@ -446,8 +448,9 @@ def _refused(errors: Errors, relabel: Callable[[str], str] | None) -> DomainErro
             relabelled.setdefault(relabel(key), []).extend(reasons)
         by_path = relabelled
     count = sum(len(reasons) for reasons in by_path.values())
-    return DomainError(
-        _("The batch was not imported (%(count)d problems); nothing was written.") % {"count": count},
-        errors=by_path,
-        code="invalid",
+    message = ngettext(
+        "The batch was not imported (%(count)d problem); nothing was written.",
+        "The batch was not imported (%(count)d problems); nothing was written.",
+        count,
     )
+    return DomainError(message % {"count": count}, errors=by_path, code="invalid")

@@ -1,0 +1,62 @@
+"""Writing many changed rows back in few statements.
+
+Django's ``bulk_update`` builds one ``CASE WHEN pk = ... THEN ...`` per field and row: its cost
+grows with the square of the batch in Python and in the database (10,000 loans with 6
+installments each took minutes). On PostgreSQL ``objects_update`` sends the rows as a
+``VALUES`` list and joins it (``UPDATE ... FROM (VALUES ...)``), linear in the rows; other
+databases (SQLite for the demo and the tests) keep ``bulk_update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+# PostgreSQL takes at most 65,535 parameters per statement.
+MAX_PARAMETERS = 60_000
+MAX_ROWS = 5_000
+
+
+def objects_update(model: type[M], objs: Sequence[M], fields: Sequence[str]) -> int:
+    """Write the ``fields`` (names or attnames) of ``objs`` to their rows; return the rows written.
+
+    The caller passes only the objects that changed (a second run then writes nothing).
+    """
+    if not objs or not fields:
+        return 0
+    vendor = connection.vendor
+    if vendor not in ("postgresql", "sqlite") or (
+        vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 33)  # type: ignore[attr-defined]
+    ):
+        model._default_manager.bulk_update(objs, list(fields), batch_size=1000)
+        return len(objs)
+    meta = model._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    if vendor == "postgresql":
+        row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in columns) + ")"
+        budget = MAX_PARAMETERS
+    else:
+        row = "(" + ", ".join("%s" for _f in columns) + ")"
+        budget = connection.features.max_query_params
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    table, key = quote(meta.db_table), quote(meta.pk.column)
+    size = max(1, min(MAX_ROWS, budget // len(columns)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            params = [
+                f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in chunk for f in columns
+            ]
+            values = ", ".join([row] * len(chunk))
+            if vendor == "postgresql":
+                sql = f"UPDATE {table} AS t SET {assignments} FROM (VALUES {values}) AS v({names}) WHERE t.{key} = v.{key}"
+            else:  # SQLite names VALUES columns only through a common table expression
+                sql = f"WITH v({names}) AS (VALUES {values}) UPDATE {table} SET {assignments} FROM v WHERE {table}.{key} = v.{key}"
+            cursor.execute(sql, params)
+    return len(objs)
