@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import ZERO, Installment, LoanAccount, Payment, PaymentAllocation
+from accounts.services.bulk import objects_update
 
 COMPONENTS = ("penalty", "fee", "interest", "principal")
 
@@ -133,21 +134,22 @@ def loans_reallocate(*, loan_ids: Iterable[int]) -> None:
         )
 
     slot_by_id = {s.installment_id: s for slots in slots_by_loan.values() for s in slots}
+    paid_fields = ["penalty_paid", "fee_paid", "interest_paid", "principal_paid", "settled_on", "last_paid_on"]
+    changed_installments = []
     for inst in installments:
         slot = slot_by_id[inst.pk]
+        before = [getattr(inst, name) for name in paid_fields]
         inst.penalty_paid = slot.paid["penalty"]
         inst.fee_paid = slot.paid["fee"]
         inst.interest_paid = slot.paid["interest"]
         inst.principal_paid = slot.paid["principal"]
         inst.settled_on = slot.settled_on
         inst.last_paid_on = slot.last_paid_on
+        if [getattr(inst, name) for name in paid_fields] != before:
+            changed_installments.append(inst)
 
     PaymentAllocation.objects.filter(installment__loan_id__in=loan_ids).delete()
-    Installment.objects.bulk_update(
-        installments,
-        ["penalty_paid", "fee_paid", "interest_paid", "principal_paid", "settled_on", "last_paid_on"],
-        batch_size=1000,
-    )
+    objects_update(Installment, changed_installments, paid_fields)
     PaymentAllocation.objects.bulk_create(allocations, batch_size=1000)
     reallocated = Payment.objects.filter(pk__in=list(unapplied))
     changed = [p for p in reallocated if p.unapplied_amount != unapplied[p.pk]]
