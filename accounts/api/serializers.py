@@ -148,7 +148,8 @@ class PaymentBatchResultSerializer(serializers.Serializer):
 
 class ErrorBodySerializer(serializers.Serializer):
     message = serializers.CharField()
-    errors = serializers.DictField(
+    # Only describes the body (never validated): the declared field does not replace Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_("Path of the field (loans[3].installments[1].due_date) -> reasons."),
     )

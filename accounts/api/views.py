@@ -34,6 +34,10 @@ from accounts.api.serializers import (
 from accounts.services.book_import import book_import, payments_import
 from config.errors import DomainError
 
+PAYMENT_EXAMPLE = {
+    "external_id": "P1", "loan": "L1", "amount": "220.00", "received_at": "2026-02-01T10:00:00Z",
+    "channel": "auto_debit",
+}  # fmt: skip
 TAPE_EXAMPLE = {
     "borrowers": [
         {
@@ -52,10 +56,7 @@ TAPE_EXAMPLE = {
             ],
         }
     ],
-    "payments": [
-        {"external_id": "P1", "loan": "L1", "amount": "220.00", "received_at": "2026-02-01T10:00:00Z",
-         "channel": "auto_debit"}
-    ],
+    "payments": [PAYMENT_EXAMPLE],
 }  # fmt: skip
 RESULT_EXAMPLE = {
     "borrowers": {"B1": 12},
@@ -71,7 +72,6 @@ ERROR_EXAMPLE = {
     "errors": {"loans[0].installments[0].due_date": ["not a date (YYYY-MM-DD)"]},
     "code": "invalid",
 }
-PAYMENT_EXAMPLE = TAPE_EXAMPLE["payments"][0]
 PAYMENT_RESULT = PolymorphicProxySerializer(
     component_name="PaymentPostResult",
     serializers=[PaymentOutSerializer, PaymentBatchResultSerializer],

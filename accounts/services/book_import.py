@@ -225,7 +225,7 @@ def _json_safe(value: Any) -> Any:
 
 @dataclass
 class _Audit:
-    user: AbstractBaseUser | None
+    user: Any  # the acting user (AUTH_USER_MODEL) or None
     label: str
     entries: list[AuditEntry] = field(default_factory=list)
 

@@ -10,7 +10,7 @@ databases (SQLite for the demo and the tests) keep ``bulk_update``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db import connection, models
 
@@ -35,17 +35,18 @@ def objects_update(model: type[M], objs: Sequence[M], fields: Sequence[str]) -> 
         model._default_manager.bulk_update(objs, list(fields), batch_size=1000)
         return len(objs)
     meta = model._meta
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    columns = [cast(models.Field, meta.pk), *(cast(models.Field, meta.get_field(name)) for name in fields)]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in columns)
+    column_names = [quote(str(f.column)) for f in columns]
+    names = ", ".join(column_names)
     if vendor == "postgresql":
         row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in columns) + ")"
         budget = MAX_PARAMETERS
     else:
         row = "(" + ", ".join("%s" for _f in columns) + ")"
-        budget = connection.features.max_query_params
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
-    table, key = quote(meta.db_table), quote(meta.pk.column)
+        budget = connection.features.max_query_params or 999
+    assignments = ", ".join(f"{name} = v.{name}" for name in column_names[1:])
+    table, key = quote(meta.db_table), column_names[0]
     size = max(1, min(MAX_ROWS, budget // len(columns)))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -175,7 +176,7 @@ def payments_post(
     by_external = {
         p.external_id: p for p in Payment.objects.select_related("loan").filter(external_id__in=list(unique))
     }
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(
