@@ -136,6 +136,9 @@ TIME_ZONE = "UTC"
 # The calendar of the book: business dates (COB dates, due dates) are days in this zone.
 BOOK_TIME_ZONE = env_str("BOOK_TIME_ZONE", "UTC")
 
+# Book imports arrive as one JSON batch: allow batches of tens of thousands of loans.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -20,7 +20,7 @@ def audit_record(
     """Append one audit entry. Callers pass JSON-safe ``before``/``after`` without personal data."""
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
-        actor=user,
+        actor_id=getattr(user, "pk", None),
         actor_label=actor_label or (getattr(user, "username", "") if user else ""),
         action=action,
         object_type=obj._meta.label_lower if hasattr(obj, "_meta") else type(obj).__name__,
