@@ -4,5 +4,9 @@ from __future__ import annotations
 
 from .cases import Agent, AssignmentRecord, Case, Team
 from .contacts import ContactAttempt, DispositionCode
+from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 
-__all__ = ["Agent", "AssignmentRecord", "Case", "ContactAttempt", "DispositionCode", "Team"]
+__all__ = [
+    "Agent", "AssignmentRecord", "Case", "ContactAttempt", "DialAuthorization", "DispositionCode",
+    "DispositionMapping", "DncEntry", "IdempotencyRecord", "Integration", "Team",
+]
