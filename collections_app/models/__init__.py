@@ -5,8 +5,10 @@ from __future__ import annotations
 from .cases import Agent, AssignmentRecord, Case, Team
 from .contacts import ContactAttempt, DispositionCode
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
+from .promises import PromisePart, PromisePolicy, PromiseToPay
 
 __all__ = [
     "Agent", "AssignmentRecord", "Case", "ContactAttempt", "DialAuthorization", "DispositionCode",
-    "DispositionMapping", "DncEntry", "IdempotencyRecord", "Integration", "Team",
+    "DispositionMapping", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
+    "PromiseToPay", "Team",
 ]
