@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Borrower, LoanAccount
+from scheduling.callbacks import Callback as Callback  # registered with the app's models
 from scheduling.windows import Windows, validate_windows, windows_parse
 
 
