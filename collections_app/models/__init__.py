@@ -6,9 +6,15 @@ from .cases import Agent, AssignmentRecord, Case, Team
 from .contacts import ContactAttempt, DispositionCode
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 from .promises import PromisePart, PromisePolicy, PromiseToPay
+from .reports import (
+    ReportAgentDay, ReportAgentShift, ReportBucketDay, ReportEntryDay, ReportExitDay, ReportFlowMonth,
+    ReportForecastBalance, ReportForecastMatrix, ReportRollDay, ReportVintage,
+)
 
 __all__ = [
     "Agent", "AssignmentRecord", "Case", "ContactAttempt", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
     "PromiseToPay", "Team",
+    "ReportAgentDay", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay", "ReportFlowMonth",
+    "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
 ]
