@@ -7,8 +7,16 @@ from .contacts import ContactAttempt, DispositionCode
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 from .promises import PromisePart, PromisePolicy, PromiseToPay
 from .reports import (
-    ReportAgentDay, ReportAgentShift, ReportBucketDay, ReportEntryDay, ReportExitDay, ReportFlowMonth,
-    ReportForecastBalance, ReportForecastMatrix, ReportRollDay, ReportVintage,
+    ReportAgentDay,
+    ReportAgentShift,
+    ReportBucketDay,
+    ReportEntryDay,
+    ReportExitDay,
+    ReportFlowMonth,
+    ReportForecastBalance,
+    ReportForecastMatrix,
+    ReportRollDay,
+    ReportVintage,
 )
 
 __all__ = [
