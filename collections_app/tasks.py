@@ -8,6 +8,7 @@ from celery import shared_task
 
 from accounts.services.cob import business_today, cob_run
 from collections_app.services.assignment import cases_assign
+from collections_app.services.promise_matching import promises_settle
 
 
 @shared_task(acks_late=True)
@@ -27,3 +28,9 @@ def nightly_close_task(self, business_date: str | None = None) -> dict[str, obje
         "accounts": cob.accounts,
         "moved": assigned.moved if assigned else 0,
     }
+
+
+@shared_task(acks_late=True)
+def promises_settle_task(today: str | None = None) -> dict[str, int]:
+    """Settle the promises past their date plus grace days (default: the book's today). Safe to run twice."""
+    return promises_settle(today=date.fromisoformat(today) if today else business_today()).as_dict()

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
+from django.utils import timezone
 
 from scheduling.engine import attempts_expire
+from scheduling.services.callbacks import callbacks_due
 
 
 @shared_task(acks_late=True)
 def reservations_expire_task() -> int:
     """Mark unreported reservations past their expiry as expired (they keep counting as attempts)."""
     return attempts_expire()
+
+
+@shared_task(acks_late=True)
+def callbacks_due_task(now: str | None = None) -> dict[str, int]:
+    """Check again the callbacks that came due; mark the answered, the no longer allowed, the missed."""
+    return callbacks_due(now=datetime.fromisoformat(now) if now else timezone.now()).as_dict()
