@@ -82,7 +82,9 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
             "month_of_year": "*",
             "timezone": "UTC",
         }
-        crontab = crontabs.objects.filter(**fields).order_by("pk").first() or crontabs.objects.create(**fields)
+        crontab = crontabs.objects.filter(**fields).order_by("pk").first() or crontabs.objects.create(
+            **fields
+        )
         tasks.objects.create(name=entry.name, task=entry.task, crontab=crontab, description=entry.description)
         created.append(entry.name)
     return created

@@ -39,7 +39,11 @@ class Callback(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("note"), max_length=255, blank=True)
     promise = models.ForeignKey(
-        "collections_app.PromiseToPay", null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
+        "collections_app.PromiseToPay",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="callbacks",
     )
     # The engine's reasons when the callback was checked again on coming due (empty: allowed).
     checked_at = models.DateTimeField(_("checked when due at"), null=True, blank=True)
@@ -68,7 +72,9 @@ class Callback(models.Model):
             ),
             # One follow-up per broken promise, whatever runs the settle job twice.
             models.UniqueConstraint(
-                fields=["promise"], condition=Q(reason="broken_promise"), name="callback_one_per_broken_promise"
+                fields=["promise"],
+                condition=Q(reason="broken_promise"),
+                name="callback_one_per_broken_promise",
             ),
         ]
         indexes = [

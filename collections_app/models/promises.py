@@ -31,7 +31,11 @@ class PromisePolicy(models.Model):
     """
 
     bucket = models.CharField(
-        _("bucket"), max_length=8, unique=True, blank=True, help_text=_("Empty: every bucket without its own row.")
+        _("bucket"),
+        max_length=8,
+        unique=True,
+        blank=True,
+        help_text=_("Empty: every bucket without its own row."),
     )
     max_days_ahead = models.PositiveSmallIntegerField(
         _("latest date (days ahead) of the amount or the plan's first part"), default=14
@@ -48,7 +52,9 @@ class PromisePolicy(models.Model):
         help_text=_("0.1000 is 10%: the amount promised (a plan's total) must reach it."),
     )
     grace_days = models.PositiveSmallIntegerField(
-        _("grace days"), default=2, help_text=_("Payments up to this many days after a date still count for it.")
+        _("grace days"),
+        default=2,
+        help_text=_("Payments up to this many days after a date still count for it."),
     )
     kept_threshold = models.DecimalField(
         _("kept at (share of the amount)"),
@@ -67,7 +73,8 @@ class PromisePolicy(models.Model):
                 condition=Q(min_share__gte=0, min_share__lte=1), name="promise_policy_min_share_range"
             ),
             models.CheckConstraint(
-                condition=Q(kept_threshold__gt=0, kept_threshold__lte=1), name="promise_policy_threshold_range"
+                condition=Q(kept_threshold__gt=0, kept_threshold__lte=1),
+                name="promise_policy_threshold_range",
             ),
             models.CheckConstraint(condition=Q(max_parts__gte=1), name="promise_policy_parts_positive"),
             models.CheckConstraint(
@@ -109,7 +116,9 @@ class PromiseToPay(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="promises")
     account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="promises")
-    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises")
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -117,7 +126,9 @@ class PromiseToPay(models.Model):
     attempt = models.ForeignKey(
         ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises"
     )
-    made_on = models.DateField(_("made on"), help_text=_("The borrower's date: payments from this day count."))
+    made_on = models.DateField(
+        _("made on"), help_text=_("The borrower's date: payments from this day count.")
+    )
     amount = money(verbose_name=_("amount promised"))
     first_date = models.DateField(_("first date"))
     final_date = models.DateField(_("last date"))
@@ -125,7 +136,9 @@ class PromiseToPay(models.Model):
     grace_days = models.PositiveSmallIntegerField(_("grace days"))
     kept_threshold = models.DecimalField(_("kept at"), max_digits=5, decimal_places=4)
     received_amount = money(verbose_name=_("received toward it"))
-    status = models.CharField(_("status"), max_length=16, choices=PromiseStatus.choices, default=PromiseStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PromiseStatus.choices, default=PromiseStatus.OPEN
+    )
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
     follow_up_at = models.DateTimeField(_("follow-up call agreed for"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
@@ -137,15 +150,21 @@ class PromiseToPay(models.Model):
         verbose_name = _("promise to pay")
         verbose_name_plural = _("promises to pay")
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(status="open"), name="promise_one_open_per_case"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="open"), name="promise_one_open_per_case"
+            ),
             models.CheckConstraint(condition=Q(status__in=STATUS_VALUES), name="promise_status_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
             models.CheckConstraint(
                 condition=Q(received_amount__gte=0, received_amount__lte=F("amount")),
                 name="promise_received_within_amount",
             ),
-            models.CheckConstraint(condition=Q(final_date__gte=F("first_date")), name="promise_dates_ordered"),
-            models.CheckConstraint(condition=Q(deadline__gte=F("final_date")), name="promise_deadline_after_date"),
+            models.CheckConstraint(
+                condition=Q(final_date__gte=F("first_date")), name="promise_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("final_date")), name="promise_deadline_after_date"
+            ),
         ]
         indexes = [
             # Matching payments: the open promises of the loans a batch touched.
@@ -178,7 +197,9 @@ class PromisePart(models.Model):
     amount = money(verbose_name=_("amount"))
     deadline = models.DateField(_("counts payments until"))
     received_amount = money(verbose_name=_("received toward it"))
-    status = models.CharField(_("status"), max_length=16, choices=PromiseStatus.choices, default=PromiseStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PromiseStatus.choices, default=PromiseStatus.OPEN
+    )
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
 
     class Meta:
@@ -194,11 +215,15 @@ class PromisePart(models.Model):
                 condition=Q(received_amount__gte=0, received_amount__lte=F("amount")),
                 name="promise_part_received_within",
             ),
-            models.CheckConstraint(condition=Q(deadline__gte=F("due_date")), name="promise_part_deadline_after"),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("due_date")), name="promise_part_deadline_after"
+            ),
         ]
         indexes = [
             # The settle job: open parts whose deadline has passed; the queue tier: parts due today.
-            models.Index(fields=["deadline"], name="promise_part_open_deadline_idx", condition=Q(status="open")),
+            models.Index(
+                fields=["deadline"], name="promise_part_open_deadline_idx", condition=Q(status="open")
+            ),
             models.Index(fields=["due_date"], name="promise_part_open_due_idx", condition=Q(status="open")),
         ]
 

@@ -34,6 +34,10 @@ def promise_policies_ensure(*, apps: Apps | None = None) -> int:
         from collections_app.models import PromisePolicy as model
     existing = set(model.objects.values_list("bucket", flat=True))
     created = model.objects.bulk_create(
-        [model(bucket=bucket, **COMMON, **values) for bucket, values in SHIPPED.items() if bucket not in existing]
+        [
+            model(bucket=bucket, **COMMON, **values)
+            for bucket, values in SHIPPED.items()
+            if bucket not in existing
+        ]
     )
     return len(created)
