@@ -1,0 +1,91 @@
+"""``Authorization: Token cw_...``: the integration is ``request.auth``, its service user ``request.user``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from collections_app.models import Integration
+from collections_app.services.integrations import integration_for_token, integration_touch
+
+KEYWORD = "Token"
+
+
+def authenticate_token(token: str) -> tuple[Any, Integration]:
+    """The (user, integration) of a token, or ``AuthenticationFailed`` saying why (wrong, revoked, expired)."""
+    integration = integration_for_token(token)
+    if integration is None:
+        raise exceptions.AuthenticationFailed(_("Invalid token."), code="token_invalid")
+    if integration.revoked_at is not None or not integration.is_active:
+        raise exceptions.AuthenticationFailed(_("This token has been revoked."), code="token_revoked")
+    if integration.expires_at is not None and integration.expires_at <= timezone.now():
+        raise exceptions.AuthenticationFailed(_("This token has expired."), code="token_expired")
+    if not integration.user.is_active:
+        raise exceptions.AuthenticationFailed(_("The integration's service user is disabled."), code="user_inactive")
+    integration_touch(integration)
+    return integration.user, integration
+
+
+class IntegrationTokenAuthentication(BaseAuthentication):
+    """Integration tokens in the ``Authorization`` header. No header: the next class decides (sessions)."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != KEYWORD.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("Send the header as: Authorization: Token <token>."), code="token_malformed"
+            )
+        try:
+            token = parts[1].decode()
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token."), code="token_invalid") from exc
+        return authenticate_token(token)
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+class QueryTokenAuthentication(BaseAuthentication):
+    """The token in the query string (``?token=``), for adapters that can only send a URL (VICIdial).
+
+    Only the adapter views use it; a token in a URL ends up in access logs, so give such a dialer
+    its own integration, scoped to what it needs.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
+        token = request.query_params.get("token")
+        if not token:
+            return None
+        return authenticate_token(token)
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = IntegrationTokenAuthentication
+    name = "integrationToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An integration token: `Authorization: Token cw_...` (manage.py dialer_token create NAME).",
+        }
+
+
+class QueryTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = QueryTokenAuthentication
+    name = "integrationTokenInQuery"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "query", "name": "token", "description": "The integration token."}

@@ -1,0 +1,77 @@
+"""What every dialer endpoint shares: token (then session) authentication, the dialer scope, the
+per-token rate limit, JSON in, and the documented refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.views import APIView
+
+from collections_app.api.dialer.auth import IntegrationTokenAuthentication
+from collections_app.api.dialer.permissions import DialerScope
+from collections_app.api.dialer.serializers import ErrorSerializer
+from collections_app.api.dialer.throttles import IntegrationRateThrottle
+
+
+class DialerView(APIView):
+    """Token first (so an anonymous caller is told 401 with ``WWW-Authenticate: Token``); a session is
+    recognised only to be refused (403): dialer endpoints are for integrations."""
+
+    authentication_classes = [IntegrationTokenAuthentication, SessionAuthentication]
+    permission_classes = [DialerScope]
+    throttle_classes = [IntegrationRateThrottle]
+    parser_classes = [JSONParser]
+
+
+def error(description: str, *, code: str, message: str, errors: dict[str, list[str]] | None = None) -> OpenApiResponse:
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=description,
+        examples=[
+            OpenApiExample(code, value={"message": message, "errors": errors or {}, "code": code}, response_only=True)
+        ],
+    )
+
+
+REFUSALS: dict[int, Any] = {
+    401: error(
+        "No token, a wrong one, a revoked or an expired one.",
+        code="token_revoked",
+        message="This token has been revoked.",
+    ),
+    403: error(
+        "The token lacks the scope, or a logged-in user (dialer endpoints are for integrations).",
+        code="permission_denied",
+        message="This endpoint is for integration tokens with the right scope.",
+    ),
+    429: error(
+        "Over the token's rate limit; Retry-After says in how many seconds to try again.",
+        code="throttled",
+        message="Request was throttled. Expected available in 12 seconds.",
+    ),
+}
+BAD_INPUT = error(
+    "Malformed body or query; nothing was written.",
+    code="invalid",
+    message="Invalid input.",
+    errors={"talk_seconds": ["Ensure this value is greater than or equal to 0."]},
+)
+IDEMPOTENCY_REUSED = error(
+    "The Idempotency-Key was used before with another body.",
+    code="idempotency_key_reused",
+    message="This Idempotency-Key was used with another request; use a new key for a new request.",
+    errors={"Idempotency-Key": ["Already used for a different request."]},
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID). A retry with the same key and body gets the first response again "
+        "(header Idempotent-Replayed: true); the same key with another body is refused (422). Kept 24 hours."
+    ),
+)

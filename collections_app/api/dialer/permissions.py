@@ -1,0 +1,57 @@
+"""Who may call what: integration tokens by scope; sessions never on dialer endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from collections_app.models import Integration
+from collections_app.models.integrations import SCOPE_DIALER, SCOPE_PROMISES
+from collections_app.roles import ADMINISTRATOR, AGENT, SUPERVISOR, TEAM_LEAD, user_has_role
+
+
+def integration_of(request: Request) -> Integration | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, Integration) else None
+
+
+class TokenScope(BasePermission):
+    """Integration tokens holding the view's ``required_scope``; anyone else (a logged-in agent too) is refused."""
+
+    message = _("This endpoint is for integration tokens with the right scope.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        integration = integration_of(request)
+        scope = getattr(view, "required_scope", None)
+        return integration is not None and bool(scope) and integration.has_scope(scope)
+
+
+class DialerScope(TokenScope):
+    """The dialer endpoints: a token with the ``dialer`` scope (not a session, whoever is logged in)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        integration = integration_of(request)
+        return integration is not None and integration.has_scope(SCOPE_DIALER)
+
+
+class PromiseWriters(BasePermission):
+    """Tokens with the ``promises`` scope, or a session of an agent, team lead, supervisor or administrator.
+
+    Which cases a session may touch is the view's queryset (``cases_visible_to``).
+    """
+
+    message = _("Only agents, team leads, supervisors and integrations may record promises.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        integration = integration_of(request)
+        if integration is not None:
+            return integration.has_scope(SCOPE_PROMISES)
+        if request.auth is not None:  # another kind of token: not ours to judge
+            return False
+        user = request.user
+        return bool(getattr(user, "is_authenticated", False)) and user_has_role(
+            user, AGENT, TEAM_LEAD, SUPERVISOR, ADMINISTRATOR
+        )

@@ -1,0 +1,366 @@
+"""Shapes of the dialer API: serializers check the shape, the services check the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collections_app.models import DncEntry
+from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS
+from scheduling.api.serializers import ReasonSerializer
+
+MAX_EVENTS = 1000
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that carries its UTC offset (``Z`` or ``+08:00``); a naive time is refused."""
+
+    default_error_messages = {
+        "naive": _("Give the UTC offset (for example 2026-04-07T14:00:00Z)."),
+    }
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+# --- Errors ----------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body: a sentence, the problems by field (``__all__`` for none) and a machine code."""
+
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    code = serializers.CharField()
+
+
+# --- Call list -------------------------------------------------------------------------------------
+
+
+class CallListQuerySerializer(serializers.Serializer):
+    team = serializers.CharField(required=False, help_text="A team's id or name.")
+    bucket = serializers.CharField(required=False, help_text="An M-bucket code (M1, M2...).")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    cursor = serializers.CharField(required=False, help_text="The next_cursor of the previous page.")
+
+
+class CallListRowSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    account_external_id = serializers.CharField()
+    phone_id = serializers.IntegerField()
+    number = serializers.CharField(help_text="E.164.")
+    timezone = serializers.CharField(help_text="The borrower's IANA time zone.")
+    zones = serializers.ListField(child=serializers.CharField(), help_text="Every zone the address and number imply.")
+    window_closes_at = serializers.DateTimeField(allow_null=True, help_text="UTC; dial before it.")
+    attempts_left_today = serializers.IntegerField(allow_null=True, help_text="Null: no daily cap applies.")
+    attempts_left_week = serializers.IntegerField(allow_null=True, help_text="Null: no weekly cap applies.")
+    agent = serializers.CharField(allow_null=True, help_text="The assigned agent's username.")
+    priority = serializers.IntegerField()
+    dpd = serializers.IntegerField()
+    bucket = serializers.CharField()
+    overdue_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    vendor_lead_code = serializers.CharField(help_text="Load it as VICIdial's vendor_lead_code: <case_id>-<phone_id>.")
+
+
+class CallListPageSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="The instant the rows were decided at.")
+    results = CallListRowSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page; null at the end of the list.")
+
+
+# --- Dial authorizations ---------------------------------------------------------------------------
+
+
+class DialAuthorizationRequestSerializer(serializers.Serializer):
+    phone_id = serializers.IntegerField(min_value=1)
+    case_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    agent = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=150)
+
+
+class DialAuthorizationGrantedSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    authorization_id = serializers.UUIDField()
+    expires_at = serializers.DateTimeField(help_text="The call must start by then.")
+    attempt_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True)
+    attempts_left_today = serializers.IntegerField(allow_null=True, help_text="After this one; null: no cap.")
+    attempts_left_week = serializers.IntegerField(allow_null=True, help_text="After this one; null: no cap.")
+    window_closes_at = serializers.DateTimeField(allow_null=True)
+
+
+class DialAuthorizationRefusedSerializer(ErrorSerializer):
+    allowed = serializers.BooleanField()
+    reasons = ReasonSerializer(many=True)
+    next_allowed_at = serializers.DateTimeField(allow_null=True, help_text="Null: no time lifts the block.")
+
+
+class DialAuthorizationReleasedSerializer(serializers.Serializer):
+    authorization_id = serializers.UUIDField()
+    status = serializers.CharField()
+
+
+# --- Calls and results -----------------------------------------------------------------------------
+
+
+class CallReportSerializer(serializers.Serializer):
+    authorization_id = serializers.UUIDField()
+    started_at = AwareDateTimeField(required=False, allow_null=True, help_text="Required unless not dialed.")
+    answered_at = AwareDateTimeField(required=False, allow_null=True)
+    ended_at = AwareDateTimeField(required=False, allow_null=True)
+    agent = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=150)
+    outcome = serializers.ChoiceField(
+        choices=["not_dialed"], required=False, allow_null=True, help_text="not_dialed releases the authorization."
+    )
+
+
+class CallSerializer(serializers.Serializer):
+    external_call_id = serializers.CharField()
+    authorization_id = serializers.UUIDField()
+    attempt_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(help_text="reserved, completed, not_dialed or expired.")
+    started_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    agent = serializers.CharField(allow_null=True)
+
+
+class PromiseTermsSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    date = serializers.DateField()
+
+
+class CallResultRequestSerializer(serializers.Serializer):
+    disposition = serializers.CharField(max_length=32, help_text="The dialer's code (mapped) or ours.")
+    talk_seconds = serializers.IntegerField(min_value=0, max_value=MAX_TALK_SECONDS)
+    right_party = serializers.BooleanField()
+    conversation = serializers.BooleanField()
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES, default="")
+    recording_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_RECORDING_REF, default=""
+    )
+    promise = PromiseTermsSerializer(required=False, allow_null=True)
+
+
+class CallResultSerializer(serializers.Serializer):
+    external_call_id = serializers.CharField()
+    authorization_id = serializers.UUIDField()
+    attempt_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True)
+    disposition = serializers.CharField(help_text="Our code.")
+    effects = serializers.ListField(
+        child=serializers.CharField(), help_text="What the disposition changed: do_not_call, dispute, cease..."
+    )
+    promise_id = serializers.IntegerField(allow_null=True)
+    duplicate = serializers.BooleanField(help_text="True when this result was already recorded.")
+
+
+# --- Batches ----------------------------------------------------------------------------------------
+
+
+class EventSerializer(serializers.Serializer):
+    """One item: ``type`` call (the PUT's body) or result (the result's body), with the call id."""
+
+    type = serializers.ChoiceField(choices=["call", "result"])
+    external_call_id = serializers.CharField(max_length=100)
+    authorization_id = serializers.UUIDField(required=False, help_text="call")
+    started_at = AwareDateTimeField(required=False, allow_null=True, help_text="call")
+    answered_at = AwareDateTimeField(required=False, allow_null=True, help_text="call")
+    ended_at = AwareDateTimeField(required=False, allow_null=True, help_text="call")
+    agent = serializers.CharField(required=False, allow_null=True, help_text="call")
+    outcome = serializers.ChoiceField(choices=["not_dialed"], required=False, allow_null=True, help_text="call")
+    disposition = serializers.CharField(required=False, help_text="result")
+    talk_seconds = serializers.IntegerField(required=False, help_text="result")
+    right_party = serializers.BooleanField(required=False, help_text="result")
+    conversation = serializers.BooleanField(required=False, help_text="result")
+    notes = serializers.CharField(required=False, allow_blank=True, help_text="result")
+    recording_ref = serializers.CharField(required=False, allow_blank=True, help_text="result")
+    promise = PromiseTermsSerializer(required=False, allow_null=True, help_text="result")
+
+
+class EventBatchSerializer(serializers.Serializer):
+    events = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=MAX_EVENTS, help_text="Up to 1,000 events."
+    )
+
+
+class EventBatchDocSerializer(serializers.Serializer):
+    """The batch as documented (items are checked one by one, so a bad item does not sink the rest)."""
+
+    events = EventSerializer(many=True)
+
+
+class EventOutcomeSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    type = serializers.CharField(allow_null=True)
+    external_call_id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
+    code = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class EventBatchResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = EventOutcomeSerializer(many=True)
+
+
+# --- Do-not-call ------------------------------------------------------------------------------------
+
+
+class DncRequestSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=DncEntry.Type.choices)
+    number = serializers.CharField(required=False, max_length=32, help_text="do_not_call: the number (E.164).")
+    phone_id = serializers.IntegerField(required=False, min_value=1, help_text="do_not_call: or our phone id.")
+    borrower_id = serializers.IntegerField(required=False, min_value=1, help_text="cease: our borrower id.")
+    borrower_external_id = serializers.CharField(required=False, max_length=64, help_text="cease: or theirs.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    requested_at = AwareDateTimeField(required=False, help_text="When the borrower asked; default now.")
+
+
+class DncEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    number = serializers.CharField(help_text="E.164; empty for a cease entry.")
+    borrower_id = serializers.IntegerField(allow_null=True)
+    borrower_external_id = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField(help_text="False: lifted by an administrator.")
+    reason = serializers.CharField()
+    source = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class DncFeedQuerySerializer(serializers.Serializer):
+    updated_since = AwareDateTimeField(required=False)
+    cursor = serializers.CharField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
+
+
+class DncFeedSerializer(serializers.Serializer):
+    results = DncEntrySerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True, help_text="Keep it: ask again later with it.")
+    has_more = serializers.BooleanField()
+    next = serializers.URLField(allow_null=True)
+
+
+# --- Dispositions ------------------------------------------------------------------------------------
+
+
+class DispositionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    category = serializers.CharField()
+    conversation = serializers.BooleanField()
+    not_connected = serializers.BooleanField()
+    creates_promise = serializers.BooleanField()
+    number_uncallable = serializers.BooleanField()
+    do_not_call = serializers.BooleanField()
+    dispute = serializers.BooleanField()
+    callback = serializers.BooleanField()
+    cease = serializers.BooleanField()
+    deceased = serializers.BooleanField()
+    bankruptcy = serializers.BooleanField()
+    attorney = serializers.BooleanField()
+
+
+class MappingSerializer(serializers.Serializer):
+    external_code = serializers.CharField()
+    code = serializers.CharField()
+
+
+class DispositionListSerializer(serializers.Serializer):
+    results = DispositionSerializer(many=True)
+    mappings = MappingSerializer(many=True, help_text="This integration's codes and ours.")
+
+
+# --- VICIdial -----------------------------------------------------------------------------------------
+
+
+class VicidialDispoQuerySerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The integration's token (VICIdial cannot send headers).")
+    call_id = serializers.CharField(max_length=100, help_text="--A--call_id--B--: the de-duplication key.")
+    dispo = serializers.CharField(max_length=32, help_text="--A--dispo--B--: VICIdial's status, mapped.")
+    talk_time = serializers.IntegerField(required=False, min_value=0, max_value=MAX_TALK_SECONDS, default=0)
+    vendor_lead_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, help_text="<case_id>-<phone_id> as the call list gave it."
+    )
+    lead_id = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    phone_number = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    phone_code = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    user = serializers.CharField(required=False, allow_blank=True, max_length=150, help_text="--A--user--B--")
+    agent_user = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    recording_filename = serializers.CharField(required=False, allow_blank=True, max_length=MAX_RECORDING_REF)
+    uniqueid = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    term_reason = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    campaign = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class VicidialDispoResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["accepted", "duplicate"])
+    external_call_id = serializers.CharField()
+    attempt_id = serializers.IntegerField(allow_null=True)
+    disposition = serializers.CharField(allow_null=True)
+    allowed = serializers.BooleanField(
+        allow_null=True, help_text="Whether the engine allowed the call when it was placed (false: a violation)."
+    )
+    reasons = ReasonSerializer(many=True)
+
+
+# --- Promises ------------------------------------------------------------------------------------------
+
+
+class PromiseRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False, help_text="One amount..."
+    )
+    date = serializers.DateField(required=False, help_text="...on one date,")
+    parts = PromiseTermsSerializer(many=True, required=False, help_text="or a plan of dated amounts.")
+    external_call_id = serializers.CharField(required=False, max_length=100, help_text="The call it was made on.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        single = "amount" in attrs or "date" in attrs
+        if single and "parts" in attrs:
+            raise serializers.ValidationError(_("Send amount and date, or parts; not both."))
+        if single and not ("amount" in attrs and "date" in attrs):
+            raise serializers.ValidationError(_("A promise needs an amount and a date."))
+        if not single and not attrs.get("parts"):
+            raise serializers.ValidationError(_("Send amount and date, or parts."))
+        return attrs
+
+
+class PromisePartSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    date = serializers.DateField(source="due_date")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    status = serializers.CharField()
+
+
+class PromiseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case_id = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    first_date = serializers.DateField()
+    final_date = serializers.DateField()
+    status = serializers.CharField()
+    source = serializers.CharField()
+    attempt_id = serializers.IntegerField(allow_null=True)
+    parts = PromisePartSerializer(many=True)

@@ -1,0 +1,201 @@
+"""The do-not-call register: record a number not to call or a borrower's cease request, and its change feed.
+
+An entry sets what the compliance engine reads (``Phone.do_not_call`` on every phone with that
+number, or the borrower's ``ContactPreference.cease_communication``), in the same transaction.
+The feed lists entries by ``(updated_at, id)``: a keyset cursor, so entries written while a client
+pages through are never skipped; entries younger than ``FEED_SETTLE_SECONDS`` wait for the next
+pull, so that a transaction that commits a moment late is not passed by the cursor.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Borrower, Phone
+from accounts.services.audit import audit_record
+from collections_app.models import DncEntry, Integration
+from config.errors import DomainError
+from scheduling.models import ContactPreference
+from scheduling.services.preferences import preference_update
+
+FEED_SETTLE_SECONDS = 2
+
+
+def _entry_create(**fields: object) -> tuple[DncEntry, bool]:
+    """Create an active entry, or return the one already in force for the same number / borrower."""
+    lookup = (
+        {"type": DncEntry.Type.DO_NOT_CALL, "number": fields["number"]}
+        if fields["type"] == DncEntry.Type.DO_NOT_CALL
+        else {"type": DncEntry.Type.CEASE, "borrower": fields["borrower"]}
+    )
+    existing = DncEntry.objects.filter(active=True, **lookup).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return DncEntry.objects.create(active=True, **fields), True
+    except IntegrityError:  # a concurrent writer recorded it first
+        return DncEntry.objects.get(active=True, **lookup), False
+
+
+@transaction.atomic
+def dnc_number_record(
+    *,
+    number: str,
+    reason: str = "",
+    source: str = DncEntry.Source.API,
+    integration: Integration | None = None,
+    actor: AbstractBaseUser | None = None,
+    requested_at: dt.datetime | None = None,
+) -> tuple[DncEntry, bool]:
+    """Put an E.164 number on the do-not-call list (every borrower's phone with it). Idempotent.
+
+    Returns the entry and whether it is new. A number not in the book yet is recorded all the same.
+    """
+    now = timezone.now()
+    phones = list(Phone.objects.filter(number=number).values_list("pk", "borrower_id"))
+    entry, created = _entry_create(
+        type=DncEntry.Type.DO_NOT_CALL,
+        number=number,
+        borrower_id=phones[0][1] if len({b for _p, b in phones}) == 1 else None,
+        reason=reason[:255],
+        source=source,
+        integration=integration,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_at=requested_at or now,
+    )
+    flagged = Phone.objects.filter(number=number, do_not_call=False).update(do_not_call=True, updated_at=now)
+    if created or flagged:
+        audit_record(
+            action="dnc.number",
+            obj=entry,
+            actor=actor,
+            after={"phones": [pk for pk, _b in phones], "flagged": flagged, "source": source},
+            reason=reason,
+        )
+    return entry, created
+
+
+@transaction.atomic
+def dnc_cease_record(
+    *,
+    borrower: Borrower,
+    reason: str = "",
+    source: str = DncEntry.Source.API,
+    integration: Integration | None = None,
+    actor: AbstractBaseUser | None = None,
+    requested_at: dt.datetime | None = None,
+) -> tuple[DncEntry, bool]:
+    """Record the borrower's request to stop all communication (every channel). Idempotent."""
+    at = requested_at or timezone.now()
+    entry, created = _entry_create(
+        type=DncEntry.Type.CEASE,
+        number="",
+        borrower=borrower,
+        reason=reason[:255],
+        source=source,
+        integration=integration,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_at=at,
+    )
+    ceased = ContactPreference.objects.filter(borrower=borrower, cease_communication=True).exists()
+    if not ceased:
+        preference_update(
+            borrower=borrower,
+            changes={"cease_communication": True, "cease_requested_at": at},
+            actor=actor,  # type: ignore[arg-type]
+            reason=reason or f"do-not-call register ({source})",
+        )
+    return entry, created
+
+
+def dnc_reconcile() -> int:
+    """Register what the book already says but the register lacks (numbers flagged do-not-call, cease
+    requests recorded elsewhere), set-based. Returns entries created. Safe to run again."""
+    now = timezone.now()
+    active_number = DncEntry.objects.filter(type=DncEntry.Type.DO_NOT_CALL, active=True, number=OuterRef("number"))
+    numbers = (
+        Phone.objects.filter(do_not_call=True)
+        .exclude(Exists(active_number))
+        .values_list("number", flat=True)
+        .distinct()
+    )
+    active_cease = DncEntry.objects.filter(type=DncEntry.Type.CEASE, active=True, borrower_id=OuterRef("borrower_id"))
+    ceased = ContactPreference.objects.filter(cease_communication=True).exclude(Exists(active_cease))
+    rows = [
+        DncEntry(type=DncEntry.Type.DO_NOT_CALL, number=number, source=DncEntry.Source.RECONCILE, requested_at=now)
+        for number in numbers
+    ] + [
+        DncEntry(
+            type=DncEntry.Type.CEASE,
+            borrower_id=borrower_id,
+            source=DncEntry.Source.RECONCILE,
+            requested_at=requested_at or now,
+        )
+        for borrower_id, requested_at in ceased.values_list("borrower_id", "cease_requested_at")
+    ]
+    created = DncEntry.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(created)
+
+
+@dataclass(frozen=True)
+class FeedCursor:
+    updated_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.updated_at.isoformat(), self.id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> FeedCursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            stamp, pk = json.loads(raw)
+            at = dt.datetime.fromisoformat(stamp)
+            if at.tzinfo is None or not isinstance(pk, int):
+                raise ValueError
+        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DomainError(_("The cursor is not valid."), errors={"cursor": [_("Not a cursor of this feed.")]}) from exc
+        return cls(updated_at=at, id=pk)
+
+
+def dnc_feed(
+    *,
+    updated_since: dt.datetime | None,
+    cursor: FeedCursor | None,
+    limit: int,
+    now: dt.datetime | None = None,
+) -> tuple[list[DncEntry], FeedCursor | None, bool]:
+    """Entries changed after ``updated_since`` (or after the cursor), oldest change first.
+
+    Returns the page, the cursor to resume from (after the page's last entry; the given one when the
+    page is empty) and whether more entries have settled already. A client keeps the last cursor it
+    got and asks again later for the changes since.
+    """
+    settled = (now or timezone.now()) - dt.timedelta(seconds=FEED_SETTLE_SECONDS)
+    entries: QuerySet[DncEntry] = DncEntry.objects.filter(updated_at__lte=settled).select_related(
+        "borrower", "integration"
+    )
+    if cursor is not None:
+        entries = entries.filter(
+            Q(updated_at__gt=cursor.updated_at) | Q(updated_at=cursor.updated_at, id__gt=cursor.id)
+        )
+    elif updated_since is not None:
+        entries = entries.filter(updated_at__gt=updated_since)
+    page = list(entries.order_by("updated_at", "id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    if not page:
+        return page, cursor, False
+    return page, FeedCursor(updated_at=page[-1].updated_at, id=page[-1].pk), more
