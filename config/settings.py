@@ -149,7 +149,11 @@ PII_HASH_KEY = env_str("PII_HASH_KEY", SECRET_KEY)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Integration tokens (Authorization: Token ...), so the core system may call book/import and payments.
+        "collections_app.api.dialer.auth.IntegrationTokenAuthentication",
     ],
+    # Per-token rate limits (integrations only; sessions are not counted).
+    "DEFAULT_THROTTLE_CLASSES": ["collections_app.api.dialer.throttles.IntegrationRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

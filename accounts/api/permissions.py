@@ -15,10 +15,11 @@ ADMINISTRATOR_GROUP = "administrator"
 class IsAdministrator(BasePermission):
     """Administrators only: superusers and members of the "administrator" group.
 
-    Extension point for integration tokens (a later issue): when the request was authenticated by
-    a token (``request.auth`` not None) that can tell its scopes (``has_scope(scope) -> bool``),
-    the token decides alone: it passes when it holds the view's ``required_scope``. A session
-    (``request.auth`` is None) is judged by its user's role.
+    Integration tokens: when the request was authenticated by a token (``request.auth`` not None)
+    that can tell its scopes (``has_scope(scope) -> bool``, ``collections_app.models.Integration``),
+    the token decides alone: it passes when it is a core-system integration holding the view's
+    ``required_scope`` (a dialer's token never loads the book). A session (``request.auth`` is
+    None) is judged by its user's role.
     """
 
     message = _("Only administrators may do this.")
@@ -27,7 +28,8 @@ class IsAdministrator(BasePermission):
         token = request.auth
         if token is not None and hasattr(token, "has_scope"):
             scope = getattr(view, "required_scope", None)
-            return bool(scope) and bool(token.has_scope(scope))
+            core_system = getattr(token, "kind", "core_system") == "core_system"
+            return core_system and bool(scope) and bool(token.has_scope(scope))
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import LoanAccount, Phone
+from collections_app.api.dialer.permissions import DialerScope
 from scheduling.api.serializers import ComplianceCheckQuerySerializer, DecisionSerializer
 from scheduling.engine import evaluate
 
@@ -18,10 +19,10 @@ from scheduling.engine import evaluate
 class ComplianceCheckView(APIView):
     """``GET /api/v1/compliance/check/?phone_id=&channel=call&at=``: decide without reserving.
 
-    Staff sessions for now; the dialer's token scope comes with the dialer API.
+    Staff sessions, and integration tokens with the dialer scope.
     """
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsAdminUser | DialerScope]
 
     @extend_schema(
         parameters=[ComplianceCheckQuerySerializer],
