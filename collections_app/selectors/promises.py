@@ -46,8 +46,9 @@ class PromiseLimits:
     max_parts: int
 
     @property
-    def min_share_percent(self) -> Decimal:
-        return (self.policy.min_share * 100).normalize()
+    def min_share_percent(self) -> str:
+        """``10`` for 0.1000, ``12.5`` for 0.1250."""
+        return format((self.policy.min_share * 100).normalize(), "f")
 
 
 def promise_limits(*, case: Case, today: dt.date) -> PromiseLimits:

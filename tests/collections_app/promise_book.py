@@ -24,13 +24,14 @@ def make_case(
     overdue: Decimal = Decimal("500.00"),
     timezone: str = NEW_YORK,
     phone: bool = True,
+    dpd: int = 20,
 ) -> Case:
     """An open case on a loan with a schedule, its borrower in ``timezone`` with one mobile number."""
     loan = loan_with_schedule(
         first_due=dt.date(2026, 1, 15),
         borrower__timezone=timezone,
         bucket=bucket,
-        dpd=20,
+        dpd=dpd,
         overdue_amount=overdue,
     )
     if phone:
@@ -38,7 +39,7 @@ def make_case(
     return Case.objects.create(
         account=loan,
         bucket=bucket,
-        dpd=20,
+        dpd=dpd,
         overdue_amount=overdue,
         opened_on=dt.date(2026, 2, 1),
         agent=agent,

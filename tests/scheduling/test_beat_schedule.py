@@ -1,0 +1,48 @@
+"""The shipped beat schedule: created by the migration, completed by ``beat_schedule_ensure``, never overwritten."""
+
+from __future__ import annotations
+
+import pytest
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from scheduling.beat import beat_schedule_ensure
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED = {
+    "reservations-expire": ("scheduling.tasks.reservations_expire_task", "*", "*"),
+    "callbacks-due": ("scheduling.tasks.callbacks_due_task", "*/5", "*"),
+    "nightly-close": ("collections_app.tasks.nightly_close_task", "0", "1"),
+    "promises-settle": ("collections_app.tasks.promises_settle_task", "30", "2"),
+}
+
+
+def schedule() -> dict[str, tuple[str, str, str]]:
+    return {
+        name: (task, minute, hour)
+        for name, task, minute, hour in PeriodicTask.objects.values_list("name", "task", "crontab__minute", "crontab__hour")
+    }
+
+
+def test_the_migration_ships_the_four_periodic_tasks_in_utc():
+    assert schedule() == EXPECTED
+    assert {str(zone) for zone in CrontabSchedule.objects.values_list("timezone", flat=True)} == {"UTC"}
+
+
+def test_every_scheduled_task_is_a_registered_celery_task():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    assert {task for task, _minute, _hour in EXPECTED.values()} <= set(app.tasks)
+
+
+def test_ensuring_again_creates_nothing_and_keeps_a_supervisors_changes():
+    PeriodicTask.objects.filter(name="promises-settle").update(enabled=False)
+    PeriodicTask.objects.filter(name="nightly-close").delete()
+
+    created = beat_schedule_ensure()
+    again = beat_schedule_ensure()
+
+    assert (created, again) == (["nightly-close"], [])
+    assert schedule() == EXPECTED
+    assert PeriodicTask.objects.get(name="promises-settle").enabled is False
