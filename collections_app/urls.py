@@ -3,6 +3,14 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
+from collections_app.views.calls import (
+    call_not_dialed_view,
+    call_outcome_view,
+    call_place_view,
+    compliance_panel_view,
+    contact_history_view,
+    contact_request_view,
+)
 from collections_app.views.home import home
 from collections_app.views.portfolio import portfolio
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
@@ -17,6 +25,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queue/next/", queue_next, name="queue-next"),
     path("cases/<int:case_id>/", case_detail, name="case-detail"),
     path("cases/<int:case_id>/reveal/", case_reveal, name="case-reveal"),
+    path("cases/<int:case_id>/compliance/", compliance_panel_view, name="case-compliance"),
+    path("cases/<int:case_id>/history/", contact_history_view, name="case-history"),
+    path("cases/<int:case_id>/calls/", call_place_view, name="call-place"),
+    path("cases/<int:case_id>/calls/<int:attempt_id>/outcome/", call_outcome_view, name="call-outcome"),
+    path("cases/<int:case_id>/calls/<int:attempt_id>/not-dialed/", call_not_dialed_view, name="call-not-dialed"),
+    path("cases/<int:case_id>/requests/", contact_request_view, name="contact-request"),
     path("teams/", team_list, name="teams"),
     path("teams/<int:team_id>/", team_board_view, name="team-board"),
     path("agents/<int:agent_id>/leave/", agent_leave, name="agent-leave"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,7 +17,17 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Bucket
 from accounts.services.pii import pii_reveal_record
 from collections_app import roles
+from collections_app.forms.calls import CallOutcomeForm, ContactRequestForm
+from collections_app.models import Case
 from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, cases_visible_to
+from collections_app.selectors.contacts import cases_contact, cases_workable_by, open_calls
+from collections_app.services import clock
+from collections_app.views.contact_panel import (
+    CallArea,
+    compliance_panel,
+    history_rows,
+    queue_rows,
+)
 
 PAGE_SIZE = 25
 
@@ -22,16 +35,19 @@ PAGE_SIZE = 25
 @require_GET
 @roles.role_required(roles.AGENT, roles.TEAM_LEAD)
 def queue(request: HttpRequest) -> HttpResponse:
-    """My open cases in priority order; htmx swaps only the table when a filter changes."""
+    """My open cases in priority order, each with whether it may be called now (or from when);
+    htmx swaps only the table when a filter changes."""
     bucket = request.GET.get("bucket") or None
     cases = agent_queue(request.user, bucket=bucket)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
     context = {
         "page": page,
+        "rows": queue_rows(listed, cases_contact(listed, at=clock.now()), request),
         "bucket": bucket,
         "buckets": Bucket.objects.exclude(code="M0").values_list("code", flat=True),
     }
-    template = "collections_app/_queue_table.html" if request.htmx else "collections_app/queue.html"
+    template = "collections_app/_queue_table.html" if getattr(request, "htmx", False) else "collections_app/queue.html"
     return render(request, template, context)
 
 
@@ -53,19 +69,17 @@ def queue_next(request: HttpRequest) -> HttpResponse:
     return redirect("case-detail", case_id=first) if first else redirect("queue")
 
 
-@require_GET
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    """The account screen: borrower (masked), loan, schedule, payments, assignment history."""
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
-    case = get_object_or_404(
-        cases_visible_to(request.user).select_related("account", "account__borrower", "team", "agent__user"),
-        pk=case_id,
-    )
+def account_screen_context(request: HttpRequest, case: Case, *, call: CallArea | None = None) -> dict[str, object]:
+    """Everything the account screen shows; ``call`` is the call area's state after an action."""
     account = case.account
-    context = {
+    at = clock.now()
+    can_call = cases_workable_by(request.user).filter(pk=case.pk).exists()
+    if call is None:
+        call = CallArea()
+        live = open_calls(case=case, user=cast(User, request.user), at=at).first() if can_call else None
+        if live is not None:
+            call = CallArea(state="live", attempt=live, form=CallOutcomeForm())
+    return {
         "case": case,
         "account": account,
         "borrower": account.borrower,
@@ -76,9 +90,31 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "other_cases": account.cases.filter(~Q(pk=case.pk)).order_by("-opened_on")[:10],
         "queue_order": QUEUE_ORDER,
         "is_own": case.agent is not None and case.agent.user_id == request.user.pk,
+        "panel": compliance_panel(case=case, at=at, request=request, can_call=can_call),
+        "history": history_rows(case),
+        "call": call,
+        "request_form": ContactRequestForm(),
     }
-    return render(request, "collections_app/case_detail.html", context)
 
+
+def case_for_screen(request: HttpRequest, case_id: int) -> Case:
+    """The case, if the user may see it (404 otherwise), with what every part of the screen reads."""
+    return get_object_or_404(
+        cases_visible_to(request.user).select_related("account", "account__borrower", "team", "agent__user"),
+        pk=case_id,
+    )
+
+
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The account screen: borrower (masked), the live compliance panel and the call area, contact
+    history, loan, schedule, payments, assignment history."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    case = case_for_screen(request, case_id)
+    return render(request, "collections_app/case_detail.html", account_screen_context(request, case))
 
 
 @require_POST

@@ -1,0 +1,48 @@
+// Contact screens: tell the server the agent's time zone (cookie cw_tz) so that times show in it too;
+// in the call outcome form, tick "right party" and "conversation" as the chosen outcome implies and
+// say which follow-up comes next; in the request form, show only the fields the request needs.
+(function () {
+  "use strict";
+  function zone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+  function cookie(name) {
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf(name + "=") === 0; })[0];
+    return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+  }
+  var tz = zone();
+  if (tz && cookie("cw_tz") !== tz) {
+    document.cookie = "cw_tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
+    document.addEventListener("DOMContentLoaded", function () {
+      if (window.htmx && document.getElementById("compliance-panel")) { window.htmx.trigger(document.body, "contact-changed"); }
+    });
+  }
+
+  function outcomeChanged(select) {
+    var form = select.closest("form");
+    var option = select.options[select.selectedIndex];
+    if (!form || !option || !option.value) { return; }
+    var rightParty = option.dataset.category === "right_party";
+    form.querySelector("[data-rpc]").checked = rightParty;
+    form.querySelector("input[data-conversation]").checked = option.dataset.conversation === "1";
+    form.querySelector("[data-promise-hint]").hidden = option.dataset.promise !== "1";
+    form.querySelector("[data-callback-hint]").hidden = option.dataset.callback !== "1";
+  }
+  function requestKindChanged(select) {
+    var form = select.closest("form");
+    if (!form) { return; }
+    form.querySelectorAll("[data-for-kind]").forEach(function (part) {
+      part.hidden = part.dataset.forKind !== select.value;
+    });
+  }
+  function prepare(root) {
+    root.querySelectorAll("[data-request-form] select[name=kind]").forEach(requestKindChanged);
+  }
+  document.addEventListener("change", function (event) {
+    var t = event.target;
+    if (t.matches && t.matches("select[data-disposition]")) { outcomeChanged(t); }
+    if (t.matches && t.matches("[data-request-form] select[name=kind]")) { requestKindChanged(t); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { prepare(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { prepare(event.target.parentNode || document); });
+})();
