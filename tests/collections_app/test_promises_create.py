@@ -27,9 +27,11 @@ TODAY = NOW.date()
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
+    from collections_app.services.promise_policy import promise_policies_ensure
     from scheduling.presets import presets_ensure
 
     presets_ensure()
+    promise_policies_ensure()  # the migration's rows, in case a browser test flushed them
     monkeypatch.setattr(timezone, "now", lambda: NOW.astimezone(dt.UTC))
 
 
