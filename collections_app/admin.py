@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin
-from collections_app.models import Agent, AssignmentRecord, Case, Team
+from collections_app.models import Agent, AssignmentRecord, Case, ContactAttempt, DispositionCode, Team
 
 
 class AgentInline(admin.TabularInline):
@@ -86,4 +86,46 @@ class AssignmentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("case", "from_team", "to_team", "from_agent__user", "to_agent__user", "by")
     search_fields = ("=case__id", "=case__account__external_id")
     show_full_result_count = False
+
+
+@admin.register(DispositionCode)
+class DispositionCodeAdmin(AuditedAdmin):
+    """Disposition codes are data: an administrator adds one or retires it (never deletes one in use)."""
+
+    list_display = ("code", "label", "category", "conversation", "not_connected", "creates_promise",
+                    "number_uncallable", "do_not_call", "dispute", "callback", "cease", "deceased", "bankruptcy",
+                    "attorney", "is_active", "position")
+    list_filter = ("category", "is_active")
+    list_editable = ("position",)
+    search_fields = ("code", "label")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Reports and dialers match on the code: it stays as created.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ContactAttempt)
+class ContactAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The call log, read-only (written by the compliance engine and the call services); numbers masked."""
+
+    list_display = ("placed_at", "case", "account", "masked_number", "channel", "source", "direction", "agent",
+                    "status", "disposition", "right_party_contact", "conversation", "talk_seconds")
+    list_filter = ("status", "channel", "source", "direction", "disposition", "right_party_contact", "conversation")
+    list_select_related = ("case", "account", "phone", "agent", "disposition")
+    search_fields = ("=case__id", "=account__external_id", "=external_id")
+    search_help_text = _("Case number, loan external id or dialer call id.")
+    date_hierarchy = "placed_at"
+    show_full_result_count = False
+    fields = ("case", "account", "masked_number", "channel", "source", "direction", "agent", "placed_at",
+              "answered_at", "ended_at", "talk_seconds", "status", "disposition", "right_party_contact",
+              "conversation", "notes", "recording_ref", "policy", "policy_version", "direct_prior_consent",
+              "external_id", "expires_at", "decision", "created_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("number"))
+    def masked_number(self, attempt: ContactAttempt) -> str:
+        return attempt.phone.number_masked if attempt.phone is not None else ""
 from collections_app import admin_integrations  # noqa: E402,F401  (integrations: their own module)
