@@ -194,7 +194,7 @@ class EventSerializer(serializers.Serializer):
 
 class EventBatchSerializer(serializers.Serializer):
     events = serializers.ListField(
-        child=serializers.DictField(), min_length=1, max_length=MAX_EVENTS, help_text="Up to 1,000 events."
+        child=serializers.JSONField(), min_length=1, max_length=MAX_EVENTS, help_text="Up to 1,000 events."
     )
 
 
