@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
+from collections_app.views.callbacks import callback_close_view, callback_new, case_callbacks
 from collections_app.views.calls import (
     call_not_dialed_view,
     call_outcome_view,
@@ -13,6 +14,13 @@ from collections_app.views.calls import (
 )
 from collections_app.views.home import home
 from collections_app.views.portfolio import portfolio
+from collections_app.views.promises import (
+    case_promises,
+    my_promises,
+    promise_board,
+    promise_cancel_view,
+    promise_new,
+)
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
 from collections_app.views.teams import agent_leave, team_board_view, team_list
 
@@ -34,4 +42,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("teams/", team_list, name="teams"),
     path("teams/<int:team_id>/", team_board_view, name="team-board"),
     path("agents/<int:agent_id>/leave/", agent_leave, name="agent-leave"),
+    path("promises/", my_promises, name="promises"),
+    path("promise-board/", promise_board, name="promise-board"),
+    path("cases/<int:case_id>/promises/", case_promises, name="case-promises"),
+    path("cases/<int:case_id>/promises/new/", promise_new, name="promise-create"),
+    path("promises/<int:promise_id>/cancel/", promise_cancel_view, name="promise-cancel"),
+    path("cases/<int:case_id>/callbacks/", case_callbacks, name="case-callbacks"),
+    path("cases/<int:case_id>/callbacks/new/", callback_new, name="callback-create"),
+    path("callbacks/<int:callback_id>/close/", callback_close_view, name="callback-close"),
 ]

@@ -28,7 +28,9 @@ class NavItem:
 # A link shows only once its URL exists, so screens still to come need no placeholder routes.
 NAVIGATION = (
     NavItem("queue", _("My queue"), (roles.AGENT,)),
+    NavItem("promises", _("My promises"), (roles.AGENT,)),
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
+    NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
     NavItem("admin:index", _("Admin"), (), staff_only=True),
 )
