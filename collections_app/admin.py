@@ -128,4 +128,7 @@ class ContactAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("number"))
     def masked_number(self, attempt: ContactAttempt) -> str:
         return attempt.phone.number_masked if attempt.phone is not None else ""
-from collections_app import admin_integrations  # noqa: E402,F401  (integrations: their own module)
+from collections_app import (  # noqa: E402  (each part's admin in its own module)
+    admin_integrations,  # noqa: F401
+    admin_promises,  # noqa: F401
+)

@@ -167,3 +167,5 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 
 
 ChannelRuleInline.verbose_name_plural = _("channel rules (saving makes a new version)")
+
+from scheduling import admin_callbacks  # noqa: E402,F401  (callbacks: their own module)
