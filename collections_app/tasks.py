@@ -34,3 +34,7 @@ def nightly_close_task(self, business_date: str | None = None) -> dict[str, obje
 def promises_settle_task(today: str | None = None) -> dict[str, int]:
     """Settle the promises past their date plus grace days (default: the book's today). Safe to run twice."""
     return promises_settle(today=date.fromisoformat(today) if today else business_today()).as_dict()
+
+
+# The report tasks live in their own module; importing it here registers them with the worker.
+from collections_app import reports_tasks  # noqa: E402, F401

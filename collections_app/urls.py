@@ -22,6 +22,13 @@ from collections_app.views.promises import (
     promise_new,
 )
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
+from collections_app.views.reports import (
+    report_agents,
+    report_cases,
+    report_forecast,
+    report_portfolio,
+    report_promises,
+)
 from collections_app.views.teams import agent_leave, team_board_view, team_list
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -50,4 +57,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/callbacks/", case_callbacks, name="case-callbacks"),
     path("cases/<int:case_id>/callbacks/new/", callback_new, name="callback-create"),
     path("callbacks/<int:callback_id>/close/", callback_close_view, name="callback-close"),
+    path("reports/", report_portfolio, name="report-portfolio"),
+    path("reports/forecast/", report_forecast, name="report-forecast"),
+    path("reports/agents/", report_agents, name="report-agents"),
+    path("reports/promises/", report_promises, name="report-promises"),
+    path("reports/cases/", report_cases, name="report-cases"),
 ]

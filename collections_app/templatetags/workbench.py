@@ -32,6 +32,7 @@ NAVIGATION = (
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
     NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
+    NavItem("report-portfolio", _("Reports"), roles.PORTFOLIO_ROLES),
     NavItem("admin:index", _("Admin"), (), staff_only=True),
 )
 

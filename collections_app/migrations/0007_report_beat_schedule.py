@@ -1,0 +1,22 @@
+"""The report jobs on the beat schedule (collections_app.services.reports.schedule): creates missing ones only."""
+
+from __future__ import annotations
+
+from django.apps.registry import Apps
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+def ensure_schedule(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    from collections_app.services.reports.schedule import reports_schedule_ensure
+
+    reports_schedule_ensure(apps=apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("collections_app", "0006_report_aggregates"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(ensure_schedule, migrations.RunPython.noop)]

@@ -1,0 +1,88 @@
+"""Celery tasks of the reports: the nightly run after COB, the intraday agent figures, and backfills.
+
+A backfill splits its range into chunks of days (one task each) and the months it touches (one
+task each), runs them as a group, and the forecast (which reads the months' matrices) as the
+chord's callback. Without a broker everything runs eagerly, in order, in this process. Every
+task replaces the rows of its dates, so a retried or repeated task changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from celery import chord, group, shared_task
+
+from collections_app.services import reports
+from collections_app.services.reports.common import book_zone, chunked, dates_in, months_between
+
+DEFAULT_CHUNK_DAYS = 7
+
+
+def _dates(values: list[str]) -> list[dt.date]:
+    return [dt.date.fromisoformat(value) for value in values]
+
+
+@shared_task(acks_late=True)
+def reports_days_task(days: list[str], families: list[str] | None = None) -> dict[str, int]:
+    return reports.reports_aggregate_days(days=_dates(days), families=families).rows
+
+
+@shared_task(acks_late=True)
+def reports_months_task(months: list[str], families: list[str] | None = None) -> dict[str, int]:
+    return reports.reports_aggregate_months(months=_dates(months), families=families).rows
+
+
+@shared_task(acks_late=True)
+def reports_forecast_task(_results: Any, months: list[str]) -> dict[str, int]:
+    """Chord callback: the forecasts, once every month's matrix is stored."""
+    return reports.reports_aggregate_months(months=_dates(months), families=[reports.FORECAST]).rows
+
+
+def reports_backfill_signature(
+    *, first: dt.date, last: dt.date, families: list[str] | None = None, chunk_days: int = DEFAULT_CHUNK_DAYS
+) -> Any:
+    """The canvas of a backfill: day chunks and months in parallel, then the forecasts."""
+    chosen = list(reports.families_check(families))
+    day_families = [f for f in chosen if f in reports.DAY_JOBS]
+    month_families = [f for f in chosen if f in reports.MONTH_JOBS and f != reports.FORECAST]
+    months = [month.isoformat() for month in months_between(first, last)]
+    tasks = [
+        reports_days_task.si([day.isoformat() for day in chunk], day_families)
+        for chunk in chunked(dates_in(first, last), chunk_days)
+        if day_families
+    ]
+    if month_families:
+        tasks += [reports_months_task.si([month], month_families) for month in months]
+    if reports.FORECAST in chosen:
+        # A chord needs a header; an empty group would never call back.
+        header = group(tasks) if tasks else group([reports_days_task.si([], [])])
+        return chord(header, reports_forecast_task.s(months))
+    return group(tasks)
+
+
+@shared_task(acks_late=True)
+def reports_backfill_task(
+    first: str, last: str, families: list[str] | None = None, chunk_days: int = DEFAULT_CHUNK_DAYS
+) -> str:
+    """Dispatch a backfill as chunks; returns the id of the group or chord."""
+    canvas = reports_backfill_signature(
+        first=dt.date.fromisoformat(first), last=dt.date.fromisoformat(last), families=families, chunk_days=chunk_days
+    )
+    return str(canvas.apply_async().id)
+
+
+@shared_task(acks_late=True)
+def reports_nightly_task(business_date: str | None = None) -> dict[str, int]:
+    """After COB (default: the latest COB date): the day's figures, yesterday's again, the month's."""
+    day = dt.date.fromisoformat(business_date) if business_date else None
+    return reports.reports_after_cob(business_date=day).rows
+
+
+@shared_task(acks_late=True)
+def reports_agents_intraday_task(day: str | None = None) -> dict[str, int]:
+    """Today's agent figures so far (the book's today); safe to run as often as the beat likes."""
+    from django.utils import timezone
+
+    today = dt.date.fromisoformat(day) if day else timezone.now().astimezone(book_zone()).date()
+    return reports.reports_aggregate_days(days=[today], families=[reports.AGENTS]).rows

@@ -1,0 +1,157 @@
+"""The raw SQL of the reports, in one place: what the ORM cannot say in one statement.
+
+Two questions need an account's outstanding principal *as of* a past date, for accounts that no
+snapshot holds (current accounts are not snapshotted): the book's totals per product at a COB
+date, and the month-over-month states of the accounts that moved. Both use the COB's own rule
+(``accounts.services.cob``): principal due minus principal paid as of the date, where paid is the
+installment's paid column when no payment after the date touched it, else the sum of its
+allocations valued on or before the date; a loan without installments owes its principal.
+
+``tests/reports/test_sql_definitions.py`` compares both with the plain definition computed in
+Python, account by account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from accounts.services.cob import CLOSED_CODES
+
+from .common import CLOSED_STATES
+
+
+def _principal_paid_as_of(param: str) -> str:
+    return f"""CASE WHEN i.last_paid_on IS NULL OR i.last_paid_on <= %({param})s THEN i.principal_paid
+                ELSE COALESCE((SELECT SUM(a.principal) FROM accounts_paymentallocation a
+                               WHERE a.installment_id = i.id AND a.value_date <= %({param})s), 0) END"""
+
+
+def _closed_code(status: str) -> str:
+    whens = " ".join(f"WHEN '{value}' THEN '{code}'" for value, code in CLOSED_CODES.items())
+    return f"CASE {status} {whens} END"
+
+
+def _closed_by(alias: str, param: str) -> str:
+    return f"({alias}.status <> 'active' AND {alias}.closed_on IS NOT NULL AND {alias}.closed_on <= %({param})s)"
+
+
+BOOK_TOTALS = f"""
+SELECT l.product, COUNT(*) AS accounts, COALESCE(SUM(COALESCE(x.outstanding, l.principal)), 0) AS outstanding
+FROM accounts_loanaccount l
+LEFT JOIN (SELECT i.loan_id, SUM(i.principal_due - {_principal_paid_as_of("d")}) AS outstanding
+           FROM accounts_installment i GROUP BY i.loan_id) x ON x.loan_id = l.id
+WHERE l.opened_on <= %(d)s AND NOT {_closed_by("l", "d")}
+GROUP BY l.product
+"""
+
+
+def book_totals(day: dt.date) -> dict[str, tuple[int, Decimal]]:
+    """Active accounts and their outstanding principal at ``day``, per product."""
+    with connection.cursor() as cursor:
+        cursor.execute(BOOK_TOTALS, {"d": day})
+        return {product: (count, _money(outstanding)) for product, count, outstanding in cursor.fetchall()}
+
+
+# Every account that may not have stayed current from one month-end (prev) to the next (cur):
+# in a snapshot of either date, closed between them, or opened between them. Everyone else was
+# current at both dates (or closed before prev): the M0 -> M0 cell is derived from the totals.
+FLOW_STATES = f"""
+WITH movers AS (
+    SELECT account_id FROM accounts_delinquencysnapshot WHERE date = %(prev)s
+    UNION SELECT account_id FROM accounts_delinquencysnapshot WHERE date = %(cur)s
+    UNION SELECT id FROM accounts_loanaccount
+          WHERE status <> 'active' AND closed_on > %(prev)s AND closed_on <= %(cur)s
+    UNION SELECT id FROM accounts_loanaccount WHERE opened_on > %(prev)s AND opened_on <= %(cur)s
+),
+balances AS (
+    SELECT l.id AS account_id, l.product, l.opened_on, l.status, l.closed_on,
+           COALESCE(SUM(i.principal_due - {_principal_paid_as_of("prev")}), l.principal) AS out_prev,
+           COALESCE(SUM(i.principal_due - {_principal_paid_as_of("cur")}), l.principal) AS out_cur
+    FROM movers m
+    JOIN accounts_loanaccount l ON l.id = m.account_id
+    LEFT JOIN accounts_installment i ON i.loan_id = l.id
+    GROUP BY l.id, l.product, l.opened_on, l.status, l.closed_on, l.principal
+),
+states AS (
+    SELECT b.account_id, b.product,
+           CASE WHEN sp.bucket IS NOT NULL THEN sp.bucket
+                WHEN {_closed_by("b", "prev")} THEN {_closed_code("b.status")}
+                WHEN b.opened_on <= %(prev)s THEN %(current)s
+                ELSE 'NEW' END AS from_state,
+           CASE WHEN sc.bucket IS NOT NULL THEN sc.bucket
+                WHEN {_closed_by("b", "cur")} THEN {_closed_code("b.status")}
+                ELSE %(current)s END AS to_state,
+           CASE WHEN sp.bucket IS NOT NULL THEN sp.outstanding_balance
+                WHEN {_closed_by("b", "prev")} OR b.opened_on > %(prev)s THEN 0
+                ELSE b.out_prev END AS balance_prev,
+           CASE WHEN sc.bucket IS NOT NULL THEN sc.outstanding_balance
+                WHEN {_closed_by("b", "cur")} THEN 0
+                ELSE b.out_cur END AS balance_cur
+    FROM balances b
+    LEFT JOIN accounts_delinquencysnapshot sp ON sp.account_id = b.account_id AND sp.date = %(prev)s
+    LEFT JOIN accounts_delinquencysnapshot sc ON sc.account_id = b.account_id AND sc.date = %(cur)s
+)
+"""
+
+_CLOSED_LIST = ", ".join(f"'{code}'" for code in CLOSED_STATES)
+
+FLOW_CELLS = (
+    FLOW_STATES
+    + f"""
+SELECT product, from_state, to_state, COUNT(*),
+       SUM(balance_prev),
+       SUM(CASE WHEN to_state IN ({_CLOSED_LIST}) THEN balance_prev ELSE balance_cur END)
+FROM states
+WHERE from_state NOT IN ({_CLOSED_LIST})
+GROUP BY product, from_state, to_state
+"""
+)
+
+FLOW_ACCOUNTS = (
+    FLOW_STATES
+    + """
+SELECT account_id, product, from_state, to_state, balance_prev, balance_cur
+FROM states
+WHERE from_state = %(from_state)s AND to_state = %(to_state)s
+ORDER BY balance_prev DESC, account_id
+"""
+)
+
+
+def flow_cells(*, prev: dt.date, cur: dt.date, current: str) -> list[tuple[str, str, str, int, Decimal, Decimal]]:
+    """(product, from, to, accounts, balance at prev, balance at cur) of every mover, grouped.
+
+    ``from`` is ``NEW`` for accounts opened after ``prev``; closed destinations carry the balance
+    at ``prev`` as their balance at ``cur`` (the balance that left the book).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(FLOW_CELLS, {"prev": prev, "cur": cur, "current": current})
+        return [
+            (product, source, target, count, _money(before), _money(after))
+            for product, source, target, count, before, after in cursor.fetchall()
+        ]
+
+
+def flow_accounts(
+    *, prev: dt.date, cur: dt.date, current: str, from_state: str, to_state: str
+) -> Iterator[tuple[int, str, str, str, Decimal, Decimal]]:
+    """The accounts behind one cell (drill-down): id, product, from, to, balance at prev, at cur."""
+    params: dict[str, Any] = {
+        "prev": prev, "cur": cur, "current": current, "from_state": from_state, "to_state": to_state,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(FLOW_ACCOUNTS, params)
+        for account_id, product, source, target, before, after in cursor.fetchall():
+            yield account_id, product, source, target, _money(before), _money(after)
+
+
+def _money(value: object) -> Decimal:
+    """SQLite hands sums back as float or int; PostgreSQL as Decimal. Cents either way."""
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(Decimal("0.01"))

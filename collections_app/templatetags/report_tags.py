@@ -1,0 +1,81 @@
+"""Template helpers of the report pages: a cell formatted by its column's kind, export and filter links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from collections_app.selectors.report_tables import COUNT, HOURS, MONEY, MONTH, RATE, SECONDS, Column, Rate
+from collections_app.templatetags.workbench import count, money
+
+register = template.Library()
+
+DASH = "\u2014"
+
+
+def format_value(value: Any, kind: str) -> str:
+    """How a figure reads on a page: counts and money with separators, rates in percent, months as YYYY-MM."""
+    if value is None or value == "":
+        return DASH if kind != "text" else ""
+    if isinstance(value, Rate):
+        percent = value.percent
+        return DASH if percent is None else f"{percent.quantize(Decimal('0.1'))}%"
+    if kind == COUNT:
+        return count(value)
+    if kind == MONEY:
+        return money(value)
+    if kind == SECONDS:
+        seconds = int(value)
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+    if kind == HOURS:
+        return f"{Decimal(value):,.2f}"
+    if kind == MONTH and isinstance(value, dt.date):
+        return value.strftime("%Y-%m")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@register.simple_tag
+def cell(cell: Any, column: Column) -> SafeString:
+    text = format_value(cell.value, column.kind)
+    if cell.link:
+        return format_html('<a href="{}">{}</a>', cell.link, text)
+    return format_html("{}", text)
+
+
+@register.filter
+def is_number(column: Column) -> bool:
+    return column.kind in (COUNT, MONEY, RATE, SECONDS, HOURS)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters changed (None or "" removes one)."""
+    request = context["request"]
+    query: QueryDict = request.GET.copy()
+    query.pop("export", None)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value not in (None, ""):
+            query[key] = str(value)
+    return f"?{query.urlencode()}"
+
+
+@register.simple_tag
+def definitions(table: Any) -> list[tuple[str, str]]:
+    """(label, definition) of each column that has one, each definition once."""
+    seen: set[str] = set()
+    result = []
+    for column in table.columns:
+        text = str(column.definition)
+        if text and text not in seen:
+            seen.add(text)
+            result.append((str(column.label), text))
+    return result
