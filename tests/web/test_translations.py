@@ -38,6 +38,8 @@ def po_entries() -> list[tuple[str, list[str], bool]]:
         msgid = unquote(parts["msgid"])
         if not msgid:
             continue
+        if "msgctxt" in parts:  # a .mo file keys a message with a context as "context\x04msgid"
+            msgid = f"{unquote(parts['msgctxt'])}\x04{msgid}"
         msgstrs = [unquote(value) for name, value in parts.items() if name.startswith("msgstr")]
         entries.append((msgid, msgstrs, fuzzy))
     return entries
