@@ -265,3 +265,16 @@ def test_the_navigation_links_each_role_to_its_promise_screen(team):
 
     assert 'href="/promises/"' in agent_page and 'href="/promise-board/"' not in agent_page
     assert 'href="/promise-board/"' in lead_page
+
+
+def test_the_promise_and_callback_panels_speak_chinese(team):
+    case = make_case(team["ann"])
+    client = login(team["ann"].user)
+    client.cookies["django_language"] = "zh-hans"
+
+    promises = client.get(f"/cases/{case.pk}/promises/", **HTMX).content.decode()
+    callbacks = client.post(f"/cases/{case.pk}/callbacks/new/", {"due_at": "2026-03-03T22:00"}, **HTMX).content.decode()
+
+    assert "日期最晚为 2026-03-16（M1 为 14 天）。" in promises
+    assert "记录承诺还款" in promises
+    assert "下次允许时间为 2026-03-04 08:00 (America/New_York)。" in callbacks
