@@ -17,6 +17,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Phone
+from collections_app.forms.calls import disposition_label
 from collections_app.models import Case, ContactAttempt
 from collections_app.selectors.contacts import (
     CaseContact,
@@ -166,8 +167,6 @@ def talk_text(seconds: int) -> str:
 
 
 def history_rows(case: Case) -> list[HistoryRow]:
-    from collections_app.forms.calls import disposition_label
-
     zone = zone_or_none(case.account.borrower.timezone)
     return [
         HistoryRow(
