@@ -16,6 +16,7 @@ All times are UTC:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps.registry import Apps
 
@@ -63,12 +64,15 @@ SHIPPED = (
 
 def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
     """Create the shipped periodic tasks that are missing; return the names created."""
+    crontabs: Any
+    tasks: Any
     if apps is not None:
         crontabs = apps.get_model("django_celery_beat", "CrontabSchedule")
         tasks = apps.get_model("django_celery_beat", "PeriodicTask")
     else:
-        from django_celery_beat.models import CrontabSchedule as crontabs
-        from django_celery_beat.models import PeriodicTask as tasks
+        from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+        crontabs, tasks = CrontabSchedule, PeriodicTask
     existing = set(tasks.objects.filter(name__in=[e.name for e in SHIPPED]).values_list("name", flat=True))
     created = []
     for entry in SHIPPED:  # four rows, once per deploy

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -87,7 +88,7 @@ class AgentDay:
 def agent_day(user: AbstractBaseUser | AnonymousUser, *, today: dt.date, limit: int = 100) -> AgentDay:
     """Promises on the cases the user works now (whoever took them). Three queries."""
     mine = (
-        PromiseToPay.objects.filter(case__agent__user=user)
+        PromiseToPay.objects.filter(case__agent__user=cast(User, user))
         .select_related("case", "account__borrower")
         .order_by("-pk")
     )

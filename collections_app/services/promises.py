@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,11 +25,11 @@ from collections_app.services.promise_matching import promises_apply_payments
 from config.errors import DomainError
 
 Part = tuple[dt.date, Decimal]
-User = AbstractBaseUser | AnonymousUser
+Actor = AbstractBaseUser | AnonymousUser
 
 
-def _user(actor: User | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None  # type: ignore[return-value]
+def _user(actor: Actor | None) -> User | None:
+    return cast(User, actor) if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def promise_check(
@@ -124,7 +125,7 @@ def promise_create(
     *,
     case: Case,
     parts: Sequence[Part],
-    actor: User | None = None,
+    actor: Actor | None = None,
     source: str = PromiseToPay.Source.AGENT,
     attempt: ContactAttempt | None = None,
     follow_up_at: dt.datetime | None = None,
@@ -251,7 +252,7 @@ def promise_create(
 
 
 @transaction.atomic
-def promise_cancel(*, promise: PromiseToPay, actor: User | None = None, reason: str = "") -> PromiseToPay:
+def promise_cancel(*, promise: PromiseToPay, actor: Actor | None = None, reason: str = "") -> PromiseToPay:
     """Cancel an open promise (renegotiated, recorded by mistake); its open parts are cancelled too.
 
     A settled promise cannot be cancelled. Locks the promise row.

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -175,7 +177,9 @@ def my_promises(request: HttpRequest) -> HttpResponse:
     today = now.astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()
     callbacks = (
         Callback.objects.filter(
-            case__agent__user=request.user, status=Callback.Status.PENDING, due_at__lt=day_end(today)
+            case__agent__user=cast(User, request.user),
+            status=Callback.Status.PENDING,
+            due_at__lt=day_end(today),
         )
         .select_related("case__account__borrower", "phone")
         .order_by("due_at")[:100]

@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.db.models import Exists, ExpressionWrapper, OuterRef
 from django.db.models.fields import DateTimeField
@@ -37,7 +38,7 @@ from config.errors import DomainError
 from scheduling.engine import Decision, evaluate, evaluate_many
 from scheduling.models import Callback
 
-User = AbstractBaseUser | AnonymousUser
+Actor = AbstractBaseUser | AnonymousUser
 # A call on the case placed this long before a callback's time still answers it.
 EARLY_CALL = dt.timedelta(minutes=30)
 # A callback still pending this long after its time is missed.
@@ -45,8 +46,8 @@ MISSED_AFTER = dt.timedelta(hours=24)
 PAST_TOLERANCE = dt.timedelta(minutes=1)
 
 
-def _user(actor: User | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None  # type: ignore[return-value]
+def _user(actor: Actor | None) -> User | None:
+    return cast(User, actor) if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def local_text(at: dt.datetime, zone: str) -> str:
@@ -124,7 +125,7 @@ def callback_schedule(
     due_at: dt.datetime,
     phone: Phone | None = None,
     reason: str = Callback.Reason.AGENT,
-    actor: User | None = None,
+    actor: Actor | None = None,
     promise: PromiseToPay | None = None,
     note: str = "",
     now: dt.datetime | None = None,
@@ -181,7 +182,7 @@ def callback_schedule(
 
 @transaction.atomic
 def callback_close(
-    *, callback: Callback, status: str = Callback.Status.DONE, actor: User | None = None, note: str = ""
+    *, callback: Callback, status: str = Callback.Status.DONE, actor: Actor | None = None, note: str = ""
 ) -> Callback:
     """Mark a pending callback done or cancelled. Locks the callback row."""
     callback = Callback.objects.select_for_update().get(pk=callback.pk)
