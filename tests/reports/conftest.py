@@ -1,0 +1,40 @@
+"""The lived book of ``tests.reports.book``, built once per test module and rolled back after it.
+
+The book takes seconds to live through (four months of payments, closes of business, calls and
+promises), so each module builds it once inside a transaction that its tests run on top of (each
+test in its own savepoint) and that is rolled back when the module is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from collections_app.services.reports import reports_aggregate_range
+from tests.reports.book import FIRST_DAY, LAST_DAY, Book, reports_book
+
+
+@pytest.fixture(scope="module")
+def lived_book(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Book]:
+    """The book lived day by day, with every report aggregate computed for its four months."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        book = reports_book()
+        reports_aggregate_range(first=FIRST_DAY, last=LAST_DAY)
+        yield book
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def book(lived_book: Book, db: None) -> Book:
+    return lived_book
+
+
+MONTH_ENDS = {
+    dt.date(2026, 2, 1): (dt.date(2026, 1, 31), dt.date(2026, 2, 28)),
+    dt.date(2026, 3, 1): (dt.date(2026, 2, 28), dt.date(2026, 3, 31)),
+    dt.date(2026, 4, 1): (dt.date(2026, 3, 31), dt.date(2026, 4, 30)),
+}
