@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,7 +62,7 @@ class CasePromiseView(DialerView):
             "`external_call_id`, the call it was made on, which must be a right-party contact); agents, team "
             "leads and supervisors on the cases they may see."
         ),
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, OpenApiParameter("case_id", int, OpenApiParameter.PATH)],
         request=s.PromiseRequestSerializer,
         responses={
             201: s.PromiseSerializer,
@@ -96,10 +96,10 @@ class CasePromiseView(DialerView):
         ],
     )  # fmt: skip
     @idempotent
-    def post(self, request: Request, case_id: int) -> Response:
+    def post(self, request: Request, case_id: str) -> Response:
         integration = integration_of(request)
         cases = Case.objects.all() if integration is not None else cases_visible_to(request.user)
-        case = cases.filter(pk=case_id).first()
+        case = cases.filter(pk=int(case_id)).first() if case_id.isdigit() and len(case_id) < 19 else None
         if case is None:
             raise DomainError(_("No such case."), code="not_found", status=404)
         body = s.PromiseRequestSerializer(data=request.data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 
 from collections_app.api.dialer.dnc import DncView
 from collections_app.api.dialer.promises import CasePromiseView
@@ -20,16 +20,19 @@ from collections_app.api.dialer.views import (
 urlpatterns: list[URLPattern | URLResolver] = [
     path("dialer/call-list/", CallListView.as_view(), name="dialer-call-list"),
     path("dialer/dial-authorizations/", DialAuthorizationView.as_view(), name="dialer-authorize"),
-    path(
-        "dialer/dial-authorizations/<uuid:authorization_id>/release/",
+    re_path(
+        r"^dialer/dial-authorizations/(?P<authorization_id>[\s\S]+)/release/\Z",
         DialAuthorizationReleaseView.as_view(),
         name="dialer-authorization-release",
     ),
-    path("dialer/calls/<str:external_call_id>/", CallView.as_view(), name="dialer-call"),
-    path("dialer/calls/<str:external_call_id>/result/", CallResultView.as_view(), name="dialer-call-result"),
+    # Permissive converters: a malformed id is answered by the view in the error body, not by an HTML 404.
+    re_path(
+        r"^dialer/calls/(?P<external_call_id>[\s\S]+)/result/\Z", CallResultView.as_view(), name="dialer-call-result"
+    ),
+    re_path(r"^dialer/calls/(?P<external_call_id>[\s\S]+)/\Z", CallView.as_view(), name="dialer-call"),
     path("dialer/events/", EventBatchView.as_view(), name="dialer-events"),
     path("dnc/", DncView.as_view(), name="dnc"),
     path("dispositions/", DispositionListView.as_view(), name="dispositions"),
     path("integrations/vicidial/dispo/", VicidialDispoView.as_view(), name="vicidial-dispo"),
-    path("cases/<int:case_id>/promises/", CasePromiseView.as_view(), name="case-promises"),
+    re_path(r"^cases/(?P<case_id>[\s\S]+)/promises/\Z", CasePromiseView.as_view(), name="case-promises"),
 ]

@@ -7,12 +7,14 @@ rules and raise ``DomainError``, answered as ``{"message", "errors", "code"}``.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.request import Request
@@ -55,6 +57,12 @@ def _integration(request: Request) -> Integration:
 
 def _iso(value: Any) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+AUTHORIZATION_ID = OpenApiParameter("authorization_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+CALL_ID = OpenApiParameter(
+    "external_call_id", str, OpenApiParameter.PATH, description="The dialer's call id (1 to 100 characters)."
+)
 
 
 def _after_this(left: int | None) -> int | None:
@@ -272,10 +280,11 @@ class DialAuthorizationReleaseView(DialerView):
         operation_id="dialer_authorization_release",
         summary="Release an authorization: not dialed",
         description="The attempt stops counting. Idempotent; refused (409) once a call was reported with it.",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, AUTHORIZATION_ID],
         request=None,
         responses={
             200: s.DialAuthorizationReleasedSerializer,
+            400: error("A malformed Idempotency-Key.", code="invalid", message="The Idempotency-Key header must be 1 to 255 characters."),
             404: error("Unknown, or another integration's.", code="authorization_not_found", message="No dial authorization with this id for this integration."),
             409: error("A call was reported with it.", code="authorization_used", message="A call was reported with this authorization: it was dialed and cannot be released."),
             422: IDEMPOTENCY_REUSED,
@@ -290,9 +299,9 @@ class DialAuthorizationReleaseView(DialerView):
         ],
     )
     @idempotent
-    def post(self, request: Request, authorization_id: Any) -> Response:
+    def post(self, request: Request, authorization_id: str) -> Response:
         authorization = dial_authorization_release(
-            integration=_integration(request), authorization_id=authorization_id
+            integration=_integration(request), authorization_id=authorization_uuid(authorization_id)
         )
         return Response({"authorization_id": str(authorization.pk), "status": authorization.attempt.status})
 
@@ -346,6 +355,19 @@ def record_result(
     )
 
 
+def authorization_uuid(value: Any) -> uuid.UUID:
+    """An authorization id from a path or a body; not a UUID is as unknown as any other."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError as exc:
+        raise DomainError(
+            _("No dial authorization with this id for this integration."),
+            code="authorization_not_found",
+            status=404,
+            errors={"authorization_id": [_("Unknown authorization.")]},
+        ) from exc
+
+
 def _check_call_id(external_call_id: str) -> None:
     if not external_call_id or len(external_call_id) > 100:
         raise DomainError(
@@ -375,6 +397,7 @@ class CallView(DialerView):
             "same values changes nothing (200), new times update it until the result is in. "
             "`outcome: not_dialed` releases the authorization instead."
         ),
+        parameters=[CALL_ID],
         request=s.CallReportSerializer,
         responses={
             201: OpenApiResponse(s.CallSerializer, description="The call is new."),
@@ -427,7 +450,7 @@ class CallResultView(DialerView):
             "(`duplicate: true`); a different one for the same call is refused (409). A promise goes through "
             "the promise rules: if they refuse it, nothing is written."
         ),
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, CALL_ID],
         request=s.CallResultRequestSerializer,
         responses={
             201: OpenApiResponse(s.CallResultSerializer, description="Recorded."),
