@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from collections_app import roles
 from collections_app.models import PromiseToPay
@@ -272,8 +272,11 @@ def test_the_promise_and_callback_panels_speak_chinese(team):
     client = login(team["ann"].user)
     client.cookies["django_language"] = "zh-hans"
 
-    promises = client.get(f"/cases/{case.pk}/promises/", **HTMX).content.decode()
-    callbacks = client.post(f"/cases/{case.pk}/callbacks/new/", {"due_at": "2026-03-03T22:00"}, **HTMX).content.decode()
+    with translation.override("en"):  # the middleware activates Chinese in this thread: restore English after
+        promises = client.get(f"/cases/{case.pk}/promises/", **HTMX).content.decode()
+        callbacks = client.post(
+            f"/cases/{case.pk}/callbacks/new/", {"due_at": "2026-03-03T22:00"}, **HTMX
+        ).content.decode()
 
     assert "日期最晚为 2026-03-16（M1 为 14 天）。" in promises
     assert "记录承诺还款" in promises
