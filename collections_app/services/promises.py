@@ -147,7 +147,7 @@ def promise_create(
     from scheduling.services.preferences import preference_update
 
     now = timezone.now()
-    case = Case.objects.select_for_update().select_related("account__borrower", "agent").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("account__borrower", "agent").get(pk=case.pk)
     borrower = case.account.borrower
     today = today or borrower_today(borrower, now=now)
     limits = promise_limits(case=case, today=today)

@@ -1,0 +1,59 @@
+"""Two agents (or an agent and the dialer) recording a promise on one case at once: one wins, one is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from collections_app.models import Case, PromiseToPay
+from collections_app.services.promise_policy import promise_policies_ensure
+from collections_app.services.promises import promise_create
+from config.errors import DomainError
+from scheduling.presets import presets_ensure
+from tests.collections_app.promise_book import make_case
+from tests.factories import make_agent, make_team
+
+RACERS = 4
+TODAY = dt.date(2026, 3, 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_promises_on_one_case_record_exactly_one() -> None:
+    # Given an open case without a promise
+    presets_ensure()
+    promise_policies_ensure()
+    case = make_case(make_agent(make_team("M1 Team", ["M1"]), "ann"))
+    start = threading.Barrier(RACERS)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def record(source: str) -> None:
+        try:
+            mine = Case.objects.get(pk=case.pk)
+            start.wait(timeout=30)
+            try:
+                promise_create(case=mine, parts=[(TODAY + dt.timedelta(days=3), Decimal("100.00"))], source=source, today=TODAY)
+                outcomes.append("recorded")
+            except DomainError as refusal:
+                outcomes.append(f"{refusal.status} {refusal.code}")
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    # When four promises arrive at once
+    threads = [threading.Thread(target=record, args=("dialer" if n % 2 else "agent",)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then one is recorded and the others get 409 (the case row is locked while the open promise is looked for)
+    assert not failures, failures
+    assert sorted(outcomes) == ["409 conflict"] * (RACERS - 1) + ["recorded"]
+    assert PromiseToPay.objects.filter(case=case).count() == 1
