@@ -93,7 +93,11 @@ def cases_reprioritize(*, today: dt.date, case_ids: Collection[int] | None = Non
     if case_ids is not None:
         cases = cases.filter(pk__in=list(case_ids))
     else:
-        has_promise_or_callback = Exists(PromiseToPay.objects.filter(case=OuterRef("pk"))) | Exists(
+        # Only cases a tier can apply to, or that hold one now: the rest stay at 0 without being read.
+        recent = Q(status=PromiseToPay.Status.OPEN) | Q(
+            settled_on__gt=today - dt.timedelta(days=MISSED_PROMISE_DAYS)
+        )
+        has_promise_or_callback = Exists(PromiseToPay.objects.filter(recent, case=OuterRef("pk"))) | Exists(
             Callback.objects.filter(case=OuterRef("pk"), status=Callback.Status.PENDING)
         )
         cases = cases.filter(has_promise_or_callback | ~Q(priority=0) | Q(next_action_at__isnull=False))

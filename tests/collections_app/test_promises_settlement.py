@@ -253,3 +253,21 @@ def test_the_settle_task_settles_for_the_given_day(case):
 
     assert summary["kept"] == 1
     assert settled(taken.pk).status == Status.KEPT
+
+
+def test_settling_takes_as_many_queries_for_twelve_promises_as_for_two(case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def settle_book(size: int, day: dt.date) -> int:
+        cases = [make_case(case.agent) for _ in range(size)]
+        for index, each in enumerate(cases):
+            promise(each, (day, "100.00"), today=day - dt.timedelta(days=2))
+            if index % 2:
+                pay(each, "100.00", on=day)
+        with CaptureQueriesContext(connection) as queries:
+            result = promises_settle(today=day + dt.timedelta(days=3), now=NIGHT)
+        assert result.kept + result.broken == size
+        return len(queries)
+
+    assert settle_book(2, dt.date(2026, 4, 6)) == settle_book(12, dt.date(2026, 5, 6))
