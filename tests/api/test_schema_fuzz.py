@@ -4,12 +4,15 @@ in-process through WSGI, with a valid dialer token) finds no 5xx and no answer o
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -40,7 +43,17 @@ def test_the_schema_validates_without_warnings() -> None:
 
 
 @pytest.fixture
-def api_schema(db: None) -> Any:
+def wsgi_keeps_the_test_connection() -> Iterator[None]:
+    """As Django's test client does: a request through the WSGI app must not close the test's connection."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db: None, wsgi_keeps_the_test_connection: None) -> Any:
     presets_ensure()
     for priority in range(3):
         open_case_debt(priority=priority)
