@@ -131,6 +131,7 @@ def promise_create(
     follow_up_at: dt.datetime | None = None,
     today: dt.date | None = None,
     note: str = "",
+    now: dt.datetime | None = None,
 ) -> PromiseToPay:
     """Record a promise: one (date, amount), or a plan of up to the policy's parts, on an open case.
 
@@ -140,13 +141,14 @@ def promise_create(
     writes nothing. With ``follow_up_at`` the borrower agreed during the call to be called again:
     the direct prior consent is recorded (now) and a callback is scheduled at that time, which the
     compliance engine must allow (else nothing is written and ``DomainError.extra`` holds
-    ``next_allowed_at``). Payments already posted since ``today`` count at once. Locks the case row.
+    ``next_allowed_at``). Payments already posted since ``today`` count at once. ``now`` (default:
+    the clock) is when the consent is given and what the follow-up must come after. Locks the case row.
     """
     from scheduling.models import Callback
     from scheduling.services.callbacks import callback_schedule
     from scheduling.services.preferences import preference_update
 
-    now = timezone.now()
+    now = now or timezone.now()
     case = Case.objects.select_for_update(of=("self",)).select_related("account__borrower", "agent").get(pk=case.pk)
     borrower = case.account.borrower
     today = today or borrower_today(borrower, now=now)

@@ -126,6 +126,7 @@ def promise_new(request: HttpRequest, case_id: int) -> HttpResponse:
     attempt = _call(request, case, form.cleaned_data.get("attempt") if valid else None)
     if not valid:
         return _panel(request, case, form=form, attempt=attempt)
+    now = clock.now()
     try:
         promise = promise_create(
             case=case,
@@ -134,6 +135,8 @@ def promise_new(request: HttpRequest, case_id: int) -> HttpResponse:
             attempt=attempt,
             follow_up_at=form.cleaned_data.get("follow_up_at"),
             note=form.cleaned_data.get("note") or "",
+            today=borrower_today(case.account.borrower, now=now),
+            now=now,
         )
     except DomainError as error:
         form.add_service_errors(error.errors)
