@@ -326,7 +326,11 @@ def call_outcome_record(
     completed = ContactAttempt.objects.select_related("account__borrower", "disposition", "phone").get(
         pk=completed.pk
     )
-    return CallOutcome(
-        attempt=completed,
-        effects=_effects_apply(attempt=completed, disposition=disposition, actor=actor, at=at),
-    )
+    effects = _effects_apply(attempt=completed, disposition=disposition, actor=actor, at=at)
+    if completed.case_id is not None:
+        # A completed call ends a broken promise's top tier at once, not at the next recompute.
+        from accounts.services.cob import business_today
+        from collections_app.services.promises import cases_reprioritize
+
+        cases_reprioritize(today=business_today(), case_ids=[completed.case_id])
+    return CallOutcome(attempt=completed, effects=effects)
