@@ -99,7 +99,7 @@ def flow_accounts(params: dict[str, str], scale: BucketScale, user: User, limit:
     ends = ReportFlowMonth.objects.filter(month=month).values_list("as_of", "previous_as_of").first()
     table = Table(
         "cases",
-        _("%(from)s \u2192 %(to)s in %(month)s") % {"from": source, "to": target, "month": month.strftime("%Y-%m")},
+        _("%(from)s → %(to)s in %(month)s") % {"from": source, "to": target, "month": month.strftime("%Y-%m")},
         [*_account_columns(), Column("balance_from", _("Balance at the previous month-end"), MONEY),
          Column("balance_to", _("Balance at the month-end"), MONEY)],
     )

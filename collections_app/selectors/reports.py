@@ -42,13 +42,13 @@ DEFINITIONS: dict[str, Any] = {
     "outstanding": _("Principal not yet repaid by the active accounts of the bucket at the COB date."),
     "overdue": _("Amounts past their due date and unpaid at the COB date."),
     "flow_rate": _(
-        "FR(Mk \u2192 Mj) = outstanding principal at this month-end of the accounts that were in Mk at the "
+        "FR(Mk → Mj) = outstanding principal at this month-end of the accounts that were in Mk at the "
         "previous month-end and are in Mj now, divided by the principal of Mk at the previous month-end. "
         "For closed accounts (PAID, SETTLED, CO) the balance they left with. A month-end is the last COB "
         "date of the month."
     ),
     "flow_count": _("Accounts in Mk at the previous month-end that are in Mj at this month-end, divided by the accounts in Mk then."),
-    "net_flow": _("Product of the balance flow rates M0 \u2192 M1 \u2192 \u2026 \u2192 the last bucket in the month: the share of current balance that would reach charge-off at these rates."),
+    "net_flow": _("Product of the balance flow rates M0 → M1 → … → the last bucket in the month: the share of current balance that would reach charge-off at these rates."),
     "cure": _("Share of bucket k at the previous month-end that is current (M0) at this month-end: accounts, and balance (principal now of the cured accounts / principal of k then)."),
     "entry": _("入催率: installments due in the period still not fully paid at DPD 1 (the next day's close of business), divided by the installments due in the period; by count and by amount due."),
     "exit": _("出催率: cases closed as cured or paid off in the period, divided by the cases opened in it (with a team chosen: by the cases assigned into the team in it)."),
@@ -56,7 +56,7 @@ DEFINITIONS: dict[str, Any] = {
     "forecast": _(
         "Markov chain over the buckets and PAID: each row is the average, over the last three months, of the "
         "share of the bucket's balance at the previous month-end that moved to each state (charged off counts "
-        "as the last bucket, settled as paid). Balances n months ahead: B(t+n) = B(t) \u00d7 P\u207f."
+        "as the last bucket, settled as paid). Balances n months ahead: B(t+n) = B(t) × Pⁿ."
     ),
     "attempts": _("Outbound calls placed (not those released as not dialed)."),
     "logged_hours": _("From the first call placed to the end of the last call, per day, summed (there is no session log)."),
