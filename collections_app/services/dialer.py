@@ -499,7 +499,7 @@ def _attempt_record_refused(
         channel=ContactAttempt.Channel.CALL,
         source=ContactAttempt.Source.DIALER,
         direction=ContactAttempt.Direction.OUTBOUND,
-        agent=agent,
+        agent=agent,  # type: ignore[misc]
         placed_at=at,
         status=ContactAttempt.Status.RESERVED,
         decision=decision.as_json(),

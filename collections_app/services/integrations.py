@@ -113,7 +113,7 @@ def integration_create(
         token_hash=token_digest(token),
         scopes=chosen,
         rate_limit_per_minute=rate_limit_per_minute or Integration._meta.get_field("rate_limit_per_minute").default,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
     )
     if mappings:
         mappings_set(integration=integration, mappings=mappings, actor=actor)

@@ -26,7 +26,7 @@ class TokenScope(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         integration = integration_of(request)
         scope = getattr(view, "required_scope", None)
-        return integration is not None and bool(scope) and integration.has_scope(scope)
+        return integration is not None and bool(scope) and integration.has_scope(str(scope))
 
 
 class DialerScope(TokenScope):

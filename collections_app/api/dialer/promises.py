@@ -128,7 +128,7 @@ class CasePromiseView(DialerView):
         promise = promise_record(
             case=case,
             parts=parts,
-            actor=request.user,
+            actor=request.user,  # type: ignore[arg-type]
             attempt=attempt,
             source=_source(integration),
             note=data.get("note", ""),

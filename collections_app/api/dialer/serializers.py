@@ -42,7 +42,7 @@ class ErrorSerializer(serializers.Serializer):
     """The one error body: a sentence, the problems by field (``__all__`` for none) and a machine code."""
 
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
     code = serializers.CharField()
 
 
@@ -211,7 +211,9 @@ class EventOutcomeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
     code = serializers.CharField(required=False)
     message = serializers.CharField(required=False)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 class EventBatchResultSerializer(serializers.Serializer):
@@ -242,7 +244,7 @@ class DncEntrySerializer(serializers.Serializer):
     borrower_external_id = serializers.CharField(allow_null=True)
     active = serializers.BooleanField(help_text="False: lifted by an administrator.")
     reason = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     requested_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -266,7 +268,7 @@ class DncFeedSerializer(serializers.Serializer):
 
 class DispositionSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     category = serializers.CharField()
     conversation = serializers.BooleanField()
     not_connected = serializers.BooleanField()
@@ -361,6 +363,6 @@ class PromiseSerializer(serializers.Serializer):
     first_date = serializers.DateField()
     final_date = serializers.DateField()
     status = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     attempt_id = serializers.IntegerField(allow_null=True)
     parts = PromisePartSerializer(many=True)
