@@ -240,6 +240,7 @@ def _effects_apply(
             actor=actor,
             reason=f"call outcome {disposition.code} (attempt {attempt.pk})",
         )
+    _dnc_register(attempt=attempt, effects=effects, actor=actor, at=at)
 
     flags = [
         name
@@ -334,3 +335,20 @@ def call_outcome_record(
 
         cases_reprioritize(today=business_today(), case_ids=[completed.case_id])
     return CallOutcome(attempt=completed, effects=effects)
+
+
+def _dnc_register(*, attempt: ContactAttempt, effects: list[str], actor: User | None, at: dt.datetime) -> None:
+    """Agents' do-not-call and cease outcomes go on the register too, so the dialers' feed has them."""
+    from collections_app.models import DncEntry
+    from collections_app.services.dnc import dnc_cease_record, dnc_number_record
+
+    reason = f"call outcome (attempt {attempt.pk})"
+    if Effect.DO_NOT_CALL in effects and attempt.phone is not None:
+        dnc_number_record(
+            number=attempt.phone.number, reason=reason, source=DncEntry.Source.DISPOSITION, actor=actor, requested_at=at
+        )
+    if Effect.CEASE in effects:
+        dnc_cease_record(
+            borrower=attempt.account.borrower, reason=reason, source=DncEntry.Source.DISPOSITION, actor=actor,
+            requested_at=at,
+        )

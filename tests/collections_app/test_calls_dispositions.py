@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from accounts.models import AuditEntry, Borrower, Phone
-from collections_app.models import ContactAttempt
+from collections_app.models import ContactAttempt, DncEntry
 from scheduling.engine import evaluate
 from scheduling.models import ContactPreference
 from tests.collections_app.contact_fixtures import (  # noqa: F401
@@ -76,6 +76,8 @@ def test_a_do_not_call_request_puts_the_number_on_the_list_and_blocks_it(floor, 
     assert not Phone.objects.get(pk=other.pk).do_not_call
     assert AuditEntry.objects.filter(action="phone.do_not_call", object_id=str(dialed.pk)).count() == 1
     assert "The number is on the do-not-call list." in refused
+    # The dialers' do-not-call feed carries it too.
+    assert DncEntry.objects.filter(type="do_not_call", number=dialed.number, source="disposition").exists()
 
 
 def test_a_cease_request_blocks_every_number_and_every_channel(floor, at):
@@ -97,6 +99,7 @@ def test_a_cease_request_blocks_every_number_and_every_channel(floor, at):
         )
         assert "cease" in decision.codes, channel
     assert AuditEntry.objects.filter(action="contact_preference.update").count() == 1
+    assert DncEntry.objects.filter(type="cease", borrower=case.account.borrower, source="disposition").exists()
 
 
 def test_a_dispute_opens_a_hold_and_the_debt_is_not_called_until_verified(floor, at):
