@@ -82,6 +82,10 @@ class Table:
         return row
 
     @property
+    def note_in_definitions(self) -> bool:
+        return bool(self.note) and any(str(column.definition) == str(self.note) for column in self.columns)
+
+    @property
     def grid(self) -> list[list[tuple[Column, Cell]]]:
         """Rows as (column, cell) pairs, for templates."""
         return [list(zip(self.columns, row, strict=True)) for row in self.rows]

@@ -161,7 +161,8 @@ def bucket_balances(filters: ReportFilters, scale: BucketScale) -> BucketBalance
         book = sum((by_key.get((as_of, code), (0, ZERO, ZERO))[2] for code in scale.codes), ZERO)
         for code in scale.codes:
             accounts, overdue, outstanding = by_key.get((as_of, code), (0, ZERO, ZERO))
-            link = drill("bucket", date=as_of, bucket=code, product=filters.product) if code != scale.current else ""
+            listed = accounts and code != scale.current  # current accounts are the book, not cases
+            link = drill("bucket", date=as_of, bucket=code, product=filters.product) if listed else ""
             table.add(code, Cell(accounts, link), overdue, outstanding, Rate(outstanding, book))
     chart = Chart(
         "bucket-chart",
@@ -506,7 +507,7 @@ def vintage_table(filters: ReportFilters) -> tuple[Table, Chart]:
             Column("cohort", _("Origination month"), MONTH),
             Column("loans", _("Loans"), COUNT),
             Column("disbursed", _("Disbursed"), MONEY),
-            *[Column(f"mob_{mob}", f"{mob}", RATE, DEFINITIONS["vintage"]) for mob in range(horizon + 1)],
+            *[Column(f"mob_{mob}", f"{mob}", RATE) for mob in range(horizon + 1)],
         ],
         note=DEFINITIONS["vintage"],
     )

@@ -71,6 +71,8 @@ def report_filters(request: HttpRequest, scale: BucketScale) -> tuple[ReportFilt
         first=first, last=last, product=data.get("product") or "", team_id=team,
         bucket=data.get("bucket") or "", team_ids=team_ids,
     )
+    if not form.is_bound:  # show the dates the figures are for
+        form.initial = {"first": first, "last": last}
     return form, filters
 
 
