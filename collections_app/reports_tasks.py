@@ -40,24 +40,30 @@ def reports_forecast_task(_results: Any, months: list[str]) -> dict[str, int]:
 
 
 def reports_backfill_signature(
-    *, first: dt.date, last: dt.date, families: list[str] | None = None, chunk_days: int = DEFAULT_CHUNK_DAYS
+    *,
+    first: dt.date,
+    last: dt.date,
+    families: list[str] | None = None,
+    chunk_days: int = DEFAULT_CHUNK_DAYS,
+    queue: str | None = None,
 ) -> Any:
-    """The canvas of a backfill: day chunks and months in parallel, then the forecasts."""
+    """The canvas of a backfill: day chunks and months in parallel, then the forecasts (on ``queue``)."""
+    options = {"queue": queue} if queue else {}
     chosen = list(reports.families_check(families))
     day_families = [f for f in chosen if f in reports.DAY_JOBS]
     month_families = [f for f in chosen if f in reports.MONTH_JOBS and f != reports.FORECAST]
     months = [month.isoformat() for month in months_between(first, last)]
     tasks = [
-        reports_days_task.si([day.isoformat() for day in chunk], day_families)
+        reports_days_task.si([day.isoformat() for day in chunk], day_families).set(**options)
         for chunk in chunked(dates_in(first, last), chunk_days)
         if day_families
     ]
     if month_families:
-        tasks += [reports_months_task.si([month], month_families) for month in months]
+        tasks += [reports_months_task.si([month], month_families).set(**options) for month in months]
     if reports.FORECAST in chosen:
         # A chord needs a header; an empty group would never call back.
-        header = group(tasks) if tasks else group([reports_days_task.si([], [])])
-        return chord(header, reports_forecast_task.s(months))
+        header = group(tasks) if tasks else group([reports_days_task.si([], []).set(**options)])
+        return chord(header, reports_forecast_task.s(months).set(**options))
     return group(tasks)
 
 

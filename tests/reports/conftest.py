@@ -33,6 +33,19 @@ def book(lived_book: Book, db: None) -> Book:
     return lived_book
 
 
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Celery as with no broker configured: every task, group and chord runs in this process."""
+    from config.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
 MONTH_ENDS = {
     dt.date(2026, 2, 1): (dt.date(2026, 1, 31), dt.date(2026, 2, 28)),
     dt.date(2026, 3, 1): (dt.date(2026, 2, 28), dt.date(2026, 3, 31)),

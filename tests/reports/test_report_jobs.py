@@ -84,7 +84,7 @@ def test_backfilling_a_month_gives_the_rows_of_running_the_nightly_job_day_by_da
     assert backfilled["ReportFlowMonth"] and backfilled["ReportEntryDay"]
 
 
-def test_a_backfill_split_into_celery_chunks_runs_eagerly_without_a_broker_and_gives_the_same_rows(book):
+def test_a_backfill_split_into_celery_chunks_runs_eagerly_without_a_broker_and_gives_the_same_rows(book, eager):
     before = march()
     wipe_march()
 
@@ -95,7 +95,7 @@ def test_a_backfill_split_into_celery_chunks_runs_eagerly_without_a_broker_and_g
     assert len(canvas.tasks) == 7 + 1  # seven chunks of days and March's matrix and vintage; the forecast after them
 
 
-def test_the_backfill_task_dispatches_the_chunks(book):
+def test_the_backfill_task_dispatches_the_chunks(book, eager):
     wipe_march()
 
     reports_backfill_task.delay(MARCH.isoformat(), MARCH_DAYS[-1].isoformat(), [reports.PORTFOLIO])
@@ -105,7 +105,7 @@ def test_the_backfill_task_dispatches_the_chunks(book):
     assert not ReportVintage.objects.filter(month=MARCH).exists()
 
 
-def test_the_nightly_task_aggregates_the_latest_close_of_business(book):
+def test_the_nightly_task_aggregates_the_latest_close_of_business(book, eager):
     ReportBucketDay.objects.filter(date=dt.date(2026, 4, 30)).delete()
     ReportFlowMonth.objects.filter(month=dt.date(2026, 4, 1)).delete()
 
@@ -116,7 +116,7 @@ def test_the_nightly_task_aggregates_the_latest_close_of_business(book):
     assert ReportFlowMonth.objects.filter(month=dt.date(2026, 4, 1)).exists()
 
 
-def test_the_intraday_task_replaces_the_agent_figures_of_the_day(book):
+def test_the_intraday_task_replaces_the_agent_figures_of_the_day(book, eager):
     day = dt.date(2026, 3, 17)
     before = rows(ReportAgentDay, date=day)
     ReportAgentDay.objects.filter(date=day).update(attempts=999)
