@@ -213,3 +213,22 @@ def test_a_book_of_no_accounts_is_refused():
         seed(0, 7, "--no-cob")
 
     assert not Borrower.objects.exists()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_worker_processes_and_copy_make_the_same_book_as_one_process(monkeypatch):
+    from accounts.services.seed import book, chunks
+
+    monkeypatch.setattr(book, "CHUNK_ACCOUNTS", 60)
+    monkeypatch.setattr(chunks, "CHUNK_ACCOUNTS", 60)
+    monkeypatch.setattr(book, "BULK_MIN_ACCOUNTS", 10_000)
+    seed(300, 7, "--no-cob")
+    one_process = book_contents()
+    book_delete()
+
+    monkeypatch.setattr(book, "BULK_MIN_ACCOUNTS", 100)
+    seed(300, 7, "--no-cob")
+
+    assert book_contents() == one_process
+    loans_reallocate(loan_ids=LoanAccount.objects.values_list("pk", flat=True))
+    assert book_contents() == one_process

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 from typing import Any
@@ -56,7 +57,16 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         self.stdout.write(f"Replaying the close of business over {months} months")
-        results = demo_history_replay(today=today, months=months, accounts=summary.accounts, progress=self.stdout.write)
+        cob_logger = logging.getLogger("accounts.services.cob")
+        level = cob_logger.level
+        if options["verbosity"] < 2:  # one line a month here instead of one a day from COB
+            cob_logger.setLevel(logging.WARNING)
+        try:
+            results = demo_history_replay(
+                today=today, months=months, accounts=summary.accounts, progress=self.stdout.write
+            )
+        finally:
+            cob_logger.setLevel(level)
         last = results[-1]
         self.stdout.write(
             f"COB history: {len(results)} dates in {time.monotonic() - started:.1f}s; "

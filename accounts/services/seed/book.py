@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -69,16 +69,16 @@ class SeedSummary:
 
 
 def _specs() -> dict[str, TableSpec]:
-    models = {
+    model_of = {
         "borrower": Borrower, "phone": Phone, "loan": LoanAccount, "installment": Installment,
         "payment": Payment, "allocation": PaymentAllocation,
     }  # fmt: skip
-    return {table: TableSpec(models[table], COLUMNS[table]) for table in TABLES}
+    return {table: TableSpec(model_of[table], COLUMNS[table]) for table in TABLES}
 
 
 def _next_ids() -> Ids:
-    def next_id(model: type) -> int:
-        return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    def next_id(model: type[models.Model]) -> int:
+        return (model._default_manager.aggregate(m=Max("id"))["m"] or 0) + 1
 
     return Ids(
         borrower=next_id(Borrower), phone=next_id(Phone), loan=next_id(LoanAccount),
@@ -157,8 +157,8 @@ def demo_book_seed(
                 chunk = chunk_generate(job)
                 first = ids_reserve(next_ids, chunk.counts)
                 for table in TABLES:
-                    extra = specs[table].extra_values(now)
-                    writer.write_text(specs[table], copy_text(table, chunk.rows[table], first, extra))
+                    text = copy_text(table, chunk.rows[table], first, specs[table].extra_values(now))
+                    writer.write_text(specs[table], text)
                 summary.add(chunk.counts, chunk.paid_off, chunk.delinquent)
                 report(chunk_no)
         say(f"  making keys and indexes ({time.monotonic() - started:.1f}s)")

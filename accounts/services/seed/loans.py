@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -85,9 +86,9 @@ ALLOCATION_COLUMNS = ("id", "payment_id", "installment_id", "value_date", "penal
 @dataclass
 class LoanRows:
     loan: tuple[object, ...]
-    installments: list[tuple[object, ...]]
-    payments: list[tuple[object, ...]]
-    allocations: list[tuple[object, ...]]
+    installments: Sequence[tuple[object, ...]]
+    payments: Sequence[tuple[object, ...]]
+    allocations: Sequence[tuple[object, ...]]
     delinquent: bool
 
 

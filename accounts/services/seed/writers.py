@@ -72,6 +72,9 @@ class CopyWriter:
                 [tables],
             )
             self.dropped_indexes = list(cursor.fetchall())
+            # Foreign keys are checked at commit; a table with checks pending cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for table, name, _ in self.dropped_keys:
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             for name, _ in self.dropped_indexes:
@@ -80,7 +83,7 @@ class CopyWriter:
     def write_text(self, spec: TableSpec, text: str) -> None:
         if not text:
             return
-        columns = ", ".join(spec.columns + tuple(f.column for f in spec.extra))
+        columns = ", ".join(spec.columns + tuple(str(f.column) for f in spec.extra))
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {spec.table} ({columns}) FROM STDIN") as copy:
             copy.write(text)
 
@@ -109,7 +112,7 @@ class BulkCreateWriter:
 
     def write(self, spec: TableSpec, rows: list[tuple[object, ...]]) -> None:
         model, columns = spec.model, spec.columns
-        spec.model.objects.bulk_create(
+        model._default_manager.bulk_create(
             (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=self.batch_size
         )
 
