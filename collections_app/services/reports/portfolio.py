@@ -10,7 +10,7 @@ Transition matrix (per month and product): the state of every account at the pre
 and at this one, both being the last COB date of their month. The state is the snapshot's
 bucket if the account is in that date's snapshot, else its closed code (PAID / SETTLED / CO) if
 it closed by then, else M0. Only accounts that can have moved are looked at (the movers of
-``sql.FLOW_STATES``); the M0 -> M0 cell is the current bucket's total at the previous month-end
+``sql.ALL_MOVERS``); the M0 -> M0 cell is the current bucket's total at the previous month-end
 minus every other cell of the M0 row (count and balance at the previous month-end), and for the
 balance at the month-end the current bucket's total minus what came into M0 from elsewhere.
 """

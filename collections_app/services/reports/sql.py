@@ -60,13 +60,30 @@ def book_totals(day: dt.date) -> dict[str, tuple[int, Decimal]]:
 # Every account that may not have stayed current from one month-end (prev) to the next (cur):
 # in a snapshot of either date, closed between them, or opened between them. Everyone else was
 # current at both dates (or closed before prev): the M0 -> M0 cell is derived from the totals.
-FLOW_STATES = f"""
-WITH movers AS (
+ALL_MOVERS = """
     SELECT account_id FROM accounts_delinquencysnapshot WHERE date = %(prev)s
     UNION SELECT account_id FROM accounts_delinquencysnapshot WHERE date = %(cur)s
     UNION SELECT id FROM accounts_loanaccount
           WHERE status <> 'active' AND closed_on > %(prev)s AND closed_on <= %(cur)s
-    UNION SELECT id FROM accounts_loanaccount WHERE opened_on > %(prev)s AND opened_on <= %(cur)s
+    UNION SELECT id FROM accounts_loanaccount WHERE opened_on > %(prev)s AND opened_on <= %(cur)s"""
+
+# The movers that can be in one cell (drill-down): from a delinquent bucket, the prev snapshot's
+# accounts in it; from current, those in the cur snapshot in the target bucket or closed since;
+# from NEW, those opened since. The states are then worked out as for the whole matrix.
+CELL_MOVERS = """
+    SELECT account_id FROM accounts_delinquencysnapshot
+     WHERE date = %(prev)s AND bucket = %(from_state)s AND %(from_state)s <> %(current)s
+    UNION SELECT account_id FROM accounts_delinquencysnapshot
+     WHERE date = %(cur)s AND bucket = %(to_state)s AND %(from_state)s = %(current)s
+    UNION SELECT id FROM accounts_loanaccount
+     WHERE status <> 'active' AND closed_on > %(prev)s AND closed_on <= %(cur)s AND %(from_state)s = %(current)s
+    UNION SELECT id FROM accounts_loanaccount
+     WHERE opened_on > %(prev)s AND opened_on <= %(cur)s AND %(from_state)s = 'NEW'"""
+
+
+def _flow_states(movers: str) -> str:
+    return f"""
+WITH movers AS ({movers}
 ),
 balances AS (
     SELECT l.id AS account_id, l.product, l.opened_on, l.status, l.closed_on,
@@ -98,10 +115,11 @@ states AS (
 )
 """
 
+
 _CLOSED_LIST = ", ".join(f"'{code}'" for code in CLOSED_STATES)
 
 FLOW_CELLS = (
-    FLOW_STATES
+    _flow_states(ALL_MOVERS)
     + f"""
 SELECT product, from_state, to_state, COUNT(*),
        SUM(balance_prev),
@@ -113,7 +131,7 @@ GROUP BY product, from_state, to_state
 )
 
 FLOW_ACCOUNTS = (
-    FLOW_STATES
+    _flow_states(CELL_MOVERS)
     + """
 SELECT account_id, product, from_state, to_state, balance_prev, balance_cur
 FROM states
