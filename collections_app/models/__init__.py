@@ -8,6 +8,7 @@ from .integrations import DialAuthorization, DispositionMapping, DncEntry, Idemp
 from .promises import PromisePart, PromisePolicy, PromiseToPay
 from .reports import (
     ReportAgentDay,
+    ReportAgentMonth,
     ReportAgentShift,
     ReportBucketDay,
     ReportEntryDay,
@@ -23,6 +24,6 @@ __all__ = [
     "Agent", "AssignmentRecord", "Case", "ContactAttempt", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
     "PromiseToPay", "Team",
-    "ReportAgentDay", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay", "ReportFlowMonth",
-    "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
+    "ReportAgentDay", "ReportAgentMonth", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay",
+    "ReportFlowMonth", "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
 ]

@@ -275,6 +275,45 @@ class ReportAgentDay(models.Model):
         return f"{self.date} {self.agent_id} {self.bucket}"
 
 
+class ReportAgentMonth(models.Model):
+    """A calendar month of ``ReportAgentDay`` rows summed, so long ranges read a row per month.
+
+    ``cases_open_at_start`` is the month's first day's figure (the cases held as the month began).
+    Written from the day rows by the agents family's month job; pages read it only for months
+    that lie wholly inside the range asked for.
+    """
+
+    month = models.DateField(_("month"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    bucket = models.CharField(_("bucket"), max_length=8)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    right_party_contacts = models.PositiveIntegerField(_("right-party contacts"), default=0)
+    talk_seconds = models.PositiveIntegerField(_("talk time (s)"), default=0)
+    handled_calls = models.PositiveIntegerField(_("handled calls"), default=0)
+    ptps = models.PositiveIntegerField(_("promises"), default=0)
+    ptp_amount = money(verbose_name=_("amount promised"))
+    ptps_due = models.PositiveIntegerField(_("promises due"), default=0)
+    ptps_kept = models.PositiveIntegerField(_("promises kept"), default=0)
+    ptps_partially_kept = models.PositiveIntegerField(_("promises partly kept"), default=0)
+    ptps_broken = models.PositiveIntegerField(_("promises broken"), default=0)
+    collected_amount = money(verbose_name=_("amount collected"))
+    cases_open_at_start = models.PositiveIntegerField(_("cases held at the start of the month"), default=0)
+    cases_opened = models.PositiveIntegerField(_("cases opened"), default=0)
+    cases_cured = models.PositiveIntegerField(_("cases cured"), default=0)
+
+    class Meta:
+        verbose_name = _("agent efficiency (month)")
+        verbose_name_plural = _("agent efficiency (month)")
+        indexes = [models.Index(fields=["month", "team"], name="rpt_agent_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agent_id} {self.bucket}"
+
+
 class ReportAgentShift(models.Model):
     """An agent's logged time on a day: from the first call placed to the end of the last one."""
 
