@@ -89,11 +89,12 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
                     ELSE COALESCE((SELECT SUM(a.principal) FROM accounts_paymentallocation a
                                    WHERE a.installment_id = ii.id AND a.value_date <= {d}), 0) END AS principal_paid
         FROM accounts_installment ii"""
-    closed_as_of_d = f"(l.status <> 'active' AND l.closed_on IS NOT NULL AND l.closed_on <= {d})"
+    # A loan closed without a date (charged off by the core system, say) is closed on every date.
+    closed_as_of_d = f"(l.status <> 'active' AND (l.closed_on IS NULL OR l.closed_on <= {d}))"
     aggregate = f"""
         SELECT l.id AS account_id,
                CASE WHEN {closed_as_of_d} THEN {_closed_code_sql("l.status")} END AS closed_code,
-               CASE WHEN l.status <> 'active' AND l.closed_on IS NOT NULL AND l.closed_on <= %(d_prev)s
+               CASE WHEN l.status <> 'active' AND (l.closed_on IS NULL OR l.closed_on <= %(d_prev)s)
                     THEN {_closed_code_sql("l.status")} ELSE 'M0' END AS default_prev,
                CASE WHEN {closed_as_of_d} THEN l.status ELSE 'active' END AS status,
                MIN(i.due_date) FILTER (WHERE i.due_date < {d}
@@ -102,7 +103,7 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
                COALESCE(SUM(i.principal_due - i.principal_paid), l.principal) AS outstanding
         FROM accounts_loanaccount l
         LEFT JOIN ({installment_as_of}) i ON i.loan_id = l.id
-        WHERE l.opened_on <= {d} AND (l.status = 'active' OR l.closed_on IS NULL OR l.closed_on >= %(d_prev)s)
+        WHERE l.opened_on <= {d} AND (l.status = 'active' OR l.closed_on >= %(d_prev)s)
         GROUP BY l.id, l.status, l.closed_on, l.principal"""
     dpd = f"CASE WHEN g.closed_code IS NOT NULL OR g.oldest_unpaid IS NULL THEN 0 ELSE {dialect.days_between(d, 'g.oldest_unpaid')} END"
     state = f"""

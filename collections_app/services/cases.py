@@ -23,18 +23,26 @@ def cases_sync_with_book(*, business_date: date) -> dict[str, int]:
 
     Runs inside COB's transaction for the latest business date; a second run changes nothing.
     """
+    # "Active as of the date": a loan closed later (paid off next month, say) was active then, so a
+    # replay of history opens and closes its cases as they happened.
+    active_then = Q(status=LoanAccount.Status.ACTIVE) | Q(closed_on__gt=business_date)
+    account_active_then = Q(account__status=LoanAccount.Status.ACTIVE) | Q(account__closed_on__gt=business_date)
     closed = 0
     for status, reason in CLOSE_REASON_BY_STATUS.items():
-        closed += Case.objects.filter(status=Case.Status.OPEN, account__status=status).update(
-            status=Case.Status.CLOSED, closed_on=business_date, close_reason=reason
+        closed += (
+            Case.objects.filter(status=Case.Status.OPEN, account__status=status)
+            .exclude(account_active_then)
+            .update(status=Case.Status.CLOSED, closed_on=business_date, close_reason=reason)
         )
-    closed += Case.objects.filter(
-        status=Case.Status.OPEN, account__status=LoanAccount.Status.ACTIVE, account__dpd=0
-    ).update(status=Case.Status.CLOSED, closed_on=business_date, close_reason=Case.CloseReason.CURED)
+    closed += (
+        Case.objects.filter(status=Case.Status.OPEN, account__dpd=0)
+        .filter(account_active_then)
+        .update(status=Case.Status.CLOSED, closed_on=business_date, close_reason=Case.CloseReason.CURED)
+    )
 
     open_cases = Case.objects.filter(account=OuterRef("pk"), status=Case.Status.OPEN)
     to_open = (
-        LoanAccount.objects.filter(status=LoanAccount.Status.ACTIVE, dpd__gt=0)
+        LoanAccount.objects.filter(active_then, dpd__gt=0)
         .filter(~Exists(open_cases))
         .values_list("pk", "bucket", "dpd", "overdue_amount", "delinquent_since")
     )

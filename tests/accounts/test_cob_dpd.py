@@ -126,3 +126,24 @@ def test_a_loan_paid_off_leaves_collections_as_paid():
     assert loan.status == LoanAccount.Status.PAID_OFF
     assert loan.transitions.get(date=dt.date(2026, 2, 6)).from_bucket == "M1"
     assert loan.cases.get().close_reason == "paid_off"
+
+
+def test_replaying_history_opens_and_closes_the_case_of_a_loan_paid_off_later():
+    loan = loan_with_schedule(first_due=FEB_1, count=2)
+    pay(loan, "440.00", "2026-02-20T12:00:00+00:00", "P-later")  # the book as loaded today: paid off
+
+    for day in (dt.date(2026, 2, 5), dt.date(2026, 2, 19), dt.date(2026, 2, 20)):
+        cob_run(business_date=day)
+
+    case = loan.cases.get()
+    assert (case.opened_on, case.closed_on, case.close_reason) == (dt.date(2026, 2, 2), dt.date(2026, 2, 20), "paid_off")
+
+
+def test_a_loan_charged_off_without_a_date_stays_out_of_the_book_every_night():
+    loan = loan_with_schedule(first_due=FEB_1, status="charged_off")
+
+    cob_run(business_date=dt.date(2026, 3, 1))
+    cob_run(business_date=dt.date(2026, 3, 2))
+
+    assert not loan.transitions.exists()
+    assert not loan.cases.exists()
