@@ -34,9 +34,9 @@ def reports_months_task(months: list[str], families: list[str] | None = None) ->
 
 
 @shared_task(acks_late=True)
-def reports_forecast_task(_results: Any, months: list[str]) -> dict[str, int]:
-    """Chord callback: the forecasts, once every month's matrix is stored."""
-    return reports.reports_aggregate_months(months=_dates(months), families=[reports.FORECAST]).rows
+def reports_forecast_task(_results: Any, months: list[str], families: list[str] | None = None) -> dict[str, int]:
+    """Chord callback: the month jobs that read other aggregates (the forecast; the agents' roll-up)."""
+    return reports.reports_aggregate_months(months=_dates(months), families=families or [reports.FORECAST]).rows
 
 
 def reports_backfill_signature(
@@ -51,7 +51,7 @@ def reports_backfill_signature(
     options = {"queue": queue} if queue else {}
     chosen = list(reports.families_check(families))
     day_families = [f for f in chosen if f in reports.DAY_JOBS]
-    month_families = [f for f in chosen if f in reports.MONTH_JOBS and f != reports.FORECAST]
+    month_families = [f for f in chosen if f in reports.MONTH_JOBS and f not in (reports.FORECAST, reports.AGENTS)]
     months = [month.isoformat() for month in months_between(first, last)]
     tasks = [
         reports_days_task.si([day.isoformat() for day in chunk], day_families).set(**options)
@@ -60,10 +60,13 @@ def reports_backfill_signature(
     ]
     if month_families:
         tasks += [reports_months_task.si([month], month_families).set(**options) for month in months]
-    if reports.FORECAST in chosen:
+    # What reads other aggregates runs after them, as the chord's callback: the forecast (the
+    # matrices) and the agents' month roll-up (the day rows).
+    after = [f for f in (reports.FORECAST, reports.AGENTS) if f in chosen]
+    if after:
         # A chord needs a header; an empty group would never call back.
         header = group(tasks) if tasks else group([reports_days_task.si([], []).set(**options)])
-        return chord(header, reports_forecast_task.s(months).set(**options))
+        return chord(header, reports_forecast_task.s(months, after).set(**options))
     return group(tasks)
 
 
@@ -91,4 +94,5 @@ def reports_agents_intraday_task(day: str | None = None) -> dict[str, int]:
     from django.utils import timezone
 
     today = dt.date.fromisoformat(day) if day else timezone.now().astimezone(book_zone()).date()
-    return reports.reports_aggregate_days(days=[today], families=[reports.AGENTS]).rows
+    result = reports.reports_aggregate_days(days=[today], families=[reports.AGENTS])
+    return result.merge(reports.reports_aggregate_months(months=[today.replace(day=1)], families=[reports.AGENTS])).rows

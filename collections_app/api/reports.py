@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collections_app import roles
+from collections_app.selectors import report_agents as agent_selectors
 from collections_app.selectors import reports as selectors
 from collections_app.selectors.report_tables import Table, plain
 from collections_app.services.reports.common import BucketScale, bucket_scale
@@ -102,14 +103,14 @@ def _portfolio_tables(request: Request, figure: str, filters: selectors.ReportFi
         outlook = selectors.forecast(filters, scale)
         return [outlook.matrix, outlook.projection], {"month": outlook.month.strftime("%Y-%m") if outlook.month else None}
     group = request.query_params.get("group", "agent")
-    if group not in selectors.GROUPS:
+    if group not in agent_selectors.GROUPS:
         raise ValidationError({"group": ["One of agent, team, bucket."]})
     if figure == "agents":
         sort = request.query_params.get("sort", "attempts")
-        if sort not in selectors.SORTS:
-            raise ValidationError({"sort": [f"One of {', '.join(selectors.SORTS)}."]})
-        return [selectors.efficiency_table(filters, group, sort)], {"group": group, "sort": sort}
-    return [selectors.promise_table(filters, group)], {"group": group}
+        if sort not in agent_selectors.SORTS:
+            raise ValidationError({"sort": [f"One of {', '.join(agent_selectors.SORTS)}."]})
+        return [agent_selectors.efficiency_table(filters, group, sort)], {"group": group, "sort": sort}
+    return [agent_selectors.promise_table(filters, group)], {"group": group}
 
 
 FIGURES = (

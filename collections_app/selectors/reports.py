@@ -15,15 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ZERO
 from collections_app import roles
 from collections_app.models import (
-    ReportAgentDay,
-    ReportAgentShift,
     ReportBucketDay,
     ReportEntryDay,
     ReportExitDay,
@@ -36,7 +34,7 @@ from collections_app.models import (
 from collections_app.services.reports.common import CLOSED_STATES, BucketScale, bucket_scale, month_start
 from collections_app.services.reports.forecast import PAID, forecast_states
 
-from .report_tables import COUNT, HOURS, MONEY, MONTH, RATE, SECONDS, TEXT, Cell, Column, Rate, Table, drill
+from .report_tables import COUNT, MONEY, MONTH, RATE, Cell, Column, Rate, Table, drill
 
 DEFINITIONS: dict[str, Any] = {
     "outstanding": _("Principal not yet repaid by the active accounts of the bucket at the COB date."),
@@ -590,205 +588,4 @@ def forecast(filters: ReportFilters, scale: BucketScale) -> Forecast:
     return Forecast(month, matrix, projection, chart)
 
 
-# --- Agents, teams, buckets ----------------------------------------------------------------
-
-
-AGENT_SUMS = (
-    "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptp_amount",
-    "ptps_due", "ptps_kept", "ptps_partially_kept", "ptps_broken", "collected_amount", "cases_opened", "cases_cured",
-)
-GROUPS = {"agent": "agent__username", "team": "team__name", "bucket": "bucket"}
-SORTS = (
-    "attempts", "attempts_per_hour", "contact_rate", "rpc_rate", "ptp_rate", "ptp_amount", "kept_rate",
-    "collected", "aht", "cure_rate",
-)
-
-
-@dataclass
-class Efficiency:
-    name: str
-    key: Any
-    sums: dict[str, Any]
-    logged_seconds: int | None
-
-    def rate(self, numerator: str, denominator: str) -> Rate:
-        return Rate(self.sums[numerator], self.sums[denominator])
-
-    @property
-    def logged_hours(self) -> Decimal | None:
-        return None if self.logged_seconds is None else (Decimal(self.logged_seconds) / 3600).quantize(Decimal("0.01"))
-
-    @property
-    def attempts_per_hour(self) -> Decimal | None:
-        if not self.logged_seconds:
-            return None
-        return (Decimal(self.sums["attempts"]) * 3600 / self.logged_seconds).quantize(Decimal("0.1"))
-
-    @property
-    def aht(self) -> int | None:
-        calls = self.sums["handled_calls"]
-        return round(self.sums["talk_seconds"] / calls) if calls else None
-
-    @property
-    def cases(self) -> int:
-        return self.sums["cases_open_at_start"] + self.sums["cases_opened"]
-
-    def sort_value(self, key: str) -> Decimal:
-        values = {
-            "attempts": self.sums["attempts"],
-            "attempts_per_hour": self.attempts_per_hour,
-            "contact_rate": self.rate("contacts", "attempts").value,
-            "rpc_rate": self.rate("right_party_contacts", "attempts").value,
-            "ptp_rate": self.rate("ptps", "right_party_contacts").value,
-            "ptp_amount": self.sums["ptp_amount"],
-            "kept_rate": self.rate("ptps_kept", "ptps_due").value,
-            "collected": self.sums["collected_amount"],
-            "aht": self.aht,
-            "cure_rate": Rate(self.sums["cases_cured"], self.cases).value,
-        }
-        value = values.get(key)
-        return Decimal(-1) if value is None else Decimal(value)
-
-
-def _agent_rows(filters: ReportFilters) -> QuerySet:
-    queryset = ReportAgentDay.objects.filter(date__range=(filters.first, filters.last))
-    if filters.team_id:
-        queryset = queryset.filter(team_id=filters.team_id)
-    elif filters.team_ids is not None:
-        queryset = queryset.filter(team_id__in=filters.team_ids)
-    if filters.bucket:
-        queryset = queryset.filter(bucket=filters.bucket)
-    return queryset
-
-
-def efficiency(filters: ReportFilters, group: str = "agent") -> list[Efficiency]:
-    """Summed figures per agent, team or bucket over the filters' dates (one query, two with logged time)."""
-    name = GROUPS[group]
-    key = {"agent": "agent_id", "team": "team_id", "bucket": "bucket"}[group]
-    rows = (
-        _agent_rows(filters)
-        .values_list(*dict.fromkeys([key, name]))
-        .annotate(
-            **{field: Sum(field) for field in AGENT_SUMS},
-            cases_open_at_start=Sum("cases_open_at_start", filter=Q(date=filters.first)),
-        )
-        .order_by(name)
-    )
-    logged: dict[Any, int] = {}
-    if group != "bucket" and not filters.bucket:
-        shifts = ReportAgentShift.objects.filter(date__range=(filters.first, filters.last))
-        if filters.team_id:
-            shifts = shifts.filter(team_id=filters.team_id)
-        elif filters.team_ids is not None:
-            shifts = shifts.filter(team_id__in=filters.team_ids)
-        logged = dict(shifts.values_list(key).annotate(s=Sum("logged_seconds")).order_by())
-    result = []
-    for values in rows:
-        if key == name:
-            values = (values[0], *values)
-        group_key, label, *figures = values
-        sums = dict(zip([*AGENT_SUMS, "cases_open_at_start"], figures, strict=True))
-        sums = {field: (value if value is not None else (ZERO if field.endswith("amount") else 0)) for field, value in sums.items()}
-        seconds = None if (group == "bucket" or filters.bucket) else logged.get(group_key, 0)
-        result.append(Efficiency(label or (str(_("Dialer (no agent)")) if group == "agent" else "\u2014"), group_key, sums, seconds))
-    return result
-
-
-def efficiency_table(filters: ReportFilters, group: str, sort: str) -> Table:
-    rows = efficiency(filters, group)
-    rows.sort(key=lambda row: (-row.sort_value(sort), row.name))
-    span = {"first": filters.first, "last": filters.last, "bucket": filters.bucket, "team": filters.team_id}
-    table = Table(
-        "efficiency",
-        {"agent": _("Agents"), "team": _("Teams"), "bucket": _("Buckets")}[group],
-        [
-            Column("rank", _("Rank"), COUNT),
-            Column("name", {"agent": _("Agent"), "team": _("Team"), "bucket": _("Bucket")}[group], TEXT),
-            Column("attempts", _("Attempts"), COUNT, DEFINITIONS["attempts"]),
-            Column("logged_hours", _("Logged hours"), HOURS, DEFINITIONS["logged_hours"]),
-            Column("attempts_per_hour", _("Attempts per hour"), TEXT, DEFINITIONS["attempts_per_hour"]),
-            Column("contact_rate", _("Contact rate"), RATE, DEFINITIONS["contact_rate"]),
-            Column("rpc_rate", _("RPC rate"), RATE, DEFINITIONS["rpc_rate"]),
-            Column("ptps", _("PTPs"), COUNT),
-            Column("ptp_rate", _("PTP rate (per RPC)"), RATE, DEFINITIONS["ptp_rate"]),
-            Column("ptp_amount", _("PTP amount"), MONEY, DEFINITIONS["ptp_amount"]),
-            Column("kept_rate", _("PTP kept rate"), RATE, DEFINITIONS["kept_rate"]),
-            Column("collected", _("Collected"), MONEY, DEFINITIONS["collected"]),
-            Column("talk_time", _("Talk time"), SECONDS, DEFINITIONS["talk_time"]),
-            Column("aht", _("Average handle time"), SECONDS, DEFINITIONS["aht"]),
-            Column("cure_rate", _("Cure rate of assigned cases"), RATE, DEFINITIONS["cure_assigned"]),
-        ],
-    )
-    for rank, row in enumerate(rows, start=1):
-        who = {**span, group: row.key}
-        table.add(
-            rank,
-            row.name,
-            Cell(row.sums["attempts"], drill("calls", **who)),
-            row.logged_hours,
-            row.attempts_per_hour,
-            row.rate("contacts", "attempts"),
-            row.rate("right_party_contacts", "attempts"),
-            Cell(row.sums["ptps"], drill("promises", **who)),
-            row.rate("ptps", "right_party_contacts"),
-            row.sums["ptp_amount"],
-            Cell(row.rate("ptps_kept", "ptps_due"), drill("promises_judged", **who)),
-            row.sums["collected_amount"],
-            row.sums["talk_seconds"],
-            row.aht,
-            Cell(Rate(row.sums["cases_cured"], row.cases), drill("cured", **who)),
-        )
-    return table
-
-
-def promise_table(filters: ReportFilters, group: str) -> Table:
-    rows = efficiency(filters, group)
-    span = {"first": filters.first, "last": filters.last, "bucket": filters.bucket, "team": filters.team_id}
-    table = Table(
-        "promises",
-        _("Promises to pay"),
-        [
-            Column("name", {"agent": _("Agent"), "team": _("Team"), "bucket": _("Bucket")}[group]),
-            Column("rpc", _("Right-party contacts"), COUNT),
-            Column("ptps", _("PTPs"), COUNT),
-            Column("ptp_rate", _("PTP rate (per RPC)"), RATE, DEFINITIONS["ptp_rate"]),
-            Column("ptp_amount", _("PTP amount"), MONEY, DEFINITIONS["ptp_amount"]),
-            Column("due", _("Promises judged"), COUNT),
-            Column("kept", _("Kept"), COUNT),
-            Column("partly", _("Partly kept"), COUNT),
-            Column("broken", _("Broken"), COUNT),
-            Column("kept_rate", _("PTP kept rate"), RATE, DEFINITIONS["kept_rate"]),
-        ],
-        note=DEFINITIONS["kept_rate"],
-    )
-    for row in sorted(rows, key=lambda row: (-row.sort_value("kept_rate"), row.name)):
-        who = {**span, group: row.key}
-        judged = drill("promises_judged", **who)
-        table.add(
-            row.name,
-            row.sums["right_party_contacts"],
-            Cell(row.sums["ptps"], drill("promises", **who)),
-            row.rate("ptps", "right_party_contacts"),
-            row.sums["ptp_amount"],
-            Cell(row.sums["ptps_due"], judged),
-            row.sums["ptps_kept"],
-            row.sums["ptps_partially_kept"],
-            row.sums["ptps_broken"],
-            row.rate("ptps_kept", "ptps_due"),
-        )
-    return table
-
-
-def efficiency_chart(table: Table, keys: list[str]) -> Chart:
-    index = {column.key: n for n, column in enumerate(table.columns)}
-    titles = {column.key: str(column.label) for column in table.columns}
-    return Chart(
-        "efficiency-chart", "bar", [str(row[index["name"]].value) for row in table.rows],
-        [{"label": titles[key], "data": [_percent(row[index[key]].value) for row in table.rows]} for key in keys],
-        percent=True,
-    )
-
-
-__all__ = [
-    "CLOSED_STATES", "DEFINITIONS", "GROUPS", "SORTS", "BucketScale", "Chart", "ReportFilters", "bucket_scale",
-]
+__all__ = ["CLOSED_STATES", "DEFINITIONS", "BucketScale", "Chart", "ReportFilters", "bucket_scale"]

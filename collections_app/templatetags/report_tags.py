@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from collections_app.selectors.report_tables import COUNT, HOURS, MONEY, MONTH, RATE, SECONDS, Column, Rate
@@ -48,6 +48,27 @@ def cell(cell: Any, column: Column) -> SafeString:
     if cell.link:
         return format_html('<a href="{}">{}</a>', cell.link, text)
     return format_html("{}", text)
+
+
+@register.simple_tag
+def table_body(table: Any) -> SafeString:
+    """Every row of a report table as HTML, built here rather than cell by cell in the template
+    (a ranked table of hundreds of agents renders in a few milliseconds)."""
+    rows = []
+    for row in table.rows:
+        cells = []
+        for index, (column, value) in enumerate(zip(table.columns, row, strict=True)):
+            content = cell(value, column)
+            if index == 0:
+                cells.append(format_html('<th scope="row">{}</th>', content))
+                continue
+            style = f"--heat: {value.heat_percent}%" if table.heat and value.heat is not None else ""
+            cells.append(
+                format_html('<td class="{}"{}>{}</td>', "num" if is_number(column) else "",
+                            format_html(' style="{}"', style) if style else "", content)
+            )
+        rows.append(format_html("<tr>{}</tr>", format_html_join("", "{}", ((c,) for c in cells))))
+    return format_html_join("\n", "{}", ((r,) for r in rows))
 
 
 @register.filter

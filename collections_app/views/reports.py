@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services.cob import business_today as book_today
 from collections_app import roles
+from collections_app.selectors import report_agents as agent_selectors
 from collections_app.selectors import report_cases as drilldown
 from collections_app.selectors import reports as selectors
 from collections_app.selectors.report_tables import Table, table_csv
@@ -153,7 +154,7 @@ def report_forecast(request: HttpRequest) -> HttpResponse:
 
 def _group(request: HttpRequest) -> str:
     group = request.GET.get("group", "agent")
-    return group if group in selectors.GROUPS else "agent"
+    return group if group in agent_selectors.GROUPS else "agent"
 
 
 @roles.role_required(*REPORT_ROLES)
@@ -163,13 +164,13 @@ def report_agents(request: HttpRequest) -> HttpResponse:
     form, filters = report_filters(request, scale)
     group = _group(request)
     sort = request.GET.get("sort", "attempts")
-    sort = sort if sort in selectors.SORTS else "attempts"
-    table = selectors.efficiency_table(filters, group, sort)
-    chart = selectors.efficiency_chart(table, ["contact_rate", "rpc_rate", "ptp_rate", "kept_rate"])
+    sort = sort if sort in agent_selectors.SORTS else "attempts"
+    table = agent_selectors.efficiency_table(filters, group, sort)
+    chart = agent_selectors.efficiency_chart(table, ["contact_rate", "rpc_rate", "ptp_rate", "kept_rate"])
     context = {
         "form": form, "tab": "agents", "table": table, "group": group, "sort": sort, "chart_data": [chart],
         "groups": [("agent", _("Agents")), ("team", _("Teams")), ("bucket", _("Buckets"))],
-        "sorts": [(key, column.label) for key in selectors.SORTS for column in table.columns if column.key == key],
+        "sorts": [(key, column.label) for key in agent_selectors.SORTS for column in table.columns if column.key == key],
     }
     return _page(request, "collections_app/reports/agents.html", context, [table], filters)
 
@@ -180,8 +181,8 @@ def report_promises(request: HttpRequest) -> HttpResponse:
     scale = bucket_scale()
     form, filters = report_filters(request, scale)
     group = _group(request)
-    table = selectors.promise_table(filters, group)
-    chart = selectors.efficiency_chart(table, ["ptp_rate", "kept_rate"])
+    table = agent_selectors.promise_table(filters, group)
+    chart = agent_selectors.efficiency_chart(table, ["ptp_rate", "kept_rate"])
     context = {
         "form": form, "tab": "promises", "table": table, "group": group, "chart_data": [chart],
         "groups": [("agent", _("Agents")), ("team", _("Teams")), ("bucket", _("Buckets"))],

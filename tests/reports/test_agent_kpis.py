@@ -11,7 +11,8 @@ import pytest
 from django.db.models import Q
 
 from accounts.models import Payment
-from collections_app.models import Case, ContactAttempt, PromiseToPay, ReportAgentDay
+from collections_app.models import Case, ContactAttempt, PromiseToPay, ReportAgentDay, ReportAgentMonth
+from collections_app.selectors import report_agents as agent_selectors
 from collections_app.selectors import reports as selectors
 from collections_app.services.reports.common import dates_in
 from tests.reports import definitions
@@ -77,13 +78,13 @@ def plain_kpis(user_id: int, first: dt.date, last: dt.date) -> dict[str, Any]:
     }
 
 
-def stored(row: selectors.Efficiency) -> dict[str, Any]:
+def stored(row: agent_selectors.Efficiency) -> dict[str, Any]:
     return {**{key: row.sums[key] for key in row.sums}, "logged_seconds": row.logged_seconds}
 
 
 def test_every_agent_kpi_over_the_whole_period_matches_its_definition(book):
     filters = selectors.ReportFilters(first=FIRST_DAY, last=LAST_DAY)
-    rows = {row.key: row for row in selectors.efficiency(filters, "agent")}
+    rows = {row.key: row for row in agent_selectors.efficiency(filters, "agent")}
 
     for name, agent in book.agents.items():
         plain = plain_kpis(agent.user_id, FIRST_DAY, LAST_DAY)
@@ -103,7 +104,7 @@ def test_every_agent_kpi_over_the_whole_period_matches_its_definition(book):
 
 
 def test_each_days_figures_match_the_definition_for_that_day(book):
-    fields = [f for f in selectors.AGENT_SUMS] + ["cases_open_at_start"]
+    fields = [f for f in agent_selectors.AGENT_SUMS] + ["cases_open_at_start"]
     for day in dates_in(FIRST_DAY, LAST_DAY):
         for name, agent in book.agents.items():
             plain = plain_kpis(agent.user_id, day, day)
@@ -128,8 +129,8 @@ def test_a_days_work_is_filed_under_the_bucket_of_the_account_at_the_previous_cl
 
 def test_a_team_figure_is_the_sum_of_its_agents(book):
     filters = selectors.ReportFilters(first=FIRST_DAY, last=LAST_DAY)
-    agents = {row.key: row for row in selectors.efficiency(filters, "agent")}
-    teams = {row.key: row for row in selectors.efficiency(filters, "team")}
+    agents = {row.key: row for row in agent_selectors.efficiency(filters, "agent")}
+    teams = {row.key: row for row in agent_selectors.efficiency(filters, "team")}
 
     for team_id, team in teams.items():
         members = [a for a in book.agents.values() if a.team_id == team_id]
@@ -140,10 +141,29 @@ def test_a_team_figure_is_the_sum_of_its_agents(book):
 
 def test_a_bucket_filter_keeps_the_work_on_that_bucket_and_leaves_logged_time_out(book):
     filters = selectors.ReportFilters(first=FIRST_DAY, last=LAST_DAY, bucket="M2")
-    rows = selectors.efficiency(filters, "agent")
+    rows = agent_selectors.efficiency(filters, "agent")
 
     total = sum(row.sums["attempts"] for row in rows)
-    assert 0 < total < sum(row.sums["attempts"] for row in selectors.efficiency(
+    assert 0 < total < sum(row.sums["attempts"] for row in agent_selectors.efficiency(
         selectors.ReportFilters(first=FIRST_DAY, last=LAST_DAY), "agent"
     ))
     assert all(row.logged_seconds is None for row in rows)
+
+
+def test_whole_months_read_from_the_month_roll_up_give_the_figures_of_their_days(book):
+    filters = selectors.ReportFilters(first=dt.date(2026, 2, 1), last=dt.date(2026, 3, 31))
+    assert ReportAgentMonth.objects.filter(month=dt.date(2026, 2, 1)).exists()
+    rolled_up = {row.key: (row.sums, row.logged_seconds) for row in agent_selectors.efficiency(filters, "agent")}
+
+    ReportAgentMonth.objects.all().delete()
+    from_days = {row.key: (row.sums, row.logged_seconds) for row in agent_selectors.efficiency(filters, "agent")}
+
+    assert rolled_up == from_days
+
+
+def test_a_range_of_part_months_and_whole_months_matches_the_definition(book):
+    first, last = dt.date(2026, 1, 20), dt.date(2026, 3, 31)  # part of January, all of February and March
+    rows = {row.key: row for row in agent_selectors.efficiency(selectors.ReportFilters(first=first, last=last), "agent")}
+
+    for name, agent in book.agents.items():
+        assert stored(rows[agent.user_id]) == plain_kpis(agent.user_id, first, last), name

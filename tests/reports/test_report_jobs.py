@@ -11,6 +11,7 @@ from django.db import models
 
 from collections_app.models import (
     ReportAgentDay,
+    ReportAgentMonth,
     ReportAgentShift,
     ReportBucketDay,
     ReportEntryDay,
@@ -34,7 +35,7 @@ from collections_app.services.reports.schedule import REPORT_ENTRIES, reports_sc
 pytestmark = pytest.mark.django_db
 
 DAILY = (ReportBucketDay, ReportRollDay, ReportEntryDay, ReportExitDay, ReportAgentDay, ReportAgentShift)
-MONTHLY = (ReportFlowMonth, ReportVintage, ReportForecastMatrix, ReportForecastBalance)
+MONTHLY = (ReportFlowMonth, ReportVintage, ReportForecastMatrix, ReportForecastBalance, ReportAgentMonth)
 MARCH = dt.date(2026, 3, 1)
 MARCH_DAYS = dates_in(MARCH, dt.date(2026, 3, 31))
 
@@ -92,7 +93,7 @@ def test_a_backfill_split_into_celery_chunks_runs_eagerly_without_a_broker_and_g
     canvas.apply_async().get()
 
     assert march() == before
-    assert len(canvas.tasks) == 7 + 1  # seven chunks of days and March's matrix and vintage; the forecast after them
+    assert len(canvas.tasks) == 7 + 1  # seven chunks of days and March's matrix and vintage; then the forecast and the agents' month
 
 
 def test_the_backfill_task_dispatches_the_chunks(book, eager):

@@ -7,7 +7,7 @@ Families and what they write:
 - ``entry_exit``: entry rate per due date, exit figures per date (``entry_exit.py``);
 - ``vintage``: vintage points per month-end (``vintage.py``);
 - ``forecast``: the loss forecast per month-end, from the stored matrices (``forecast.py``);
-- ``agents``: agent / team / bucket efficiency per day (``agents.py``).
+- ``agents``: agent / team / bucket efficiency per day and its month roll-up (``agents.py``).
 
 Day jobs run for every date asked (a family skips dates it cannot judge yet: a date without COB,
 an entry date whose next day has not closed); month jobs for every month touched. The forecast
@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .agents import agent_day_aggregate
+from .agents import agent_day_aggregate, agent_month_aggregate
 from .common import dates_in, latest_cob, months_between
 from .entry_exit import entry_day_aggregate, exit_day_aggregate
 from .forecast import forecast_month_aggregate
@@ -45,6 +45,7 @@ MONTH_JOBS: dict[str, tuple[DayJob, ...]] = {
     PORTFOLIO: (flow_month_aggregate,),
     VINTAGE: (vintage_month_aggregate,),
     FORECAST: (forecast_month_aggregate,),
+    AGENTS: (agent_month_aggregate,),
 }
 
 
@@ -120,7 +121,8 @@ def reports_after_cob(*, business_date: dt.date | None = None) -> AggregateResul
         return AggregateResult()
     book_families = [PORTFOLIO, ENTRY_EXIT, VINTAGE, FORECAST]
     result = reports_aggregate_days(days=[day - dt.timedelta(days=1), day], families=book_families + [AGENTS])
-    return result.merge(reports_aggregate_months(months=[day.replace(day=1)], families=book_families))
+    months = sorted({(day - dt.timedelta(days=1)).replace(day=1), day.replace(day=1)})
+    return result.merge(reports_aggregate_months(months=months, families=book_families + [AGENTS]))
 
 
 __all__ = [

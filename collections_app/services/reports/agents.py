@@ -24,6 +24,9 @@ bucket the agent saw in the queue. Figures and their denominators:
 - cure rate of assigned cases = cases cured (closed with DPD back to 0) / (cases held at the
   start of the period + cases opened during it): per day, the cases opened before the day and
   not closed before it, and the cases opened that day.
+
+``ReportAgentMonth`` sums a calendar month's day rows (cases held: the first day's), so ranges of
+whole months read a row per month; the intraday job refreshes the running month's too.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ from collections_app.models import (
     DispositionCode,
     PromiseToPay,
     ReportAgentDay,
+    ReportAgentMonth,
     ReportAgentShift,
 )
 
-from .common import bucket_scale, day_bounds, previous_cob, rows_replace
+from .common import bucket_scale, day_bounds, next_month, previous_cob, rows_replace
 
 COUNT_FIELDS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptps_due",
@@ -195,6 +199,29 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
 def _sort_key(key: Key) -> tuple[int, int, str]:
     agent, team, bucket = key
     return (agent or 0, team or 0, bucket)
+
+
+def agent_month_aggregate(*, month: dt.date) -> int:
+    """Replace the month roll-up of ``month`` from its day rows (cases held: the first day's)."""
+    sums = {field: Sum(field) for field in (*COUNT_FIELDS, *MONEY_FIELDS) if field != "cases_open_at_start"}
+    groups = (
+        ReportAgentDay.objects.filter(date__gte=month, date__lt=next_month(month))
+        .values_list("agent_id", "team_id", "bucket")
+        .annotate(**sums, cases_open_at_start=Sum("cases_open_at_start", filter=Q(date=month)))
+        .order_by("agent_id", "team_id", "bucket")
+    )
+    names = [*sums, "cases_open_at_start"]
+    return rows_replace(
+        ReportAgentMonth,
+        where={"month": month},
+        rows=(
+            ReportAgentMonth(
+                month=month, agent_id=agent, team_id=team, bucket=bucket,
+                **{name: value if value is not None else 0 for name, value in zip(names, values, strict=True)},
+            )
+            for agent, team, bucket, *values in groups
+        ),
+    )
 
 
 @transaction.atomic
