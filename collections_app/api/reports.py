@@ -8,7 +8,7 @@ denominator is zero), money as decimal strings. Like the pages, it reads only th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.urls import URLPattern, path
 from drf_spectacular.types import OpenApiTypes
@@ -142,7 +142,8 @@ class ReportView(APIView):
 
 
 def _view(figure: str) -> Any:
-    return type(f"Report{figure.title().replace('-', '')}View", (ReportView,), {"figure": figure}).as_view()
+    view = cast(type[ReportView], type(f"Report{figure.title().replace('-', '')}View", (ReportView,), {"figure": figure}))
+    return view.as_view()
 
 
 urlpatterns: list[URLPattern] = [path(f"{figure}/", _view(figure), name=f"api-report-{figure}") for figure in FIGURES]

@@ -51,6 +51,17 @@ def _date(params: dict[str, str], name: str) -> dt.date:
         raise DrillError(f"{name}: a date (YYYY-MM-DD) is needed") from exc
 
 
+def _int(params: dict[str, str], name: str) -> int | None:
+    """An optional whole-number parameter (a team, an agent); DrillError when it is not one."""
+    value = params.get(name, "")
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise DrillError(f"{name}: a whole number is needed") from exc
+
+
 def _account_columns() -> list[Column]:
     return [Column("account", _("Account")), Column("product", _("Product")), Column("case", _("Case"))]
 
@@ -167,8 +178,9 @@ def exit_cases(params: dict[str, str], scale: BucketScale, user: User, limit: in
     cases = Case.objects.all()
     if params.get("product"):
         cases = cases.filter(account__product=params["product"])
-    if params.get("team"):
-        cases = cases.filter(team_id=params["team"]) if reason != "assigned" else cases
+    team = _int(params, "team")
+    if team is not None and reason != "assigned":
+        cases = cases.filter(team_id=team)
     span = {"first": first, "last": last}
     if reason == "opened":
         return _case_list(_("Cases opened %(first)s to %(last)s") % span, cases.filter(opened_on__range=(first, last)),
@@ -176,8 +188,8 @@ def exit_cases(params: dict[str, str], scale: BucketScale, user: User, limit: in
     if reason == "assigned":
         start, end = day_bounds(first)[0], day_bounds(last)[1]
         moved = cases.filter(assignments__at__gte=start, assignments__at__lt=end)
-        if params.get("team"):
-            moved = moved.filter(assignments__to_team_id=params["team"])
+        if team is not None:
+            moved = moved.filter(assignments__to_team_id=team)
         return _case_list(_("Cases assigned %(first)s to %(last)s") % span, moved.distinct(), user, limit,
                           date_label=_("Opened on"), date_field="opened_on")
     if reason in Case.CloseReason.values:
@@ -214,8 +226,8 @@ def vintage_accounts(params: dict[str, str], scale: BucketScale, user: User, lim
     return table
 
 
-def _bucket_before(day: Expression, account: str, scale: BucketScale) -> Expression:
-    """The bucket of ``account`` at the last close of business before ``day`` (M0 if in no snapshot)."""
+def _bucket_before(account: str, scale: BucketScale) -> Expression:
+    """The bucket of ``account`` at the last close of business before the row's ``day`` (M0 if in no snapshot)."""
     previous = CobRun.objects.filter(status=CobRun.Status.DONE, date__lt=OuterRef(OuterRef("day"))).order_by("-date")
     snapshot = DelinquencySnapshot.objects.filter(
         account_id=OuterRef(account), date=Subquery(previous.values("date")[:1])
@@ -226,11 +238,13 @@ def _bucket_before(day: Expression, account: str, scale: BucketScale) -> Express
 def _who(queryset: QuerySet, params: dict[str, str], *, agent: str, scale: BucketScale, account: str) -> QuerySet:
     """Keep the rows of one agent (empty: no agent), team and bucket; the queryset has ``team_key`` and ``day``."""
     if "agent" in params:
-        queryset = queryset.filter(**{agent: params["agent"]} if params["agent"] else {f"{agent}__isnull": True})
-    if params.get("team"):
-        queryset = queryset.filter(team_key=params["team"])
+        who = _int(params, "agent")
+        queryset = queryset.filter(**{agent: who} if who is not None else {f"{agent}__isnull": True})
+    team = _int(params, "team")
+    if team is not None:
+        queryset = queryset.filter(team_key=team)
     if params.get("bucket"):
-        queryset = queryset.annotate(bucket_then=_bucket_before(F("day"), account, scale)).filter(
+        queryset = queryset.annotate(bucket_then=_bucket_before(account, scale)).filter(
             bucket_then=params["bucket"]
         )
     return queryset

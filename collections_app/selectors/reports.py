@@ -96,7 +96,7 @@ def teams_visible_to(user: AbstractBaseUser | AnonymousUser) -> list[tuple[int, 
     """Every team for supervisors, analysts and administrators; a team lead's own teams."""
     teams = Team.objects.order_by("name")
     if not roles.user_has_role(user, roles.SUPERVISOR, roles.ANALYST, roles.ADMINISTRATOR):
-        teams = teams.filter(lead=user) if user.is_authenticated else teams.none()
+        teams = teams.filter(lead_id=user.pk) if user.is_authenticated else teams.none()
     return list(teams.values_list("pk", "name"))
 
 

@@ -8,7 +8,7 @@ table of a page is also a CSV: the same URL with ``export=<table id>``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -36,10 +36,10 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, products: list[str], teams: list[tuple[int, str]], scale: BucketScale) -> None:
         super().__init__(data)
-        everything = [("", _("All"))]
-        self.fields["product"].choices = everything + [(p, p) for p in products]
-        self.fields["team"].choices = everything + [(str(pk), name) for pk, name in teams]
-        self.fields["bucket"].choices = everything + [(code, code) for code in scale.codes]
+        everything: list[tuple[str, Any]] = [("", _("All"))]
+        cast(forms.ChoiceField, self.fields["product"]).choices = everything + [(p, p) for p in products]
+        cast(forms.ChoiceField, self.fields["team"]).choices = everything + [(str(pk), name) for pk, name in teams]
+        cast(forms.ChoiceField, self.fields["bucket"]).choices = everything + [(code, code) for code in scale.codes]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -194,7 +194,7 @@ def report_promises(request: HttpRequest) -> HttpResponse:
 def report_cases(request: HttpRequest) -> HttpResponse:
     """The accounts and cases behind one figure (reads the detail tables)."""
     scale = bucket_scale()
-    params = {key: value for key, value in request.GET.items() if key != "export"}
+    params = {key: str(value) for key, value in request.GET.items() if key != "export"}
     exporting = bool(request.GET.get("export"))
     limit = drilldown.EXPORT_ROWS if exporting else drilldown.PAGE_ROWS
     try:

@@ -182,3 +182,17 @@ def test_the_pages_speak_chinese_too(client, book):
     page = client.get(reverse("report-portfolio"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
     assert "迁移矩阵" in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"figure": "cured", "first": "2026-01-01", "last": "2026-04-30", "team": "early"},
+        {"figure": "calls", "first": "2026-01-01", "last": "soon"},
+        {"figure": "nothing"},
+    ],
+)
+def test_a_drill_down_with_a_malformed_parameter_is_a_bad_request_not_an_error(client, book, params):
+    login(client, roles.SUPERVISOR)
+
+    assert client.get(reverse("report-cases"), params).status_code == 400

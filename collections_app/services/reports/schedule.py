@@ -11,6 +11,8 @@ data migration and can run again at any time. Times are UTC:
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps.registry import Apps
 
 from scheduling.beat import Entry
@@ -35,12 +37,12 @@ REPORT_ENTRIES = (
 
 def reports_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
     """Create the report jobs' periodic tasks that are missing; return the names created."""
-    if apps is not None:
-        crontabs = apps.get_model("django_celery_beat", "CrontabSchedule")
-        tasks = apps.get_model("django_celery_beat", "PeriodicTask")
-    else:
-        from django_celery_beat.models import CrontabSchedule as crontabs
-        from django_celery_beat.models import PeriodicTask as tasks
+    if apps is None:
+        from django.apps import apps as installed
+
+        apps = installed
+    crontabs: Any = apps.get_model("django_celery_beat", "CrontabSchedule")
+    tasks: Any = apps.get_model("django_celery_beat", "PeriodicTask")
     existing = set(tasks.objects.filter(name__in=[e.name for e in REPORT_ENTRIES]).values_list("name", flat=True))
     created = []
     for entry in REPORT_ENTRIES:  # two rows, once per deploy
