@@ -149,10 +149,11 @@ def test_a_roll_from_m1_to_m2_moves_the_case_to_the_m2_team():
     assert AssignmentRecord.objects.filter(case=case, reason="roll", to_team=m2).exists()
 
 
-def test_a_borrower_is_matched_to_an_agent_who_speaks_their_language():
+def test_a_borrower_is_matched_to_an_agent_who_speaks_their_language_within_the_bounds():
     team = make_team("M1 Team", ["M1"], languages="en,zh-hans")
     make_agent(team, "english", languages="en")
     mandarin = make_agent(team, "mandarin", languages="zh-hans,en")
+    make_open_cases(random_balances(40), language="en")
     zh_cases = make_open_cases([Decimal("100.00"), Decimal("120.00")], language="zh-hans")
 
     cases_assign(today=TODAY)
@@ -169,3 +170,16 @@ def test_inactive_agents_lose_their_cases():
     cases_assign(today=TODAY)
 
     assert not Case.objects.filter(agent=gone).exists()
+
+
+def test_a_second_run_after_a_big_first_placement_moves_nothing():
+    team = make_team("M1 Team", ["M1"], languages="en,zh-hans")
+    for n in range(7):
+        make_agent(team, f"a{n}", languages="zh-hans,en" if n % 3 == 0 else "en")
+    make_open_cases(random_balances(300), language="en")
+    make_open_cases(random_balances(60, seed=9), language="zh-hans")
+    cases_assign(today=TODAY)
+
+    second = cases_assign(today=TODAY)
+
+    assert second.moved == 0
