@@ -14,3 +14,8 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Tests run tasks in-process, even with a broker configured (CI sets CELERY_BROKER_URL): a task
+# sent with no worker listening would wait forever. Tests that prove the real worker use the
+# ``celery_worker_process`` fixture, which turns eager mode off for their duration.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -53,9 +53,14 @@ def celery_worker_process(transactional_db: None):  # type: ignore[no-untyped-de
         cwd=root,
         env=env,
     )
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
     try:
         yield queue
     finally:
+        app.conf.task_always_eager = eager
         proc.terminate()
         try:
             proc.wait(timeout=20)
