@@ -24,6 +24,8 @@ demo: migrate
 	$(PY) manage.py compilemessages --ignore '.venv' >/dev/null 2>&1 || true
 	$(PY) manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
 	$(PY) manage.py demo_users
+	$(PY) manage.py assign
+	$(PY) manage.py aggregate --from $$(date -u -d '6 months ago' +%F) --to $$(date -u +%F) >/dev/null
 
 run: demo
 	@echo "Collections Workbench on http://$(HOST):$(PORT)/"

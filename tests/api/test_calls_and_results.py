@@ -289,3 +289,14 @@ def test_a_promise_the_rules_refuse_writes_nothing_not_even_the_result(
     assert "promise.date" in response.json()["errors"]
     assert not PromiseToPay.objects.exists()
     assert ContactAttempt.objects.get().status == ContactAttempt.Status.RESERVED
+
+
+def test_a_call_id_with_a_null_character_is_bad_input_not_a_server_error(dialer: Dialer, debt: CaseDebt) -> None:
+    # Found by schemathesis: PostgreSQL text cannot hold NUL, so storing it failed with a 500.
+    response = dialer.client.put(
+        "/api/v1/dialer/calls/abc%00def/", {"authorization_id": "x", "started_at": "2026-03-10T14:00:00Z"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "external_call_id" in response.json()["errors"]
+    assert not ContactAttempt.objects.filter(external_id__contains="abc").exists()

@@ -83,3 +83,15 @@ def test_a_batch_that_is_not_a_list_of_1_to_1000_events_is_400(dialer: Dialer, b
 
     assert response.status_code == 400
     assert set(response.json()) == {"message", "errors", "code"}
+
+
+@pytest.mark.postgres
+def test_a_refused_item_with_a_null_character_is_answered_and_its_key_replays(dialer: Dialer, debt: CaseDebt) -> None:
+    # Found by schemathesis on PostgreSQL: jsonb cannot store NUL, so keeping the answer failed with a 500.
+    body = {"events": [{"type": "result", "external_call_id": "a\x00b", "disposition": "no_answer"}]}
+
+    first = dialer.post("/api/v1/dialer/events/", body, **{"Idempotency-Key": "nul-1"})
+    again = dialer.post("/api/v1/dialer/events/", body, **{"Idempotency-Key": "nul-1"})
+
+    assert first.status_code < 500
+    assert again.status_code == first.status_code

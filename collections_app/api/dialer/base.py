@@ -7,7 +7,9 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from collections_app.api.dialer.auth import IntegrationTokenAuthentication
@@ -24,6 +26,13 @@ class DialerView(APIView):
     permission_classes = [DialerScope]
     throttle_classes = [IntegrationRateThrottle]
     parser_classes = [JSONParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL text cannot hold NUL: refuse it in the path and query as bad input, not a 500.
+        bad = [name for name, value in [*kwargs.items(), *request.query_params.items()] if "\x00" in str(value)]
+        if bad:
+            raise ValidationError({name: ["Null characters are not allowed."] for name in bad})
 
 
 def error(description: str, *, code: str, message: str, errors: dict[str, list[str]] | None = None) -> OpenApiResponse:

@@ -100,7 +100,7 @@ def idempotent(handler: Handler) -> Handler:
                 record.delete()
                 return response
             record.status_code = response.status_code
-            record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
+            record.response_body = _storable(json.loads(JSONRenderer().render(response.data) or b"null"))
             record.save(update_fields=["status_code", "response_body"])
         return response
 
@@ -111,3 +111,14 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
     """Forget answers older than ``RETENTION``; a key may then be used again. Returns rows deleted."""
     deleted, _rows = IdempotencyRecord.objects.filter(created_at__lt=(now or timezone.now()) - RETENTION).delete()
     return deleted
+
+
+def _storable(value: Any) -> Any:
+    """PostgreSQL's jsonb refuses NUL characters, which a refused item may echo: store U+FFFD instead."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
