@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .cases import Agent, AssignmentRecord, Case, Team
 from .contacts import ContactAttempt, DispositionCode
+from .extensions import ExtensionAuthority, ExtensionRequest, ExtensionSop, ExtensionSopStep, ExtensionWaiver
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 from .promises import PromisePart, PromisePolicy, PromiseToPay
 from .reports import (
@@ -22,7 +23,8 @@ from .reports import (
 
 __all__ = [
     "Agent", "AssignmentRecord", "Case", "ContactAttempt", "DialAuthorization", "DispositionCode",
-    "DispositionMapping", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
+    "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
+    "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
     "PromiseToPay", "Team",
     "ReportAgentDay", "ReportAgentMonth", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay",
     "ReportFlowMonth", "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
