@@ -129,6 +129,7 @@ class ContactAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def masked_number(self, attempt: ContactAttempt) -> str:
         return attempt.phone.number_masked if attempt.phone is not None else ""
 from collections_app import (  # noqa: E402  (each part's admin in its own module)
+    admin_extensions,  # noqa: F401
     admin_integrations,  # noqa: F401
     admin_promises,  # noqa: F401
 )
