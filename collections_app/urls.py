@@ -12,6 +12,16 @@ from collections_app.views.calls import (
     contact_history_view,
     contact_request_view,
 )
+from collections_app.views.extensions import (
+    case_extensions,
+    extension_apply_view,
+    extension_cancel_view,
+    extension_decide,
+    extension_new,
+    extension_queue,
+    extension_terms,
+    extension_tick,
+)
 from collections_app.views.home import home
 from collections_app.views.portfolio import portfolio
 from collections_app.views.promises import (
@@ -57,6 +67,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/callbacks/", case_callbacks, name="case-callbacks"),
     path("cases/<int:case_id>/callbacks/new/", callback_new, name="callback-create"),
     path("callbacks/<int:callback_id>/close/", callback_close_view, name="callback-close"),
+    path("cases/<int:case_id>/extensions/", case_extensions, name="case-extensions"),
+    path("cases/<int:case_id>/extensions/new/", extension_new, name="extension-create"),
+    path("extensions/<int:extension_id>/tick/", extension_tick, name="extension-tick"),
+    path("extensions/<int:extension_id>/terms/", extension_terms, name="extension-terms"),
+    path("extensions/<int:extension_id>/cancel/", extension_cancel_view, name="extension-cancel"),
+    path("extensions/<int:extension_id>/apply/", extension_apply_view, name="extension-apply"),
+    path("extensions/approvals/", extension_queue, name="extension-queue"),
+    path("extensions/<int:extension_id>/decide/", extension_decide, name="extension-decide"),
     path("reports/", report_portfolio, name="report-portfolio"),
     path("reports/forecast/", report_forecast, name="report-forecast"),
     path("reports/agents/", report_agents, name="report-agents"),

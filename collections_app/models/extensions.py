@@ -112,6 +112,14 @@ class ExtensionSop(models.Model):
     def product_list(self) -> list[str]:
         return [p.strip() for p in self.products.split(",") if p.strip()]
 
+    @property
+    def max_penalty_waiver_percent(self) -> str:
+        return format((self.max_penalty_waiver * 100).quantize(Decimal("0.01")).normalize(), "f")
+
+    @property
+    def max_interest_waiver_percent(self) -> str:
+        return format((self.max_interest_waiver * 100).quantize(Decimal("0.01")).normalize(), "f")
+
 
 class ExtensionSopStep(models.Model):
     """One step of the script an agent reads and ticks, in English and Simplified Chinese."""
@@ -258,6 +266,16 @@ class ExtensionRequest(models.Model):
     @property
     def flagged(self) -> bool:
         return self.flag_repeated or self.flag_third_party
+
+    @property
+    def schedule_changes(self) -> list[dict[str, object]]:
+        """The installments whose due date or amounts the extension changed: seq, before, after."""
+        before = {row["seq"]: row for row in self.schedule_before or []}
+        return [
+            {"seq": row["seq"], "before": before[row["seq"]], "after": row}
+            for row in self.schedule_after or []
+            if row["seq"] in before and row != before[row["seq"]]
+        ]
 
 
 class ExtensionWaiver(models.Model):
