@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/assign/", CaseAssignView.as_view(), name="api-case-assign"),
     path("", include("collections_app.api.dialer.urls")),
     path("reports/", include("collections_app.api.reports")),
+    path("", include("collections_app.api.extensions")),
 ]
