@@ -55,8 +55,10 @@ def test_an_agent_is_refused_at_night_then_logs_an_allowed_call_and_sees_it_in_t
 
     # The next morning the panel, checked again, allows the call; the number shows to dial.
     monkeypatch.setattr(clock, "now", lambda: MORNING)
-    panel.get_by_role("button", name="Check again").click()
+    settled(page)  # the refusal refreshes the panel: click on the new one, not the one being swapped out
+    page.locator("#compliance-panel").get_by_role("button", name="Check again").click()
     expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
+    settled(page)
     page.locator("#compliance-panel").get_by_role("button", name=re.compile("^Call")).click()
     expect(page.locator(".dial-number")).to_have_text(phone.number)
 
@@ -80,3 +82,8 @@ def test_an_agent_is_refused_at_night_then_logs_an_allowed_call_and_sees_it_in_t
     screenshot(page, "calls-logged")
     attempt = ContactAttempt.objects.get()
     assert (attempt.status, attempt.disposition.code, attempt.talk_seconds) == ("completed", "refused", 125)
+
+
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until htmx has no request, swap or settle in flight."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
