@@ -55,7 +55,7 @@ class ExtensionSop(models.Model):
         max_digits=5,
         decimal_places=4,
         default=ZERO,
-        help_text=_("0.1000 is 10% of the whole schedule."),
+        help_text=_("0.1000 is 10%: a tenth of the whole schedule."),
     )
     # Offer limits
     max_installments = models.PositiveSmallIntegerField(_("installments deferred at most"), default=1)
