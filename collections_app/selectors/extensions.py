@@ -39,7 +39,7 @@ def approval_queue(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Extension
     else:
         return ExtensionRequest.objects.none()
     return scoped.select_related("sop", "requested_by", "case__account__borrower", "case__agent__user").prefetch_related(
-        "sop__steps"
+        "sop__steps", "sop__authorities"
     ).order_by("submitted_at", "id")
 
 

@@ -264,8 +264,9 @@ def extension_quote(*, request: ExtensionRequest, terms: Terms) -> tuple[Quote, 
 
 
 def _authority_covers(*, sop: ExtensionSop, roles: frozenset[str], bucket: str, waived: Decimal, share: Decimal) -> bool:
-    rows = ExtensionAuthority.objects.filter(sop=sop, role__in=roles)
-    return any(row.covers(bucket=bucket, waived=waived, share=share) for row in rows)
+    """True when one of the SOP's authority rows for one of ``roles`` covers the grant (reads prefetched rows)."""
+    rows: list[ExtensionAuthority] = list(sop.authorities.all())
+    return any(row.role in roles and row.covers(bucket=bucket, waived=waived, share=share) for row in rows)
 
 
 @transaction.atomic

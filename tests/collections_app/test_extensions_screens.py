@@ -96,3 +96,26 @@ def test_the_account_screen_loads_the_extension_panel():
 
     assert f"/cases/{case.pk}/extensions/" in page
     assert TODAY.year == 2026
+
+
+def test_the_approvers_queue_reads_a_fixed_number_of_queries_whatever_its_length(django_assert_max_num_queries):
+    supervisor = client_for(user_with_role("sue", "supervisor"))
+    for name in ("ann", "bob", "cid"):
+        agent = an_agent(name)
+        submitted_over_the_limit = eligible_case(agent, penalty="600.00")
+        ann = client_for(agent.user)
+        request = ann.post(f"/cases/{submitted_over_the_limit.pk}/extensions/new/", {"sop": shipped_sop().pk}, **HX)
+        assert request.status_code == 200
+        extension = ExtensionRequest.objects.get(case=submitted_over_the_limit)
+        for step in shipped_sop().steps.all():
+            ann.post(f"/extensions/{extension.pk}/tick/", {"step": step.code}, **HX)
+        ann.post(f"/extensions/{extension.pk}/terms/", {
+            "installment": "2", "days_deferred": "30", "penalty_waiver": "50", "interest_waiver": "0",
+            "down_payment": "0", "hardship_reason": "job_loss", "action": "submit",
+        }, **HX)  # fmt: skip
+    assert ExtensionRequest.objects.filter(status="submitted").count() == 3
+
+    with django_assert_max_num_queries(8):
+        page = supervisor.get("/extensions/approvals/").content.decode()
+
+    assert page.count('class="panel extension-approval"') == 3
