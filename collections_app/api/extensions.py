@@ -6,6 +6,7 @@ Deciding is for team leads and supervisors, within their authority and never on 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,9 +83,9 @@ class ExtensionCreateSerializer(serializers.Serializer):
     steps_completed = serializers.ListField(child=serializers.SlugField(max_length=32), max_length=50)
     installment_seqs = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=1000), min_length=1, max_length=24)
     days_deferred = serializers.IntegerField(min_value=1, max_value=3650)
-    penalty_waiver = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1, default=0)
-    interest_waiver = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1, default=0)
-    down_payment = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    penalty_waiver = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1, default=Decimal("0"))
+    interest_waiver = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1, default=Decimal("0"))
+    down_payment = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=Decimal("0"))
     hardship_reason = serializers.CharField(max_length=32)
     note = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
 

@@ -459,10 +459,12 @@ def extension_sop_new_version(*, sop: ExtensionSop, actor: Actor | None = None, 
         new.active = True
         new.created_by = cast(User, actor) if actor is not None and getattr(actor, "is_authenticated", False) else None
         new.save()
-        for row in [*steps, *authorities]:
-            row.pk = None
-            row._state.adding = True
-            row.sop = new
+        for step in steps:
+            step.pk, step.sop = None, new
+            step._state.adding = True
+        for authority in authorities:
+            authority.pk, authority.sop = None, new
+            authority._state.adding = True
         ExtensionSopStep.objects.bulk_create(steps)
         ExtensionAuthority.objects.bulk_create(authorities)
         audit_record(action="extension_sop.version", obj=new, actor=actor, before={"version": current.version}, after={"version": new.version})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -61,14 +61,13 @@ class TermsForm(forms.Form):
 
     def __init__(self, *args: Any, request: ExtensionRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["installment"].choices = [
-            (i.seq, f"#{i.seq} · {i.due_date:%Y-%m-%d}") for i in unpaid_installments(request.case)
-        ]
-        self.fields["hardship_reason"].choices = [
-            (code, HARDSHIP_REASONS.get(code, code)) for code in request.sop.hardship_reasons
-        ]
-        self.fields["days_deferred"].max_value = request.sop.max_extension_days
-        self.fields["days_deferred"].initial = request.sop.max_extension_days
+        installment = cast(forms.TypedChoiceField, self.fields["installment"])
+        installment.choices = [(i.seq, f"#{i.seq} · {i.due_date:%Y-%m-%d}") for i in unpaid_installments(request.case)]
+        reason = cast(forms.ChoiceField, self.fields["hardship_reason"])
+        reason.choices = [(code, HARDSHIP_REASONS.get(code, code)) for code in request.sop.hardship_reasons]
+        days = self.fields["days_deferred"]
+        days.initial = request.sop.max_extension_days
+        days.widget.attrs["max"] = str(request.sop.max_extension_days)
 
     def terms(self) -> Terms:
         data = self.cleaned_data
