@@ -18,6 +18,11 @@ from tests.collections_app.extension_book import an_agent, eligible_case, shippe
 pytestmark = pytest.mark.browser
 
 
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until htmx has no request, swap or settle in flight: the next click lands on the new panel."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def test_an_agent_runs_an_extension_through_the_script_and_a_supervisor_approves_it(
     browser_page, live_server, screenshot, monkeypatch
 ):
@@ -38,10 +43,12 @@ def test_an_agent_runs_an_extension_through_the_script_and_a_supervisor_approves
         row = panel.locator(f"[data-step='{step.code}']")
         row.get_by_role("button", name="Done").click()
         expect(row.locator(".ticked")).to_be_visible()
+        settled(browser_page)
     panel.get_by_label("Penalty waived (%)").fill("50")
     panel.get_by_role("button", name="Show the cost").click()
     expect(panel.locator(".extension-quote")).to_contain_text("1,500.00 penalty")
     expect(panel.locator(".extension-quote")).to_contain_text("2026-03-17")
+    settled(browser_page)
     screenshot(browser_page, "extension-cost")
     panel.get_by_role("button", name="Submit the extension").click()
     expect(panel.locator("p.saved")).to_have_text("Submitted for approval.")
