@@ -119,3 +119,22 @@ def test_the_approvers_queue_reads_a_fixed_number_of_queries_whatever_its_length
         page = supervisor.get("/extensions/approvals/").content.decode()
 
     assert page.count('class="panel extension-approval"') == 3
+
+
+def test_a_team_lead_of_another_team_neither_sees_nor_decides_the_request():
+    agent = an_agent()
+    case = eligible_case(agent, penalty="600.00")
+    ann = client_for(agent.user)
+    ann.post(f"/cases/{case.pk}/extensions/new/", {"sop": shipped_sop().pk}, **HX)
+    extension = ExtensionRequest.objects.get(case=case)
+    for step in shipped_sop().steps.all():
+        ann.post(f"/extensions/{extension.pk}/tick/", {"step": step.code}, **HX)
+    ann.post(f"/extensions/{extension.pk}/terms/", {
+        "installment": "2", "days_deferred": "30", "penalty_waiver": "50", "interest_waiver": "0",
+        "down_payment": "0", "hardship_reason": "job_loss", "action": "submit",
+    }, **HX)  # fmt: skip
+    stranger = client_for(user_with_role("tom", "team_lead"))
+
+    assert case.account.external_id not in stranger.get("/extensions/approvals/").content.decode()
+    assert stranger.post(f"/extensions/{extension.pk}/decide/", {"decision": "approve"}).status_code == 404
+    assert ExtensionRequest.objects.get(pk=extension.pk).status == "submitted"

@@ -225,3 +225,15 @@ def test_the_next_cob_reflects_the_new_due_date():
 
     loan = LoanAccount.objects.get(pk=case.account_id)
     assert (loan.dpd, loan.bucket) == (0, "M0")
+
+
+def test_a_down_payment_must_arrive_before_the_extension_is_applied():
+    agent = an_agent()
+    case = eligible_case(agent, penalty="60.00")
+    request = submitted(case, agent.user, down_payment=Decimal("50.00"))
+    assert request.status == "approved"
+
+    with pytest.raises(DomainError) as refused:
+        extension_apply(request=request, actor=agent.user, today=TODAY)
+    assert refused.value.code == "down_payment_missing"
+    assert Installment.objects.get(loan=case.account, seq=2).due_date == dt.date(2026, 2, 15)
