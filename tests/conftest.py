@@ -23,46 +23,31 @@ def is_postgres() -> bool:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db: None):  # type: ignore[no-untyped-def]
-    """A real Celery worker in a child process, on the test database and its own queue.
+def celery_workers(transactional_db: None):  # type: ignore[no-untyped-def]
+    """Real Celery workers in child processes, on the test database and a queue of their own
+    (``tests.workers.CeleryWorkers``: start, kill -9, start again). None runs until ``start()``.
 
-    Yields the queue name; tasks sent there run in the worker, not in-process.
+    Tasks sent to ``celery_workers.queue`` run in a worker, not in-process.
     """
-    import os
-    import subprocess
-    import sys
-    import uuid
-    from pathlib import Path
-
     from django.conf import settings
+
+    from config.celery import app
+    from tests.workers import CeleryWorkers
 
     if not settings.CELERY_BROKER_URL:
         pytest.fail("CELERY_BROKER_URL must point at Redis for worker tests")
-    db = settings.DATABASES["default"]
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
-    }
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-Q", queue,
-         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=root,
-        env=env,
-    )
-    from config.celery import app
-
+    workers = CeleryWorkers(database=settings.DATABASES["default"])
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
-        yield queue
+        yield workers
     finally:
         app.conf.task_always_eager = eager
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        workers.stop()
+
+
+@pytest.fixture
+def celery_worker_process(celery_workers):  # type: ignore[no-untyped-def]
+    """One real Celery worker (see ``celery_workers``), started; the value is its queue name."""
+    celery_workers.start()
+    return celery_workers.queue
