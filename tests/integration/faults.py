@@ -48,19 +48,22 @@ def second_session(*statements: str) -> Iterator[psycopg.Connection[Any]]:
         session.close()
 
 
+def lock_waiters() -> dict[int, str]:
+    """The sessions of the test database waiting for a lock: backend pid -> current statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, ltrim(query) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return dict(cursor.fetchall())
+
+
 def session_waiting_for_lock(statement_start: str, *, timeout: float = 30) -> int:
     """The backend pid of the session whose current statement starts with ``statement_start``, once it
     waits for a lock."""
 
     def waiting() -> int | None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                " AND ltrim(query) LIKE %s",
-                [statement_start + "%"],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else None
+        return next((pid for pid, sql in lock_waiters().items() if sql.startswith(statement_start)), None)
 
     return int(wait_until(waiting, timeout=timeout, what=f"a session waiting for a lock in {statement_start!r}"))
 
