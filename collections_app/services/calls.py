@@ -22,7 +22,7 @@ from accounts.services.pii import pii_reveal_record
 from collections_app.models import Case, ContactAttempt, DispositionCode
 from collections_app.selectors.contacts import open_calls
 from config.errors import DomainError
-from scheduling.engine import Decision, attempt_complete, release, reserve
+from scheduling.engine import Decision, attempt_outcome_set, release, reserve
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
 
@@ -214,6 +214,8 @@ def _effects_apply(
     *, attempt: ContactAttempt, disposition: DispositionCode, actor: User | None, at: dt.datetime
 ) -> list[str]:
     effects: list[str] = []
+    if not disposition_has_effects(disposition):
+        return effects
     borrower = attempt.account.borrower
     if attempt.phone is not None:
         if disposition.number_uncallable and _phone_flag(
@@ -269,6 +271,61 @@ def _effects_apply(
     return effects
 
 
+EFFECT_FLAGS = (
+    "number_uncallable", "do_not_call", "dispute", "cease", "deceased", "bankruptcy", "attorney", "callback",
+    "creates_promise",
+)
+
+
+def disposition_has_effects(disposition: DispositionCode) -> bool:
+    """Whether an outcome with this disposition changes anything beyond its attempt."""
+    return any(getattr(disposition, flag) for flag in EFFECT_FLAGS)
+
+
+def call_outcome_set(
+    locked: ContactAttempt,
+    *,
+    disposition: DispositionCode | None,
+    right_party_contact: bool,
+    conversation: bool,
+    talk_seconds: int,
+    notes: str,
+    recording_ref: str = "",
+    answered_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    at: dt.datetime,
+) -> ContactAttempt:
+    """The rules of an outcome on an attempt the caller holds locked: its fields set in memory, unsaved,
+    or ``DomainError`` by field and nothing changed. Side effects are ``call_outcome_record``'s."""
+    errors = outcome_errors(
+        disposition=disposition,
+        right_party_contact=right_party_contact,
+        conversation=conversation,
+        talk_seconds=talk_seconds,
+        notes=notes,
+        recording_ref=recording_ref,
+    )
+    if errors:
+        raise DomainError(_("The call outcome is not consistent."), errors=errors)
+    assert disposition is not None
+    if ended_at is None:
+        ended_at = max(at, locked.placed_at)
+    answered = disposition.category != DispositionCode.Category.NO_CONTACT
+    if answered and answered_at is None:
+        answered_at = max(locked.placed_at, ended_at - dt.timedelta(seconds=talk_seconds))
+    return attempt_outcome_set(
+        locked,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        talk_seconds=talk_seconds,
+        conversation=conversation,
+        right_party_contact=right_party_contact,
+        disposition=disposition,
+        notes=notes,
+        recording_ref=recording_ref,
+    )
+
+
 @transaction.atomic
 def call_outcome_record(
     *,
@@ -297,35 +354,23 @@ def call_outcome_record(
     before. Locks the attempt row (``attempt_complete``).
     """
     at = at or timezone.now()
-    errors = outcome_errors(
+    locked = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
+    call_outcome_set(
+        locked,
         disposition=disposition,
         right_party_contact=right_party_contact,
         conversation=conversation,
         talk_seconds=talk_seconds,
         notes=notes,
         recording_ref=recording_ref,
-    )
-    if errors:
-        raise DomainError(_("The call outcome is not consistent."), errors=errors)
-    assert disposition is not None
-    if ended_at is None:
-        ended_at = max(at, attempt.placed_at)
-    answered = disposition.category != DispositionCode.Category.NO_CONTACT
-    if answered and answered_at is None:
-        answered_at = max(attempt.placed_at, ended_at - dt.timedelta(seconds=talk_seconds))
-    completed = attempt_complete(
-        attempt=attempt,
         answered_at=answered_at,
         ended_at=ended_at,
-        talk_seconds=talk_seconds,
-        conversation=conversation,
-        right_party_contact=right_party_contact,
-        disposition=disposition,
-        notes=notes,
-        recording_ref=recording_ref,
+        at=at,
     )
+    locked.save()
+    assert disposition is not None
     completed = ContactAttempt.objects.select_related("account__borrower", "disposition", "phone").get(
-        pk=completed.pk
+        pk=locked.pk
     )
     effects = _effects_apply(attempt=completed, disposition=disposition, actor=actor, at=at)
     if completed.case_id is not None:

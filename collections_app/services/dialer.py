@@ -110,6 +110,15 @@ def dial_authorize(
     return decision, authorization
 
 
+def authorization_not_found() -> DomainError:
+    return DomainError(
+        _("No dial authorization with this id for this integration."),
+        code="authorization_not_found",
+        status=404,
+        errors={"authorization_id": [_("Unknown authorization.")]},
+    )
+
+
 def _authorization_locked(*, integration: Integration, authorization_id: Any) -> DialAuthorization:
     authorization = (
         DialAuthorization.objects.select_for_update()
@@ -118,12 +127,7 @@ def _authorization_locked(*, integration: Integration, authorization_id: Any) ->
         .first()
     )
     if authorization is None:
-        raise DomainError(
-            _("No dial authorization with this id for this integration."),
-            code="authorization_not_found",
-            status=404,
-            errors={"authorization_id": [_("Unknown authorization.")]},
-        )
+        raise authorization_not_found()
     return authorization
 
 
@@ -168,6 +172,88 @@ def _call_times_check(
         raise DomainError(_("The call's times are not consistent."), errors=errors)
 
 
+def call_report_target(
+    *, linked: DialAuthorization | None, found: DialAuthorization | None, external_call_id: str, authorization_id: Any
+) -> DialAuthorization:
+    """The authorization a call report is about: the one the call id is linked to, else the one named."""
+    if linked is not None and str(linked.pk) != str(authorization_id):
+        raise DomainError(
+            _("This call id was reported with another authorization."),
+            code="call_id_in_use",
+            status=409,
+            errors={"authorization_id": [_("Not the authorization this call was reported with.")]},
+        )
+    authorization = linked or found
+    if authorization is None:
+        raise authorization_not_found()
+    if authorization.external_call_id not in (None, external_call_id):
+        raise DomainError(
+            _("This authorization was used by another call."),
+            code="authorization_used",
+            status=409,
+            errors={"authorization_id": [_("Already used by another call.")]},
+        )
+    return authorization
+
+
+def call_report_set(
+    authorization: DialAuthorization,
+    *,
+    integration: Integration,
+    external_call_id: str,
+    started_at: dt.datetime | None,
+    answered_at: dt.datetime | None,
+    ended_at: dt.datetime | None,
+    agent_id: int | None,
+    now: dt.datetime,
+) -> tuple[bool, bool]:
+    """The rules of reporting a dialed call, on an authorization and attempt the caller holds locked:
+    set them in memory and return (created, changed), or raise ``DomainError`` and change nothing."""
+    attempt = authorization.attempt
+    if started_at is None:
+        raise DomainError(_("When did the call start?"), errors={"started_at": [_("Required.")]})
+    if attempt.status == ContactAttempt.Status.NOT_DIALED:
+        raise DomainError(
+            _("This authorization was released as not dialed."), code="authorization_released", status=409
+        )
+    if started_at > authorization.expires_at:
+        raise DomainError(
+            _("The authorization expired at %(at)s, before the call started: the call was not authorized.")
+            % {"at": authorization.expires_at.isoformat()},
+            code="authorization_expired",
+            status=409,
+            errors={"started_at": [_("After the authorization expired.")]},
+        )
+    _call_times_check(attempt=attempt, started_at=started_at, answered_at=answered_at, ended_at=ended_at)
+    agent_id = agent_id if agent_id is not None else attempt.agent_id
+    wanted = {"started_at": started_at, "answered_at": answered_at, "ended_at": ended_at, "agent": agent_id}
+    current = {
+        "started_at": authorization.call_started_at,
+        "answered_at": attempt.answered_at,
+        "ended_at": attempt.ended_at,
+        "agent": attempt.agent_id,
+    }
+    changed = wanted != current
+    if changed and attempt.status == ContactAttempt.Status.COMPLETED:
+        raise DomainError(
+            _("The call's result is recorded: its times can no longer change."), code="call_completed", status=409
+        )
+    created = authorization.external_call_id is None
+    if created or changed:
+        attempt.external_id = external_id_for(integration, external_call_id)
+        attempt.answered_at, attempt.ended_at, attempt.agent_id, attempt.updated_at = (
+            answered_at, ended_at, agent_id, now
+        )
+        authorization.external_call_id = external_call_id
+        authorization.call_started_at = started_at
+        authorization.call_reported_at = now
+    return created, changed
+
+
+CALL_REPORT_ATTEMPT_FIELDS = ["external_id", "answered_at", "ended_at", "agent_id", "updated_at"]
+CALL_REPORT_AUTHORIZATION_FIELDS = ["external_call_id", "call_started_at", "call_reported_at"]
+
+
 @transaction.atomic
 def dialer_call_report(
     *,
@@ -195,22 +281,13 @@ def dialer_call_report(
         .filter(integration=integration, external_call_id=external_call_id)
         .first()
     )
-    if linked is not None and str(linked.pk) != str(authorization_id):
-        raise DomainError(
-            _("This call id was reported with another authorization."),
-            code="call_id_in_use",
-            status=409,
-            errors={"authorization_id": [_("Not the authorization this call was reported with.")]},
-        )
-    authorization = linked or _authorization_locked(integration=integration, authorization_id=authorization_id)
+    found = None
+    if linked is None:
+        found = _authorization_locked(integration=integration, authorization_id=authorization_id)
+    authorization = call_report_target(
+        linked=linked, found=found, external_call_id=external_call_id, authorization_id=authorization_id
+    )
     attempt = authorization.attempt
-    if authorization.external_call_id not in (None, external_call_id):
-        raise DomainError(
-            _("This authorization was used by another call."),
-            code="authorization_used",
-            status=409,
-            errors={"authorization_id": [_("Already used by another call.")]},
-        )
 
     if outcome == NOT_DIALED:
         if authorization.call_started_at is not None:
@@ -226,49 +303,19 @@ def dialer_call_report(
             authorization.save(update_fields=["external_call_id", "call_reported_at"])
         return CallReport(authorization=authorization, created=created, changed=was != NOT_DIALED)
 
-    if started_at is None:
-        raise DomainError(_("When did the call start?"), errors={"started_at": [_("Required.")]})
-    if attempt.status == ContactAttempt.Status.NOT_DIALED:
-        raise DomainError(
-            _("This authorization was released as not dialed."), code="authorization_released", status=409
-        )
-    if started_at > authorization.expires_at:
-        raise DomainError(
-            _("The authorization expired at %(at)s, before the call started: the call was not authorized.")
-            % {"at": authorization.expires_at.isoformat()},
-            code="authorization_expired",
-            status=409,
-            errors={"started_at": [_("After the authorization expired.")]},
-        )
-    _call_times_check(attempt=attempt, started_at=started_at, answered_at=answered_at, ended_at=ended_at)
-
-    agent_id = agent.pk if agent is not None else attempt.agent_id
-    wanted = {"started_at": started_at, "answered_at": answered_at, "ended_at": ended_at, "agent": agent_id}
-    current = {
-        "started_at": authorization.call_started_at,
-        "answered_at": attempt.answered_at,
-        "ended_at": attempt.ended_at,
-        "agent": attempt.agent_id,
-    }
-    changed = wanted != current
-    if changed and attempt.status == ContactAttempt.Status.COMPLETED:
-        raise DomainError(
-            _("The call's result is recorded: its times can no longer change."), code="call_completed", status=409
-        )
-    created = authorization.external_call_id is None
+    created, changed = call_report_set(
+        authorization,
+        integration=integration,
+        external_call_id=external_call_id,
+        started_at=started_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        agent_id=agent.pk if agent is not None else None,
+        now=now,
+    )
     if created or changed:
-        ContactAttempt.objects.filter(pk=attempt.pk).update(
-            external_id=external_id_for(integration, external_call_id),
-            answered_at=answered_at,
-            ended_at=ended_at,
-            agent_id=agent_id,
-            updated_at=now,
-        )
-        authorization.external_call_id = external_call_id
-        authorization.call_started_at = started_at
-        authorization.call_reported_at = now
-        authorization.save(update_fields=["external_call_id", "call_started_at", "call_reported_at"])
-        authorization.attempt.refresh_from_db()
+        attempt.save(update_fields=CALL_REPORT_ATTEMPT_FIELDS)
+        authorization.save(update_fields=CALL_REPORT_AUTHORIZATION_FIELDS)
     return CallReport(authorization=authorization, created=created, changed=changed)
 
 
@@ -367,6 +414,57 @@ def _register_effects(*, integration: Integration, attempt: ContactAttempt, effe
         )
 
 
+def call_not_found() -> DomainError:
+    return DomainError(
+        _("No call with this id: report it first (PUT /api/v1/dialer/calls/{id}/)."),
+        code="call_not_found",
+        status=404,
+    )
+
+
+def result_fingerprint(
+    *, code: DispositionCode, talk_seconds: int, right_party: bool, conversation: bool, notes: str,
+    recording_ref: str, promise: PromiseTerms | None,
+) -> str:
+    """What makes a result "the same result sent again"."""
+    return _fingerprint(
+        {
+            "disposition": code.code,
+            "talk_seconds": talk_seconds,
+            "right_party": right_party,
+            "conversation": conversation,
+            "notes": notes,
+            "recording_ref": recording_ref,
+            "promise": [str(promise.amount), promise.date.isoformat()] if promise else None,
+        }
+    )
+
+
+def result_duplicate(authorization: DialAuthorization, fingerprint: str) -> CallResult | None:
+    """The first answer when this result was recorded already; 409 when another one was; None when none was.
+
+    Also refuses a result for a call released as not dialed."""
+    if authorization.result_hash:
+        if authorization.result_hash != fingerprint:
+            raise DomainError(
+                _("A different result was already recorded for this call."), code="result_conflict", status=409
+            )
+        return CallResult(
+            authorization=authorization,
+            duplicate=True,
+            effects=list(authorization.result.get("effects", [])),
+            promise_id=authorization.result.get("promise_id"),
+        )
+    if authorization.attempt.status == ContactAttempt.Status.NOT_DIALED:
+        raise DomainError(
+            _("This call was released as not dialed: it has no result."), code="authorization_released", status=409
+        )
+    return None
+
+
+RESULT_FIELDS = ["result_hash", "result_at", "result"]
+
+
 @transaction.atomic
 def dialer_call_result(
     *,
@@ -397,39 +495,16 @@ def dialer_call_result(
         .first()
     )
     if authorization is None:
-        raise DomainError(
-            _("No call with this id: report it first (PUT /api/v1/dialer/calls/{id}/)."),
-            code="call_not_found",
-            status=404,
-        )
+        raise call_not_found()
     code = resolver.resolve(disposition)
-    fingerprint = _fingerprint(
-        {
-            "disposition": code.code,
-            "talk_seconds": talk_seconds,
-            "right_party": right_party,
-            "conversation": conversation,
-            "notes": notes,
-            "recording_ref": recording_ref,
-            "promise": [str(promise.amount), promise.date.isoformat()] if promise else None,
-        }
+    fingerprint = result_fingerprint(
+        code=code, talk_seconds=talk_seconds, right_party=right_party, conversation=conversation,
+        notes=notes, recording_ref=recording_ref, promise=promise,
     )
-    if authorization.result_hash:
-        if authorization.result_hash != fingerprint:
-            raise DomainError(
-                _("A different result was already recorded for this call."), code="result_conflict", status=409
-            )
-        return CallResult(
-            authorization=authorization,
-            duplicate=True,
-            effects=list(authorization.result.get("effects", [])),
-            promise_id=authorization.result.get("promise_id"),
-        )
+    duplicate = result_duplicate(authorization, fingerprint)
+    if duplicate is not None:
+        return duplicate
     attempt = authorization.attempt
-    if attempt.status == ContactAttempt.Status.NOT_DIALED:
-        raise DomainError(
-            _("This call was released as not dialed: it has no result."), code="authorization_released", status=409
-        )
     outcome = call_outcome_record(
         attempt=attempt,
         disposition=code,
@@ -469,7 +544,7 @@ def dialer_call_result(
     authorization.result_hash = fingerprint
     authorization.result_at = now
     authorization.result = {"disposition": code.code, "effects": outcome.effects, "promise_id": promise_id}
-    authorization.save(update_fields=["result_hash", "result_at", "result"])
+    authorization.save(update_fields=RESULT_FIELDS)
     return CallResult(authorization=authorization, duplicate=False, effects=outcome.effects, promise_id=promise_id)
 
 

@@ -9,6 +9,7 @@ Public functions (import them from here):
 - ``release(attempt, *, outcome="not_dialed") -> ContactAttempt``
 - ``attempt_complete(*, attempt, answered_at=None, ended_at=None, talk_seconds=0, conversation=False,
   right_party_contact=False, disposition=None, notes="", recording_ref="") -> ContactAttempt``
+- ``attempt_outcome_set(locked, **the same)``: its rules on a row the caller holds locked, unsaved
 - ``attempts_expire(*, now=None) -> int``
 """
 
@@ -19,6 +20,7 @@ from scheduling.engine.evaluate import evaluate, evaluate_many
 from scheduling.engine.reservations import (
     RESERVATION_TTL,
     attempt_complete,
+    attempt_outcome_set,
     attempts_expire,
     release,
     reserve,
@@ -30,6 +32,7 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "attempt_complete",
+    "attempt_outcome_set",
     "attempts_expire",
     "evaluate",
     "evaluate_many",

@@ -149,10 +149,9 @@ def attempts_expire(*, now: dt.datetime | None = None) -> int:
     ).update(status=ContactAttempt.Status.EXPIRED, updated_at=timezone.now())
 
 
-@transaction.atomic
-def attempt_complete(
+def attempt_outcome_set(
+    locked: ContactAttempt,
     *,
-    attempt: ContactAttempt,
     answered_at: dt.datetime | None = None,
     ended_at: dt.datetime | None = None,
     talk_seconds: int = 0,
@@ -162,12 +161,9 @@ def attempt_complete(
     notes: str = "",
     recording_ref: str = "",
 ) -> ContactAttempt:
-    """Record how a reserved (or expired) attempt went. Refuses what cannot be true; writes nothing then.
-
-    Only the attempt's own fields: the side effects a disposition's flags call for (do-not-call,
-    dispute hold, cease...) belong to the call-logging service, which calls this first.
-    """
-    locked = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
+    """The rules of completing an attempt, on a row the caller holds locked: set its fields in memory,
+    or raise ``DomainError`` and change nothing. ``attempt_complete`` saves the result; a batch of
+    dialer events saves many at once."""
     errors: dict[str, list[str]] = {}
     if locked.status not in RELEASABLE:
         raise DomainError(
@@ -197,5 +193,38 @@ def attempt_complete(
     locked.disposition = disposition
     locked.notes = notes
     locked.recording_ref = recording_ref
+    return locked
+
+
+@transaction.atomic
+def attempt_complete(
+    *,
+    attempt: ContactAttempt,
+    answered_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    talk_seconds: int = 0,
+    conversation: bool = False,
+    right_party_contact: bool = False,
+    disposition: DispositionCode | None = None,
+    notes: str = "",
+    recording_ref: str = "",
+) -> ContactAttempt:
+    """Record how a reserved (or expired) attempt went. Refuses what cannot be true; writes nothing then.
+
+    Only the attempt's own fields: the side effects a disposition's flags call for (do-not-call,
+    dispute hold, cease...) belong to the call-logging service, which calls this first.
+    """
+    locked = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
+    attempt_outcome_set(
+        locked,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        talk_seconds=talk_seconds,
+        conversation=conversation,
+        right_party_contact=right_party_contact,
+        disposition=disposition,
+        notes=notes,
+        recording_ref=recording_ref,
+    )
     locked.save()
     return locked

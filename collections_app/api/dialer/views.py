@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -45,6 +46,7 @@ from collections_app.services.dialer import (
     dialer_call_report,
     dialer_call_result,
 )
+from collections_app.services.dialer_batch import Event, events_apply
 from config.api import _flatten
 from config.errors import DomainError
 
@@ -509,10 +511,8 @@ class CallResultView(DialerView):
 # --- Batches -----------------------------------------------------------------------------------------
 
 
-def _event_apply(
-    integration: Integration, raw: Any, resolver: DispositionResolver
-) -> tuple[str | None, str | None, bool]:
-    """Apply one event; returns (type, call id, duplicate). Raises on a bad item."""
+def _event_parse(raw: Any) -> Event:
+    """One item of a batch, checked for shape; raises ``ValidationError`` for a bad item."""
     if not isinstance(raw, dict):
         raise drf_serializers.ValidationError({"__all__": [_("An event is an object.")]})
     kind = raw.get("type")
@@ -522,15 +522,31 @@ def _event_apply(
     if kind not in ("call", "result") or not isinstance(call_id, str) or not call_id:
         raise drf_serializers.ValidationError({"type": [_("call or result, with an external_call_id.")]})
     fields = {key: value for key, value in raw.items() if key not in ("type", "external_call_id")}
-    if kind == "call":
-        body = s.CallReportSerializer(data=fields)
-        body.is_valid(raise_exception=True)
-        report = report_call(integration, call_id, body.validated_data)
-        return kind, call_id, not (report.created or report.changed)
-    result_body = s.CallResultRequestSerializer(data=fields)
-    result_body.is_valid(raise_exception=True)
-    result = record_result(integration, call_id, result_body.validated_data, resolver)
-    return kind, call_id, result.duplicate
+    body = s.CallReportSerializer(data=fields) if kind == "call" else s.CallResultRequestSerializer(data=fields)
+    body.is_valid(raise_exception=True)
+    return Event(kind=kind, call_id=call_id, data=dict(body.validated_data))
+
+
+def _event_single(integration: Integration, event: Event, resolver: DispositionResolver) -> bool:
+    """One event through the single endpoint's service (in its own savepoint); whether it was a duplicate."""
+    with transaction.atomic():
+        if event.kind == "call":
+            report = report_call(integration, event.call_id, event.data)
+            return not (report.created or report.changed)
+        return bool(record_result(integration, event.call_id, event.data, resolver).duplicate)
+
+
+def _rejection(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, DomainError):
+        return {"status": "rejected", "code": exc.code, "message": exc.message, "errors": exc.errors}
+    if isinstance(exc, drf_serializers.ValidationError):
+        return {"status": "rejected", "code": "invalid", "message": _("Invalid event."), "errors": _flatten(exc.detail)}
+    return {
+        "status": "rejected",
+        "code": "conflict",
+        "message": _("The event conflicts with what is recorded."),
+        "errors": {},
+    }
 
 
 class EventBatchView(DialerView):
@@ -600,38 +616,41 @@ class EventBatchView(DialerView):
         integration = _integration(request)
         resolver = DispositionResolver(integration)
         outcomes: list[dict[str, Any]] = []
-        counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-        with transaction.atomic():
-            for index, raw in enumerate(batch.validated_data["events"]):
-                kind = raw.get("type") if isinstance(raw, dict) else None
-                call_id = raw.get("external_call_id") if isinstance(raw, dict) else None
-                item: dict[str, Any] = {
+        events: list[Event] = []
+        positions: list[int] = []
+        for index, raw in enumerate(batch.validated_data["events"]):
+            kind = raw.get("type") if isinstance(raw, dict) else None
+            call_id = raw.get("external_call_id") if isinstance(raw, dict) else None
+            outcomes.append(
+                {
                     "index": index,
                     "type": kind if isinstance(kind, str) else None,
                     "external_call_id": call_id if isinstance(call_id, str) else None,
                 }
-                try:
-                    with transaction.atomic():
-                        _kind, _call_id, duplicate = _event_apply(integration, raw, resolver)
-                    item["status"] = "duplicate" if duplicate else "accepted"
-                except DomainError as exc:
-                    item |= {"status": "rejected", "code": exc.code, "message": exc.message, "errors": exc.errors}
-                except drf_serializers.ValidationError as exc:
-                    item |= {
-                        "status": "rejected",
-                        "code": "invalid",
-                        "message": _("Invalid event."),
-                        "errors": _flatten(exc.detail),
-                    }
-                except IntegrityError:
-                    item |= {
-                        "status": "rejected",
-                        "code": "conflict",
-                        "message": _("The event conflicts with what is recorded."),
-                        "errors": {},
-                    }
-                counts[item["status"]] += 1
-                outcomes.append(item)
+            )
+            try:
+                events.append(_event_parse(raw))
+                positions.append(index)
+            except drf_serializers.ValidationError as exc:
+                outcomes[index] |= _rejection(exc)
+
+        def answer(position: int, apply: Callable[[], bool]) -> None:
+            item = outcomes[positions[position]]
+            try:
+                item["status"] = "duplicate" if apply() else "accepted"
+            except (DomainError, drf_serializers.ValidationError, IntegrityError) as exc:
+                item |= _rejection(exc)
+
+        events_apply(
+            integration=integration,
+            resolver=resolver,
+            events=events,
+            single=lambda event: _event_single(integration, event, resolver),
+            answer=answer,
+        )
+        counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+        for item in outcomes:
+            counts[item["status"]] += 1
         return Response(
             {
                 "accepted": counts["accepted"],
