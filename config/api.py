@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from .errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:
@@ -35,10 +41,36 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"__all__": [str(detail)]} if detail else {}
 
 
+def database_error_response(exc: DatabaseError) -> Response:
+    """A database error no service expected, in the error body (its traceback goes to the log).
+
+    The request's transaction rolled back with it: an all-or-nothing batch wrote nothing. A busy or
+    unreachable database (``OperationalError``: deadlock, lock or statement timeout, lost connection)
+    is 503 with ``Retry-After``; anything else (a constraint or a trigger refusing a row) is 500.
+    """
+    logger.error("database error in an API request", exc_info=exc)
+    set_rollback()
+    if isinstance(exc, OperationalError):
+        body = {
+            "message": _("The database is busy or unreachable; the request was not completed. Try again shortly."),
+            "errors": {},
+            "code": "database_unavailable",
+        }
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+    body = {
+        "message": _("The database refused the request; it was not completed. If it fails again, report it."),
+        "errors": {},
+        "code": "database_error",
+    }
+    return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Answer every error as ``{"message", "errors", "code"}``."""
     if isinstance(exc, DomainError):
         return Response(exc.as_body(), status=exc.status)
+    if isinstance(exc, DatabaseError):
+        return database_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         errors = (
             {k: [str(m) for m in v] for k, v in exc.message_dict.items()}

@@ -136,3 +136,24 @@ class PrivateRedis:
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=1)
+
+
+@contextmanager
+def database_refuses(table: str, when: str, *, on: str = "INSERT OR UPDATE") -> Iterator[None]:
+    """A PostgreSQL trigger that refuses the rows of ``table`` matching ``when`` (a condition on ``NEW``),
+    as a constraint no validation knows of would; dropped when the block ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION faults_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'refused by a fault test trigger'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER faults_refuse BEFORE {on} ON {table} FOR EACH ROW WHEN ({when})"
+            " EXECUTE FUNCTION faults_refuse()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER faults_refuse ON {table}")
+            cursor.execute("DROP FUNCTION faults_refuse()")

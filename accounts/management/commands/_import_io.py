@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
@@ -42,3 +43,12 @@ def refusal(path: str, error: DomainError) -> CommandError:
     lines = [f"{path}: {error.message}"]
     lines += [f"  {key}: {reason}" for key, reasons in error.errors.items() for reason in reasons]
     return CommandError("\n".join(lines))
+
+
+def database_refusal(path: str, error: DatabaseError) -> CommandError:
+    """The database refused a row in the middle of the batch: the batch's one transaction rolled back."""
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return CommandError(
+        _("%(path)s: the database refused the batch (%(reason)s); nothing was written.")
+        % {"path": path, "reason": reason}
+    )

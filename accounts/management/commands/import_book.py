@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from accounts.management.commands._import_io import file_read, json_decode, refusal
+from accounts.management.commands._import_io import database_refusal, file_read, json_decode, refusal
 from accounts.services.book_csv import book_import_csv
 from accounts.services.book_import import TABLES, book_import
 from config.errors import DomainError
@@ -32,6 +33,8 @@ class Command(BaseCommand):
                 result = book_import(data=json_decode(path, text), actor_label="import_book")
         except DomainError as error:
             raise refusal(path, error) from error
+        except DatabaseError as error:
+            raise database_refusal(path, error) from error
         for table in TABLES:
             counts = {"table": table, "created": result.created[table], "updated": result.updated[table]}
             self.stdout.write(_("%(table)s: %(created)d created, %(updated)d updated") % counts)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from accounts.management.commands._import_io import file_read, json_decode, refusal
+from accounts.management.commands._import_io import database_refusal, file_read, json_decode, refusal
 from accounts.services.book_csv import payments_import_csv
 from accounts.services.book_import import payments_import
 from config.errors import DomainError
@@ -35,6 +36,8 @@ class Command(BaseCommand):
                 posted = payments_import(rows=rows, actor_label="import_payments")
         except DomainError as error:
             raise refusal(path, error) from error
+        except DatabaseError as error:
+            raise database_refusal(path, error) from error
         created = sum(1 for _payment, is_new in posted if is_new)
         counts = {"created": created, "replayed": len(posted) - created}
         self.stdout.write(_("payments: %(created)d created, %(replayed)d already posted") % counts)
