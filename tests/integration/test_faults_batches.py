@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -27,7 +28,7 @@ from collections_app.models import ContactAttempt, DialAuthorization, Idempotenc
 from scheduling.presets import presets_ensure
 from tests.api.conftest import MORNING, Clock, Dialer, dialer_client, granted, iso, open_case_debt
 from tests.fixtures.tapes import payment, sample_tape, table_counts
-from tests.integration.faults import database_refuses
+from tests.integration.faults import database_refuses, second_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -108,6 +109,30 @@ def test_a_payment_batch_refused_by_the_database_half_way_posts_none(admin_clien
     # ... and the same batch posts whole afterwards
     assert admin_client.post("/api/v1/payments/", batch, format="json").status_code == 201
     assert table_counts()["payments"] == before["payments"] + 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_batch_that_cannot_get_its_loan_locked_in_time_is_a_503_to_retry(admin_client: APIClient):
+    # Given the book, a loan another session holds locked (a long import, say), and a lock timeout
+    book_import(data=sample_tape(payments=False))
+    before = table_counts()
+    batch = {"payments": [payment("P1", "220.00", loan="L1"), payment("P2", "1035.00", loan="L2")]}
+    with second_session("SELECT id FROM accounts_loanaccount WHERE external_id = 'L2' FOR UPDATE"):
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        try:
+            # When the batch is posted
+            response = admin_client.post("/api/v1/payments/", batch, format="json")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+
+    # Then the database was busy: 503 with Retry-After in the error body, and nothing posted
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert set(response.json()) == REFUSED_BY_THE_DATABASE
+    assert response.json()["code"] == "database_unavailable"
+    assert table_counts() == before
 
 
 def test_the_payments_command_says_the_database_refused_the_batch(tmp_path: Path):
