@@ -11,7 +11,9 @@ end a window at midnight. Windows of one day must be ordered and must not overla
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -80,6 +82,16 @@ def windows_parse(value: Any) -> Windows:
 
 def validate_windows(value: Any) -> None:
     windows_parse(value)
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Windows:
+    return windows_parse(json.loads(text))
+
+
+def windows_parse_cached(value: Any) -> Windows:
+    """``windows_parse`` of stored (already valid) windows, memoized by their JSON text."""
+    return _parsed(json.dumps(value, sort_keys=True))
 
 
 def every_day(start: str, end: str) -> dict[str, list[list[str]]]:

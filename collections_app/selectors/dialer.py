@@ -145,6 +145,9 @@ def call_list(
             borrower_id__in={case.account.borrower_id for case in cases}, do_not_call=False, uncallable=False
         ).order_by("borrower_id", "pk"):
             phones_by_borrower[phone.borrower_id].append(phone)
+        for case in cases:  # the engine needs each phone's borrower: the case has it already
+            for phone in phones_by_borrower[case.account.borrower_id]:
+                phone.borrower = case.account.borrower
         pairs = [
             (case, phone)
             for case in cases

@@ -104,13 +104,15 @@ def open_intervals(zone: ZoneInfo, windows: Windows, start: dt.datetime, end: dt
     return merged
 
 
+@lru_cache(maxsize=8192)
 def window_state(
     zone: ZoneInfo, windows: Windows, at: dt.datetime
 ) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
     """(inside at ``at``, the next opening at or after ``at``, when the current opening closes).
 
     The next opening is None when no window opens within ``WINDOW_HORIZON``; the closing is None
-    when ``at`` is outside.
+    when ``at`` is outside. Memoized: a call list decides hundreds of numbers at one instant, and
+    most share a zone and a policy's windows (the answer depends on nothing else).
     """
     # Start a day early: an opening that began yesterday (a window up to 24:00 continuing into
     # today's 00:00 window) is one opening.

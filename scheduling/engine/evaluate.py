@@ -78,10 +78,14 @@ def evaluate_many(
     phones without an entry get their borrower's default account as in ``evaluate``.
     """
     _check_arguments(channel=channel, source=source, at=at)
+    phones = list(phones)
     ids = [phone.pk for phone in phones]
     if not ids:
         return {}
-    loaded = Phone.objects.select_related("borrower").in_bulk(ids)
+    if all(Phone.borrower.is_cached(phone) for phone in phones):  # type: ignore[attr-defined]
+        loaded = {phone.pk: phone for phone in phones}  # the caller read them with their borrowers
+    else:
+        loaded = Phone.objects.select_related("borrower").in_bulk(ids)
     given = dict(accounts or {})
     missing = {loaded[pk].borrower_id for pk in ids if pk in loaded and pk not in given}
     defaults = accounts_for_borrowers(missing) if missing else {}

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from scheduling.engine.clock import day_start, local_date, window_state
 from scheduling.engine.decision import Decision, Reason, ReasonCode, reason_message
-from scheduling.windows import Windows
+from scheduling.windows import Windows, windows_parse_cached
 
 if TYPE_CHECKING:
     from scheduling.models import ChannelRule, ContactPolicy
@@ -67,7 +67,7 @@ class RuleFacts:
     @classmethod
     def of(cls, rule: ChannelRule) -> RuleFacts:
         return cls(
-            windows=rule.parsed_windows,
+            windows=windows_parse_cached(rule.windows),
             all_zones_in_window=rule.all_zones_in_window,
             holiday_action=rule.holiday_action,
             holiday_daily_cap=rule.holiday_daily_cap,
@@ -212,7 +212,8 @@ def _first_day_after(day: dt.date, ok: Callable[[dt.date], bool]) -> dt.date | N
 
 
 def _week_count(counts: dict[dt.date, int], day: dt.date) -> int:
-    return sum(counts.get(day - dt.timedelta(days=back), 0) for back in range(WEEK_DAYS))
+    """Attempts on ``day`` and the six days before it."""
+    return sum(n for counted, n in counts.items() if 0 <= (day - counted).days < WEEK_DAYS) if counts else 0
 
 
 def _under_cap(counts: dict[dt.date, int], cap: int) -> Callable[[dt.date], bool]:
