@@ -11,6 +11,7 @@ All times are UTC:
 - ``nightly-close``: 01:00, close of business for yesterday, then assignment.
 - ``promises-settle``: 02:30, promises past their date plus grace days are settled, follow-ups
   scheduled and case priorities recomputed (after the nightly close, so on fresh balances).
+- ``worker-heartbeat``: every minute, a worker records that it is alive (``/health/`` reads it).
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ SHIPPED = (
         "2",
         "Promises past their date plus grace days are settled; follow-ups and priorities follow.",
     ),
+    Entry(
+        "worker-heartbeat",
+        "scheduling.tasks.worker_heartbeat_task",
+        "*",
+        "*",
+        "A worker records the time and its host name; /health/ reports how old the latest beat is.",
+    ),
 )
 
 
@@ -75,7 +83,7 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
         crontabs, tasks = CrontabSchedule, PeriodicTask
     existing = set(tasks.objects.filter(name__in=[e.name for e in SHIPPED]).values_list("name", flat=True))
     created = []
-    for entry in SHIPPED:  # four rows, once per deploy
+    for entry in SHIPPED:  # five rows, once per deploy
         if entry.name in existing:
             continue
         fields = {

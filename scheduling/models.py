@@ -216,3 +216,17 @@ class DebtContactCounter(models.Model):
 
     def __str__(self) -> str:
         return f"Counter of {self.account_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a Celery worker last ran ``worker_heartbeat_task``: one row per worker host.
+
+    Only written when the default cache is not Redis (then the beat goes to a cache key that every
+    web process reads); ``/health/`` reports the latest one (``scheduling.heartbeat``).
+    """
+
+    hostname = models.CharField(max_length=255, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
 from scheduling.engine import attempts_expire
+from scheduling.heartbeat import worker_heartbeat_record
 from scheduling.services.callbacks import callbacks_due
 
 
@@ -21,3 +24,9 @@ def reservations_expire_task() -> int:
 def callbacks_due_task(now: str | None = None) -> dict[str, int]:
     """Check again the callbacks that came due; mark the answered, the no longer allowed, the missed."""
     return callbacks_due(now=datetime.fromisoformat(now) if now else timezone.now()).as_dict()
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, expires=120)
+def worker_heartbeat_task(self: Any) -> None:
+    """Record that this worker is alive (every minute; a beat left waiting over two minutes is dropped)."""
+    worker_heartbeat_record(hostname=self.request.hostname or socket.gethostname(), at=timezone.now())
