@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services.audit import audit_record
+from scheduling.engine.policies import policies_changed
 from scheduling.models import ChannelRule, ContactPolicy, ContactPreference, PolicyAssignment
 from scheduling.services.policies import POLICY_FIELDS, RULE_FIELDS, policy_revise
 from scheduling.services.preferences import PREFERENCE_FIELDS, preference_update
@@ -92,6 +93,7 @@ class ContactPolicyAdmin(admin.ModelAdmin):
             return
         if set(changes) == {"is_active"} and not rule_changes and "effective_from" not in form.changed_data:
             ContactPolicy.objects.filter(pk=policy.pk).update(is_active=changes["is_active"])
+            policies_changed()
             audit_record(
                 action="policy.activate" if changes["is_active"] else "policy.deactivate",
                 obj=policy,

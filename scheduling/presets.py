@@ -138,4 +138,8 @@ def presets_ensure(*, apps: Apps | None = None) -> int:
         if country not in scoped
     ]
     assignment_model.objects.bulk_create(missing)
+    if apps is None and created + len(missing):  # not in a migration: running processes must see them
+        from scheduling.engine.policies import policies_changed
+
+        policies_changed()
     return created + len(missing)

@@ -22,8 +22,9 @@ from django.db.models.functions import TruncDate
 from accounts.models import Borrower, LoanAccount, Phone
 from collections_app.models import Case, ContactAttempt
 from scheduling.engine.clock import UTC, zone_or_none
+from scheduling.engine.policies import policies_snapshot
 from scheduling.engine.rules import WEEK_DAYS, History, PhoneFacts, PreferenceFacts, RuleFacts, Subject
-from scheduling.models import ChannelRule, ContactPolicy, ContactPreference, PolicyAssignment
+from scheduling.models import ContactPolicy, ContactPreference, PolicyAssignment
 
 
 @dataclass(frozen=True)
@@ -196,19 +197,21 @@ def subjects_load(
     """The facts of every target, with a constant number of queries whatever their number."""
     borrower_ids = {t.borrower.pk for t in targets}
     preferences = {p.borrower_id: p for p in ContactPreference.objects.filter(borrower_id__in=borrower_ids)}
-    assignments = list(PolicyAssignment.objects.all())
+    policies = policies_snapshot()
     # Per target: the product is the debt's, and one borrower's debts may differ.
     names = [
-        _policy_name(assignments, t.borrower.country, t.account.product if t.account else "") for t in targets
+        _policy_name(policies.assignments, t.borrower.country, t.account.product if t.account else "")
+        for t in targets
     ]
     by_name: dict[str, ContactPolicy] = {}
-    in_force = ContactPolicy.objects.filter(
-        name__in={n for n in names if n}, is_active=True, effective_from__lte=at
-    ).order_by("name", "-version")
-    for version in in_force:
-        by_name.setdefault(version.name, version)
+    for name in {n for n in names if n}:
+        version = policies.in_force(name, at)
+        if version is not None:
+            by_name[name] = version
     rules = {
-        r.policy_id: r for r in ChannelRule.objects.filter(policy__in=list(by_name.values()), channel=channel)
+        policy.pk: rule
+        for policy in by_name.values()
+        if (rule := policies.rules.get((policy.pk, channel))) is not None
     }
     lookback = max([WEEK_DAYS, *(r.cool_down_days for r in rules.values())])
     zone_by_borrower = {

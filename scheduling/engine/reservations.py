@@ -81,7 +81,8 @@ def reserve(
     borrower_id = phone.borrower_id if phone is not None else account.borrower_id  # type: ignore[union-attr]
     open_cases = _counters_ensure(borrower_id=borrower_id)
 
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: nothing here is retried on error.
+    with transaction.atomic(savepoint=False):
         list(
             DebtContactCounter.objects.select_for_update()
             .filter(pk__in=sorted(open_cases))

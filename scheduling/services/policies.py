@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.services.audit import audit_record
 from config.errors import DomainError
+from scheduling.engine.policies import policies_changed
 from scheduling.models import ChannelRule, ContactPolicy
 
 POLICY_FIELDS = ("is_active", "description", "source", "holiday_country", "holiday_subdivision")
@@ -106,6 +107,7 @@ def policy_revise(
             ) from exc
         rules.append(rule)
     ChannelRule.objects.bulk_create(rules)
+    policies_changed()
     audit_record(
         action="policy.revise",
         obj=new,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from collections_app.models import ContactAttempt
 from config.errors import DomainError
 from scheduling.engine import attempt_complete, attempts_expire, evaluate, release, reserve
+from scheduling.engine.policies import policies_changed
 from scheduling.models import DebtContactCounter
 from tests.scheduling.conftest import Debt, call, local
 
@@ -94,18 +96,24 @@ def test_the_open_case_of_the_debt_is_attached_to_the_attempt(new_yorker: Debt) 
     assert attempt is not None and attempt.case == case
 
 
-def test_a_decision_and_a_reservation_cost_a_fixed_handful_of_queries(new_yorker: Debt) -> None:
+def test_a_decision_and_a_reservation_cost_a_fixed_handful_of_queries(
+    new_yorker: Debt, django_capture_on_commit_callbacks: Any
+) -> None:
     for day in range(1, 7):
         call(new_yorker, local(NY, 2026, 4, day, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        policies_changed()  # as after a committed change: the process holds the policies from here
+    evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10), account=new_yorker.account)
 
     with CaptureQueriesContext(connection) as deciding:
         evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10), account=new_yorker.account)
     with CaptureQueriesContext(connection) as reserving:
         reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10), account=new_yorker.account)
 
-    assert len(deciding.captured_queries) == 5
-    # the same five, plus: accounts and counters, the lock, the insert, the bump, and a savepoint pair
-    assert len(reserving.captured_queries) == 11
+    # the borrower's preferences and the attempt history (the policies are held by the process)
+    assert len(deciding.captured_queries) == 2
+    # the same two, plus: accounts and counters, the lock, the insert and the bump
+    assert len(reserving.captured_queries) == 6
 
 
 def test_the_expiry_task_marks_only_overdue_reservations(new_yorker: Debt) -> None:
