@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.services.bulk import objects_update
 from accounts.services.cob import business_today
 from collections_app.models import ContactAttempt, DialAuthorization, Integration
 from collections_app.services.calls import call_outcome_set, disposition_has_effects
@@ -192,9 +193,8 @@ class EventBatch:
         authorization_fields = list(CALL_REPORT_AUTHORIZATION_FIELDS)
         if self.completed:
             authorization_fields += RESULT_FIELDS
-        attempts = [a.attempt for a in touched.values()]
-        ContactAttempt.objects.bulk_update(attempts, attempt_fields, batch_size=500)
-        DialAuthorization.objects.bulk_update(list(touched.values()), authorization_fields, batch_size=500)
+        objects_update(ContactAttempt, [a.attempt for a in touched.values()], attempt_fields)
+        objects_update(DialAuthorization, list(touched.values()), authorization_fields)
         self.reported.clear()
         self.completed.clear()
 

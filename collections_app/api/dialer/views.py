@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -36,6 +37,7 @@ from collections_app.api.dialer.idempotency import idempotent
 from collections_app.api.dialer.permissions import integration_of
 from collections_app.models import Case, DialAuthorization, DispositionCode, Integration
 from collections_app.selectors.dialer import CallListCursor, call_list
+from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS
 from collections_app.services.dialer import (
     CallReport,
     DispositionResolver,
@@ -511,20 +513,96 @@ class CallResultView(DialerView):
 # --- Batches -----------------------------------------------------------------------------------------
 
 
-def _event_parse(raw: Any) -> Event:
-    """One item of a batch, checked for shape; raises ``ValidationError`` for a bad item."""
-    if not isinstance(raw, dict):
-        raise drf_serializers.ValidationError({"__all__": [_("An event is an object.")]})
-    kind = raw.get("type")
-    call_id = raw.get("external_call_id")
-    head = s.EventSerializer(data={"type": kind, "external_call_id": call_id}, partial=True)
-    head.is_valid(raise_exception=True)
-    if kind not in ("call", "result") or not isinstance(call_id, str) or not call_id:
-        raise drf_serializers.ValidationError({"type": [_("call or result, with an external_call_id.")]})
-    fields = {key: value for key, value in raw.items() if key not in ("type", "external_call_id")}
-    body = s.CallReportSerializer(data=fields) if kind == "call" else s.CallResultRequestSerializer(data=fields)
-    body.is_valid(raise_exception=True)
-    return Event(kind=kind, call_id=call_id, data=dict(body.validated_data))
+class _EventParser:
+    """Checks the shape of a batch's items with one instance of each serializer for the whole batch
+    (a serializer copies its fields when made: 2,000 of them cost more than the events' work)."""
+
+    def __init__(self) -> None:
+        self.head = s.EventSerializer(partial=True)
+        self.bodies = {"call": s.CallReportSerializer(), "result": s.CallResultRequestSerializer()}
+
+    def __call__(self, raw: Any) -> Event:
+        """One item; raises ``ValidationError`` for a bad one."""
+        if not isinstance(raw, dict):
+            raise drf_serializers.ValidationError({"__all__": [_("An event is an object.")]})
+        kind = raw.get("type")
+        call_id = raw.get("external_call_id")
+        self.head.run_validation({"type": kind, "external_call_id": call_id})
+        if kind not in ("call", "result") or not isinstance(call_id, str) or not call_id:
+            raise drf_serializers.ValidationError({"type": [_("call or result, with an external_call_id.")]})
+        fields = {key: value for key, value in raw.items() if key not in ("type", "external_call_id")}
+        plain = _plain_call(fields) if kind == "call" else _plain_result(fields)
+        if plain is not None:
+            return Event(kind=kind, call_id=call_id, data=plain)
+        return Event(kind=kind, call_id=call_id, data=dict(self.bodies[kind].run_validation(fields)))
+
+
+# The items a dialer sends by the thousand have a plain shape; checking it directly is ten times
+# cheaper than the serializers, which still check (and word the errors of) everything else. Each
+# accepts less than its serializer and gives what the serializer would give.
+
+
+def _plain_text(value: Any, limit: int, *, blank: bool = True) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= limit
+        and (blank or value != "")
+        and value == value.strip()
+        and "\x00" not in value
+    )
+
+
+def _plain_instant(value: Any) -> dt.datetime | None:
+    parsed = parse_datetime(value) if isinstance(value, str) and value == value.strip() else None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(value)
+    return parsed.astimezone(timezone.get_current_timezone())
+
+
+def _plain_call(fields: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = {"authorization_id": uuid.UUID(fields["authorization_id"])}
+        for name in ("started_at", "answered_at", "ended_at"):
+            if name in fields:
+                data[name] = None if fields[name] is None else _plain_instant(fields[name])
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    if fields.get("outcome") is not None:
+        return None
+    if "outcome" in fields:
+        data["outcome"] = None
+    if "agent" in fields:
+        if fields["agent"] is not None and not _plain_text(fields["agent"], 150):
+            return None
+        data["agent"] = fields["agent"]
+    return data
+
+
+def _plain_result(fields: dict[str, Any]) -> dict[str, Any] | None:
+    talk = fields.get("talk_seconds")
+    notes, recording = fields.get("notes", ""), fields.get("recording_ref", "")
+    if not (
+        _plain_text(fields.get("disposition"), 32, blank=False)
+        and type(talk) is int
+        and 0 <= talk <= MAX_TALK_SECONDS
+        and type(fields.get("right_party")) is bool
+        and type(fields.get("conversation")) is bool
+        and _plain_text(notes, MAX_NOTES)
+        and _plain_text(recording, MAX_RECORDING_REF)
+        and fields.get("promise") is None
+    ):
+        return None
+    data = {
+        "disposition": fields["disposition"],
+        "talk_seconds": talk,
+        "right_party": fields["right_party"],
+        "conversation": fields["conversation"],
+        "notes": notes,
+        "recording_ref": recording,
+    }
+    if "promise" in fields:
+        data["promise"] = None
+    return data
 
 
 def _event_single(integration: Integration, event: Event, resolver: DispositionResolver) -> bool:
@@ -618,6 +696,7 @@ class EventBatchView(DialerView):
         outcomes: list[dict[str, Any]] = []
         events: list[Event] = []
         positions: list[int] = []
+        parse = _EventParser()
         for index, raw in enumerate(batch.validated_data["events"]):
             kind = raw.get("type") if isinstance(raw, dict) else None
             call_id = raw.get("external_call_id") if isinstance(raw, dict) else None
@@ -629,7 +708,7 @@ class EventBatchView(DialerView):
                 }
             )
             try:
-                events.append(_event_parse(raw))
+                events.append(parse(raw))
                 positions.append(index)
             except drf_serializers.ValidationError as exc:
                 outcomes[index] |= _rejection(exc)
