@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ZERO, Bucket, LoanAccount
@@ -93,6 +93,14 @@ class Case(models.Model):
             models.Index(fields=["agent", "status", "-priority"], name="case_agent_queue_idx"),
             models.Index(fields=["team", "status"], name="case_team_idx"),
             models.Index(fields=["status", "bucket"], name="case_status_bucket_idx"),
+            # The dialer's call list walks open cases by priority, then days past due, then id.
+            models.Index(
+                F("priority").desc(), F("dpd").desc(), "id", condition=Q(status="open"), name="case_open_call_order_idx"
+            ),
+            models.Index(
+                "team", F("priority").desc(), F("dpd").desc(), "id", condition=Q(status="open"),
+                name="case_open_team_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:

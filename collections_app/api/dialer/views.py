@@ -145,7 +145,7 @@ class CallListView(DialerView):
                 "window_closes_at": _iso(row.decision.window_closes_at),
                 "attempts_left_today": row.decision.attempts_left_today,
                 "attempts_left_week": row.decision.attempts_left_week,
-                "agent": row.case.agent.user.get_username() if row.case.agent else None,
+                "agent": row.case.agent_username,  # type: ignore[attr-defined]
                 "priority": row.case.priority,
                 "dpd": row.case.dpd,
                 "bucket": row.case.bucket,
