@@ -13,7 +13,7 @@ from django.db.models import Count, Sum
 from accounts.services.cob import cob_run
 from collections_app.models import Agent, AssignmentRecord, Case
 from collections_app.services.assignment import cases_assign
-from tests.factories import loan_with_schedule, make_agent, make_open_cases, make_team
+from tests.factories import UserFactory, loan_with_schedule, make_agent, make_open_cases, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,25 @@ def test_a_second_run_after_a_big_first_placement_moves_nothing():
     second = cases_assign(today=TODAY)
 
     assert second.moved == 0
+
+
+@pytest.mark.postgres
+def test_a_reassignment_made_while_the_job_runs_is_not_overwritten():
+    from django.utils import timezone
+
+    from collections_app.services.assignment import CaseRow, _moves_copy, cases_reassign
+
+    # Given a case the job read while it had no agent, and meant to give to a1
+    team = make_team("M1 Team", ["M1"])
+    a1, a2 = make_agent(team, "a1"), make_agent(team, "a2")
+    [case] = make_open_cases([Decimal("100.00")])
+    read = CaseRow(case.pk, "M1", 10000, "en", "", None, None, False, new_team_id=team.pk, new_agent_id=a1.pk, reason="new")
+
+    # When a supervisor gives it to a2 before the job writes its moves
+    cases_reassign(case_ids=[case.pk], agent=a2, by=UserFactory(username="lead"))
+    written = _moves_copy([read], timezone.now())
+
+    # Then the supervisor's choice stands and the job records no move
+    case.refresh_from_db()
+    assert (written, case.agent_id) == (0, a2.pk)
+    assert not AssignmentRecord.objects.filter(case=case, reason="new").exists()
