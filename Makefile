@@ -45,7 +45,10 @@ messages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --ignore '.venv'
 
+# The figures of DESIGN.md section 13 on a 1,000,000-account PostgreSQL book (made once, then cloned).
 bench: install
+	bash .ci/services-up
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null
 	$(PY) -m bench.run
 
 clean:

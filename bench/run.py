@@ -238,7 +238,6 @@ def measure_screens(server: Server, book: Book) -> dict[str, object]:
         ("report_forecast", "/reports/forecast/"),
         ("report_agents", "/reports/agents/"),
         ("report_promises", "/reports/promises/"),
-        ("report_cases", "/reports/cases/"),
         ("portfolio_dashboard", "/portfolio/"),
     ):
         screens[name] = supervisor.timed(path, window if name.startswith("report") else None)

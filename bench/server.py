@@ -23,6 +23,7 @@ HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9")
 WRK_LUA = Path(__file__).with_name("wrk_post.lua")
+LOG = Path(tempfile.gettempdir()) / "bench-gunicorn.log"
 
 
 class Server:
@@ -40,7 +41,7 @@ class Server:
             "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_ALLOWED_HOSTS": HOST,
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "ERROR",  # refusals (409) are the point of the race; their log lines are not
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.token = ""
@@ -56,6 +57,7 @@ class Server:
             [str(ROOT / ".venv/bin/gunicorn"), "bench.wsgi:application", "--bind", f"{HOST}:{PORT}",
              "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "120", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=open(LOG, "w"),  # noqa: SIM115 (closed with the process)
         )
         for _ in range(100):
             try:
