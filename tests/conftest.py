@@ -17,6 +17,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _policies_fresh() -> None:
+    """Each test reads the contact policies afresh: a test's rolled-back writes bump no generation,
+    so a snapshot held from an earlier test could outlive its data (scheduling/engine/policies.py)."""
+    from scheduling.engine.policies import policies_forget
+
+    policies_forget()
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

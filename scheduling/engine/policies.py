@@ -2,10 +2,10 @@
 
 Every decision needs them and they change a few times a year, so reading them (three queries)
 for each dial authorization was a third of its database work. A process keeps one snapshot and
-checks, with one cache read, a generation number that every save or delete of a policy, a rule
-or an assignment bumps (``policies_changed``, connected to their signals in ``scheduling.apps``).
+checks, with one cache read at most once a second, a generation number that every save or delete
+of a policy, a rule or an assignment bumps (``policies_changed``, connected to their signals in ``scheduling.apps``).
 With Redis as the cache (production) the number is shared, so a change made in the admin on one
-machine is seen by the next decision on every other; the process that made the change drops its
+machine is seen within a second by every other; the process that made the change drops its
 snapshot at once, inside its own transaction. If the cache cannot be read the snapshot is read
 again from the database every time: slower, never stale. ``MAX_AGE`` bounds the life of a
 snapshot in any case (a change written behind Django's back, such as raw SQL).
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "scheduling:policies:generation"
 MAX_AGE = 60.0  # seconds
+# How often a process asks the cache for the generation: a change reaches every process within this.
+GENERATION_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -67,14 +69,24 @@ def policies_snapshot() -> PolicySnapshot:
         # This thread changed a policy in a transaction not yet committed (or rolled back): what it
         # reads is its own, not for keeping.
         return _load()
-    generation = _generation()
     held = getattr(_local, "held", None)
-    if generation is not None and held is not None and held[0] == generation and time.monotonic() - held[1] < MAX_AGE:
+    now = time.monotonic()
+    if held is not None and now - getattr(_local, "checked_at", -MAX_AGE) < GENERATION_CHECK_SECONDS:
+        return held[2]  # type: ignore[no-any-return]
+    generation = _generation()
+    _local.checked_at = now
+    if generation is not None and held is not None and held[0] == generation and now - held[1] < MAX_AGE:
         return held[2]  # type: ignore[no-any-return]
     snapshot = _load()
     if generation is not None:
-        _local.held = (generation, time.monotonic(), snapshot)
+        _local.held = (generation, now, snapshot)
     return snapshot
+
+
+def policies_forget() -> None:
+    """Drop this thread's snapshot (tests, whose rolled-back transactions bump nothing, call it)."""
+    _local.held = None
+    _local.checked_at = -MAX_AGE
 
 
 def policies_changed(**_kwargs: Any) -> None:

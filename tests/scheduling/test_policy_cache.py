@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from scheduling.engine import evaluate
+from scheduling.engine import evaluate, policies
 from scheduling.engine.policies import GENERATION_KEY, policies_changed
 from scheduling.models import ChannelRule, ContactPolicy
 from scheduling.presets import US_REG_F, presets_ensure
@@ -44,7 +44,10 @@ def test_a_revised_policy_judges_the_very_next_decision(committed_presets: None)
     assert decision.codes == ["outside_window"]
 
 
-def test_another_process_s_change_applies_once_its_commit_bumps_the_shared_generation(committed_presets: None) -> None:
+def test_another_process_s_change_applies_once_its_commit_bumps_the_shared_generation(
+    committed_presets: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policies, "GENERATION_CHECK_SECONDS", 0.0)  # the process looks at every decision
     # Given a decision, so this process holds the policies
     debt = make_debt()
     assert evaluate(phone=debt.phone, at=TEN_AM).allowed
