@@ -2,10 +2,11 @@
 recorded, and Redis never turns a request into an error.
 
 What the dialer API keeps in Redis: only the per-token rate-limit counters (the default cache). It
-sends nothing to Celery; idempotency keys, authorizations and results live in the database. The
-test points the cache and the broker at a private redis-server (never the shared one) and kills it
-(SIGKILL), starts it again, then freezes it (SIGSTOP: a Redis that accepts connections and never
-answers), while calls are authorized, reported and given their results.
+sends nothing to Celery (the test checks that no task is sent or run); idempotency keys,
+authorizations and results live in the database. The test points the cache at a private
+redis-server (never the shared one) and kills it (SIGKILL), starts it again, then freezes it
+(SIGSTOP: a Redis that accepts connections and never answers), while calls are authorized, reported
+and given their results.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery.signals import before_task_publish, task_prerun
 from django.test import override_settings
 from django.utils import timezone
 
@@ -43,15 +45,35 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 @pytest.fixture
 def on_private_redis(private_redis: PrivateRedis) -> Iterator[None]:
-    """The cache (as config/settings.py configures a Redis one) and the broker on the private server."""
+    """The cache on the private server, as config/settings.py configures a Redis one."""
     cache = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": private_redis.url,
         "KEY_PREFIX": "cw",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
-    with override_settings(CACHES={"default": cache}, CELERY_BROKER_URL=private_redis.url):
+    with override_settings(CACHES={"default": cache}):
         yield
+
+
+@pytest.fixture
+def celery_tasks() -> Iterator[list[str]]:
+    """The names of the Celery tasks sent or run (in-process too) while the test runs."""
+    names: list[str] = []
+
+    def sent(sender: Any = None, **_kwargs: Any) -> None:
+        names.append(str(sender))
+
+    def ran(sender: Any = None, **_kwargs: Any) -> None:
+        names.append(getattr(sender, "name", str(sender)))
+
+    before_task_publish.connect(sent, weak=False)
+    task_prerun.connect(ran, weak=False)
+    try:
+        yield names
+    finally:
+        before_task_publish.disconnect(sent)
+        task_prerun.disconnect(ran)
 
 
 class CallReporter:
@@ -93,7 +115,7 @@ def rate_counters(server: PrivateRedis) -> list[bytes]:
 
 
 def test_no_call_result_is_lost_while_redis_is_killed_restarted_and_hung(
-    reporter: CallReporter, private_redis: PrivateRedis
+    reporter: CallReporter, private_redis: PrivateRedis, celery_tasks: list[str]
 ):
     # Given Redis up: calls are counted against the token's rate limit in Redis
     for n in range(3):
@@ -136,3 +158,5 @@ def test_no_call_result_is_lost_while_redis_is_killed_restarted_and_hung(
     )
     integration = reporter.dialer.integration.pk
     assert recorded == {f"{integration}:{call_id}": "no_answer" for call_id in reporter.answers}
+    # ... with no follow-up work left to a broker that may be down
+    assert celery_tasks == []
