@@ -37,12 +37,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config.cache import backend_is_redis
+
 logger = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 0.5
 WORKER_STALE_AFTER = dt.timedelta(minutes=3)  # the heartbeat runs every minute
 COB_STALE_AFTER = dt.timedelta(hours=36)  # the nightly close runs every 24 hours
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 FAILING = {"error", "stale", "missing"}
 
@@ -70,7 +71,7 @@ def redis_targets() -> dict[str, str]:
     if broker.startswith(REDIS_SCHEMES) and not app.conf.task_always_eager:
         targets["broker"] = broker
     cache: dict[str, Any] = settings.CACHES["default"]
-    if cache["BACKEND"] == REDIS_CACHE:
+    if backend_is_redis(cache["BACKEND"]):
         location = cache["LOCATION"]  # one URL, or a list of them (the first is the primary)
         targets["cache"] = location if isinstance(location, str) else location[0]
     return targets

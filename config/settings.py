@@ -198,7 +198,7 @@ CACHE_URL = env_str("CACHE_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.star
 if CACHE_URL.startswith(REDIS_SCHEMES):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # Django's, with one client per pool
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "cw",
             # A Redis that does not answer must not hold a request up (rate limits let it pass).

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from config.cache import backend_is_redis
 from scheduling.models import WorkerHeartbeat
 
 CACHE_KEY = "cw:worker-heartbeat"
 CACHE_TIMEOUT = 7 * 24 * 3600
 ROWS_KEPT_FOR = dt.timedelta(days=7)  # rows of workers that stopped beating (old hosts) go after this
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Heartbeat:
 
 
 def heartbeat_in_cache() -> bool:
-    return bool(settings.CACHES["default"]["BACKEND"] == REDIS_CACHE)
+    return backend_is_redis(settings.CACHES["default"]["BACKEND"])
 
 
 def worker_heartbeat_record(*, hostname: str, at: dt.datetime) -> Heartbeat:

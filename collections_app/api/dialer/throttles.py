@@ -1,6 +1,7 @@
 """Per-token rate limits (429 with ``Retry-After``). Nothing to do with compliance: the engine decides calls.
 
-A fixed one-minute window per integration, counted in the cache (``cache.incr``: one round trip).
+A fixed one-minute window per integration, counted in the cache (on Redis an INCR and an EXPIRE
+in one round trip).
 With several web processes, point the default cache at Redis so that they share the count; with
 the local-memory cache each process counts on its own. If the cache is down the request passes:
 a rate limit must not lose a call result.
@@ -37,8 +38,11 @@ class IntegrationRateThrottle(BaseThrottle):
         window = int(now // WINDOW_SECONDS)
         key = f"cw:rate:{integration.pk}:{window}"
         try:
-            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-            count = cache.incr(key)
+            if hasattr(cache, "incr_expiring"):  # Redis (config.cache): one round trip
+                count = cache.incr_expiring(key, WINDOW_SECONDS * 2)
+            else:
+                cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+                count = cache.incr(key)
         except Exception:  # noqa: BLE001 - a cache outage must not refuse calls
             logger.warning("rate limit cache unavailable; request allowed", exc_info=True)
             return True
