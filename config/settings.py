@@ -158,6 +158,12 @@ REST_FRAMEWORK = {
     # Per-token rate limits (integrations only; sessions are not counted).
     "DEFAULT_THROTTLE_CLASSES": ["collections_app.api.dialer.throttles.IntegrationRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with JSON nested too deeply for Python answered 400 rather than 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",

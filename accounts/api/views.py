@@ -16,7 +16,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +31,7 @@ from accounts.api.serializers import (
     PaymentOutSerializer,
 )
 from accounts.services.book_import import book_import, payments_import
+from config.api import JSONParser
 from config.errors import DomainError
 
 PAYMENT_EXAMPLE = {

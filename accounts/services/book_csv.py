@@ -36,7 +36,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +90,7 @@ def _section(cells: Mapping[str, str], prefix: str, names: tuple[str, ...]) -> d
             continue
         if name in BOOLEAN_FIELDS and value.lower() in BOOLEANS:
             out[name] = BOOLEANS[value.lower()]
-        elif name == "seq" and value.isdigit():
+        elif name == "seq" and value.isascii() and value.isdigit():
             out[name] = int(value)
         else:
             out[name] = value
@@ -131,25 +131,59 @@ class CsvBook:
         return f"row {row}.{column}"
 
 
+class _Rows:
+    """The records of a CSV numbered as a spreadsheet does (the header is row 1); a record that
+    cannot be read (``csv.Error``: a cell over the field size limit) ends the reading with an error."""
+
+    def __init__(self, text: str, errors: Errors) -> None:
+        self.reader = csv.DictReader(io.StringIO(text))
+        self.errors = errors
+        self.number = 1
+
+    def header(self) -> list[str]:
+        try:
+            header = [column.strip() for column in self.reader.fieldnames or []]
+        except csv.Error as exc:
+            self._unreadable(exc)
+            return []
+        self.reader.fieldnames = header
+        return header
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str | None, Any]]]:
+        while True:
+            self.number += 1
+            try:
+                row = next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                self._unreadable(exc)
+                return
+            yield self.number, row
+
+    def _unreadable(self, exc: csv.Error) -> None:
+        self.errors.add(f"row {self.number}", _("not readable as CSV (%(why)s)") % {"why": exc})
+
+
 def book_csv_read(text: str) -> CsvBook:
     """Read a book CSV (see the module docstring); disagreements between rows are errors."""
     book = CsvBook()
-    reader = csv.DictReader(io.StringIO(text))
-    header = [column.strip() for column in reader.fieldnames or []]
-    reader.fieldnames = header
-    _header_check(
-        header,
-        {*BORROWER_COLUMNS, *LOAN_COLUMNS, *INSTALLMENT_COLUMNS},
-        REQUIRED_BOOK_COLUMNS,
-        book.errors,
-        phones=True,
-    )
+    rows = _Rows(text, book.errors)
+    header = rows.header()
+    if not book.errors:
+        _header_check(
+            header,
+            {*BORROWER_COLUMNS, *LOAN_COLUMNS, *INSTALLMENT_COLUMNS},
+            REQUIRED_BOOK_COLUMNS,
+            book.errors,
+            phones=True,
+        )
     if book.errors:
         return book
     groups = sorted({int(m.group(1)) for column in header if (m := _PHONE_COLUMN.match(column))})
     borrowers: dict[str, tuple[int, dict[str, Any], dict[int, dict[str, Any]]]] = {}
     loans: dict[str, tuple[int, dict[str, Any], int]] = {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in rows:
         if None in row:
             book.errors.add(f"row {number}", _("more cells than columns"))
         cells = _cells(row)
@@ -241,14 +275,14 @@ def payments_import_csv(
 ) -> list[tuple[Payment, bool]]:
     """Post the payments of a CSV (``external_id, loan, amount, received_at, channel``), all or nothing."""
     errors = Errors()
-    reader = csv.DictReader(io.StringIO(text))
-    header = [column.strip() for column in reader.fieldnames or []]
-    reader.fieldnames = header
-    _header_check(header, set(PAYMENT_FIELDS), PAYMENT_FIELDS, errors)
+    reader = _Rows(text, errors)
+    header = reader.header()
+    if not errors:
+        _header_check(header, set(PAYMENT_FIELDS), PAYMENT_FIELDS, errors)
     rows: list[dict[str, str]] = []
     paths: list[str] = []
     if not errors:
-        for number, row in enumerate(reader, start=2):
+        for number, row in reader:
             if None in row:
                 errors.add(f"row {number}", _("more cells than columns"))
             cells = {k: v for k, v in _cells(row).items() if v}

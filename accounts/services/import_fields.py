@@ -7,7 +7,10 @@ The rules every import shares (book, payments, JSON, CSV):
 - Money is a decimal string (``"1200.00"``): at most 2 decimal places, not negative, below
   10^12. JSON numbers are refused, integers included, so no amount ever passes through a
   binary float; the message says to send a string.
-- Dates are ISO ``YYYY-MM-DD``; instants are ISO 8601 with an offset (``2026-02-01T10:00:00Z``).
+- Dates are ISO ``YYYY-MM-DD``; instants are ISO 8601 with an offset (``2026-02-01T10:00:00Z``),
+  at least a day away from the ends of the calendar (so that every time zone can tell its date).
+- Numbers are written with the digits 0-9; text holds no NUL character and no unpaired surrogate
+  (a database column cannot store them).
 - Unknown fields are errors, so a misspelt column never silently drops data.
 
 Errors are keyed by path and field (``loans[3].installments[1].due_date``) with a short reason.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,9 +28,28 @@ from django.utils.translation import gettext as _
 
 from accounts.services.payments import error_path
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DECIMAL = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?\Z")
 MONEY_LIMIT = Decimal("1000000000000")  # DecimalField(max_digits=14, decimal_places=2)
+# Instants a day inside datetime's range: converting one to any zone (offsets < 24 h) cannot overflow.
+INSTANT_MIN = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+INSTANT_MAX = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def storable(text: str) -> bool:
+    """True for text a database column can hold: no NUL character, no unpaired surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` made safe to show in an error (its unpaired surrogates and NULs escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 class Errors:
@@ -59,7 +81,7 @@ class Fields:
             errors.add(path, _("must be an object"))
         for key in self.raw:
             if key not in allowed:
-                errors.add(error_path(path, str(key)), _("unknown field"))
+                errors.add(error_path(path, printable(str(key))), _("unknown field"))
 
     def error(self, name: str, reason: str) -> None:
         self.errors.add(error_path(self.path, name), reason)
@@ -81,6 +103,9 @@ class Fields:
             return None
         if not isinstance(value, str):
             self.error(name, _("must be text"))
+            return None
+        if not storable(value):
+            self.error(name, _("holds a character that cannot be stored (a NUL or an unpaired surrogate)"))
             return None
         value = value.strip()
         if not value:
@@ -146,7 +171,14 @@ class Fields:
         if instant.tzinfo is None or instant.utcoffset() is None:
             self.error(name, _("must carry a time zone offset (e.g. 2026-02-01T10:00:00Z)"))
             return None
-        return instant.astimezone(UTC)
+        try:
+            in_utc: datetime | None = instant.astimezone(UTC)
+        except OverflowError:  # before year 1 or after 9999 once in UTC
+            in_utc = None
+        if in_utc is None or not INSTANT_MIN <= in_utc <= INSTANT_MAX:
+            self.error(name, _("out of range"))
+            return None
+        return in_utc
 
     def boolean(self, name: str) -> bool | None:
         value = self._value(name, False)

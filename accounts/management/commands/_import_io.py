@@ -36,6 +36,8 @@ def json_decode(path: str, text: str) -> Any:
         raise CommandError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from exc
+    except RecursionError as exc:
+        raise CommandError(_("%(path)s: not valid JSON (nested too deeply).") % {"path": path}) from exc
 
 
 def refusal(path: str, error: DomainError) -> CommandError:

@@ -8,7 +8,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -16,6 +15,7 @@ from collections_app.api.dialer.auth import IntegrationTokenAuthentication
 from collections_app.api.dialer.permissions import DialerScope
 from collections_app.api.dialer.serializers import ErrorSerializer
 from collections_app.api.dialer.throttles import IntegrationRateThrottle
+from config.api import JSONParser
 
 
 class DialerView(APIView):
