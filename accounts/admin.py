@@ -67,6 +67,25 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
 
+class SeenCasesOnlyMixin:
+    """Rows of the cases the user sees on the site, and no others: a team lead finds their teams'
+    borrowers, loans and payments here, not the whole book (``cases_visible_to``).
+
+    ``case_lookup`` leads from the model to its cases (``"loans__cases"`` for a borrower).
+    """
+
+    case_lookup = ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        from collections_app.selectors.cases import cases_visible_to, sees_every_case  # no import cycle here
+
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        if sees_every_case(request.user):
+            return queryset
+        seen = queryset.model._default_manager.filter(**{f"{self.case_lookup}__in": cases_visible_to(request.user)})
+        return queryset.filter(pk__in=seen.values("pk"))
+
+
 class ReadOnlyAdminMixin:
     """A view-only admin: what is shown here is written by services and jobs only."""
 
@@ -111,7 +130,8 @@ class PhoneInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Borrower)
-class BorrowerAdmin(NoAddDeleteMixin, AuditedAdmin):
+class BorrowerAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
+    case_lookup = "loans__cases"
     list_display = ("external_id", "name", "masked_phones", "country", "region", "timezone", "masked_national_id",
                     "deceased", "bankruptcy", "attorney_represented")
     list_filter = ("country", "deceased", "bankruptcy", "attorney_represented")
@@ -145,7 +165,8 @@ class BorrowerAdmin(NoAddDeleteMixin, AuditedAdmin):
 
 
 @admin.register(Phone)
-class PhoneAdmin(NoAddDeleteMixin, AuditedAdmin):
+class PhoneAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
+    case_lookup = "borrower__loans__cases"
     list_display = ("masked_number", "borrower", "type", "owner", "autodialer_consent", "do_not_call", "uncallable")
     list_filter = ("type", "owner", "do_not_call", "autodialer_consent")
     list_select_related = ("borrower",)
@@ -181,7 +202,8 @@ class LoanPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(LoanAccount)
-class LoanAccountAdmin(NoAddDeleteMixin, AuditedAdmin):
+class LoanAccountAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
+    case_lookup = "cases"
     list_display = ("external_id", "borrower", "product", "currency", "principal", "status", "bucket", "dpd",
                     "overdue_amount", "outstanding_balance", "cob_date")
     list_filter = ("status", "bucket", "product", "currency")
@@ -208,7 +230,8 @@ class AllocationInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(SeenCasesOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    case_lookup = "loan__cases"
     list_display = ("external_id", "loan", "amount", "received_at", "value_date", "channel", "status",
                     "unapplied_amount")
     list_filter = ("status", "channel")

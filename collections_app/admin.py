@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin
+from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin, SeenCasesOnlyMixin
 from collections_app.models import Agent, AssignmentRecord, Case, ContactAttempt, DispositionCode, Team
+from collections_app.selectors.teams import teams_visible_to
 
 
 class AgentInline(admin.TabularInline):
@@ -33,7 +34,11 @@ class TeamAdmin(AuditedAdmin):
     inlines = [AgentInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
-        return super().get_queryset(request).select_related("lead").prefetch_related("buckets")
+        """A team lead's own teams; every team for those who see every team."""
+        return (
+            super().get_queryset(request).filter(pk__in=teams_visible_to(request.user).values("pk"))
+            .select_related("lead").prefetch_related("buckets")
+        )  # fmt: skip
 
     @admin.display(description=_("buckets served"))
     def served_buckets(self, team: Team) -> str:
@@ -48,6 +53,10 @@ class AgentAdmin(AuditedAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name")
     raw_id_fields = ("user",)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Agent]:
+        """The agents of the teams the user sees (a team lead: their teams')."""
+        return super().get_queryset(request).filter(team__in=teams_visible_to(request.user).values("pk"))
+
 
 class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AssignmentRecord
@@ -58,7 +67,8 @@ class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(AuditedAdmin):
+class CaseAdmin(SeenCasesOnlyMixin, AuditedAdmin):
+    case_lookup = "pk"
     list_display = ("id", "account", "status", "bucket", "dpd", "overdue_amount", "priority", "team", "agent",
                     "locked", "opened_on", "closed_on")
     list_filter = ("status", "bucket", "team", "locked")
@@ -80,7 +90,8 @@ class CaseAdmin(AuditedAdmin):
 
 
 @admin.register(AssignmentRecord)
-class AssignmentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AssignmentRecordAdmin(SeenCasesOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    case_lookup = "case"
     list_display = ("at", "case", "reason", "from_team", "to_team", "from_agent", "to_agent", "by")
     list_filter = ("reason", "to_team")
     list_select_related = ("case", "from_team", "to_team", "from_agent__user", "to_agent__user", "by")

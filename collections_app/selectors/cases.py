@@ -18,10 +18,15 @@ def teams_led_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:
     return Team.objects.filter(Q(lead=user) | Q(agents__user=user, agents__user__groups__name=TEAM_LEAD)).distinct()
 
 
+def sees_every_case(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Supervisors, administrators (superusers too) and analysts read the whole book."""
+    return user_has_role(user, SUPERVISOR, ADMINISTRATOR, ANALYST)
+
+
 def cases_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
-    if user_has_role(user, SUPERVISOR, ADMINISTRATOR, ANALYST):
+    if sees_every_case(user):
         return Case.objects.all()
     if user_has_role(user, TEAM_LEAD):
         return Case.objects.filter(team__in=teams_led_by(user))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -90,6 +89,7 @@ def account_screen_context(request: HttpRequest, case: Case, *, call: CallArea |
         "other_cases": account.cases.filter(~Q(pk=case.pk)).order_by("-opened_on")[:10],
         "queue_order": QUEUE_ORDER,
         "is_own": case.agent is not None and case.agent.user_id == request.user.pk,
+        "can_reveal": can_call,
         "panel": compliance_panel(case=case, at=at, request=request, can_call=can_call),
         "history": history_rows(case),
         "call": call,
@@ -119,10 +119,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
-    """Show one piece of personal data in clear, after a reason; every reveal is recorded."""
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    case = get_object_or_404(cases_visible_to(request.user).select_related("account__borrower"), pk=case_id)
+    """Show one piece of personal data in clear, after a reason; every reveal is recorded.
+
+    Only who may work the case (its agent, the team lead, a supervisor) reveals: analysts and
+    administrators read the case masked, and anyone else is told it does not exist (404).
+    """
+    case = get_object_or_404(cases_workable_by(request.user).select_related("account__borrower"), pk=case_id)
     borrower = case.account.borrower
     field = request.POST.get("field", "")
     reason = request.POST.get("reason", "").strip()
@@ -135,5 +137,5 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
         value = phone.number
     else:
         return HttpResponse(_("Unknown field."), status=400)
-    pii_reveal_record(user=request.user, borrower=borrower, field=field, reason=reason)
+    pii_reveal_record(user=cast(User, request.user), borrower=borrower, field=field, reason=reason)  # 404 above if anonymous
     return HttpResponse(f'<span class="revealed">{escape(value)}</span>')

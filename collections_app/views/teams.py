@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,6 +63,8 @@ def team_board_view(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(teams_visible_to(request.user), pk=team_id)
     team_cases = cases_manageable_by(request.user).filter(team=team, status=Case.Status.OPEN)
     if request.method == "POST":
+        if not roles.user_has_role(request.user, *BOARD_ROLES):
+            raise PermissionDenied  # analysts read the board; they move no case
         form = BulkActionForm(request.POST, user=request.user, team_cases=team_cases)
         if form.is_valid():
             action = form.cleaned_data["action"]

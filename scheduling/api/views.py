@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,15 +12,27 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import LoanAccount, Phone
-from collections_app.api.dialer.permissions import DialerScope
+from collections_app.api.dialer.permissions import DialerScope, integration_of
+from collections_app.roles import AGENT, TEAM_LEAD, user_has_role
+from collections_app.selectors.cases import cases_visible_to, sees_every_case
 from scheduling.api.serializers import ComplianceCheckQuerySerializer, DecisionSerializer
 from scheduling.engine import evaluate
+
+
+def _phones_for(request: Request) -> QuerySet[Phone]:
+    """The phones the caller may ask about: a team lead (or an agent) those of their cases' borrowers."""
+    phones = Phone.objects.select_related("borrower")
+    user = request.user
+    if integration_of(request) is None and not sees_every_case(user) and user_has_role(user, TEAM_LEAD, AGENT):
+        phones = phones.filter(borrower__loans__cases__in=cases_visible_to(user)).distinct()
+    return phones
 
 
 class ComplianceCheckView(APIView):
     """``GET /api/v1/compliance/check/?phone_id=&channel=call&at=``: decide without reserving.
 
-    Staff sessions, and integration tokens with the dialer scope.
+    Staff sessions (a team lead only for the borrowers of the cases they see: another number is 404,
+    nothing of other teams' borrowers leaks), and integration tokens with the dialer scope.
     """
 
     permission_classes = [IsAdminUser | DialerScope]
@@ -32,7 +45,7 @@ class ComplianceCheckView(APIView):
         query = ComplianceCheckQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        phone = get_object_or_404(Phone.objects.select_related("borrower"), pk=params["phone_id"])
+        phone = get_object_or_404(_phones_for(request), pk=params["phone_id"])
         account = (
             get_object_or_404(LoanAccount, pk=params["account_id"], borrower_id=phone.borrower_id)
             if "account_id" in params

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from collections_app.models import Integration
 from collections_app.models.integrations import SCOPE_DIALER, SCOPE_PROMISES
-from collections_app.roles import ADMINISTRATOR, AGENT, SUPERVISOR, TEAM_LEAD, user_has_role
+from collections_app.roles import AGENT, SUPERVISOR, TEAM_LEAD, user_has_role
 
 
 def integration_of(request: Request) -> Integration | None:
@@ -38,9 +38,10 @@ class DialerScope(TokenScope):
 
 
 class PromiseWriters(BasePermission):
-    """Tokens with the ``promises`` scope, or a session of an agent, team lead, supervisor or administrator.
+    """Tokens with the ``promises`` scope, or a session of an agent, team lead or supervisor.
 
-    Which cases a session may touch is the view's queryset (``cases_visible_to``).
+    Which cases a session may touch is the view's queryset (``cases_workable_by``, as on the
+    screens): administrators and analysts read cases, they record no promise.
     """
 
     message = _("Only agents, team leads, supervisors and integrations may record promises.")
@@ -52,6 +53,4 @@ class PromiseWriters(BasePermission):
         if request.auth is not None:  # another kind of token: not ours to judge
             return False
         user = request.user
-        return bool(getattr(user, "is_authenticated", False)) and user_has_role(
-            user, AGENT, TEAM_LEAD, SUPERVISOR, ADMINISTRATOR
-        )
+        return bool(getattr(user, "is_authenticated", False)) and user_has_role(user, AGENT, TEAM_LEAD, SUPERVISOR)

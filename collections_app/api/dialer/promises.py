@@ -21,7 +21,7 @@ from collections_app.api.dialer.base import (
 from collections_app.api.dialer.idempotency import idempotent
 from collections_app.api.dialer.permissions import PromiseWriters, integration_of
 from collections_app.models import Case, DialAuthorization, Integration, PromiseToPay
-from collections_app.selectors.cases import cases_visible_to
+from collections_app.selectors.contacts import cases_workable_by
 from collections_app.services.dialer import PromiseTerms, promise_record
 from config.errors import DomainError
 
@@ -60,7 +60,7 @@ class CasePromiseView(DialerView):
             "bucket, minimum share of the overdue amount, one open promise per case): each refusal is "
             "named by field. Integrations with the `promises` scope may record on any open case (with "
             "`external_call_id`, the call it was made on, which must be a right-party contact); agents, team "
-            "leads and supervisors on the cases they may see."
+            "leads and supervisors on the cases they may work (their own, their teams', any for a supervisor)."
         ),
         parameters=[IDEMPOTENCY_KEY, OpenApiParameter("case_id", int, OpenApiParameter.PATH)],
         request=s.PromiseRequestSerializer,
@@ -98,7 +98,7 @@ class CasePromiseView(DialerView):
     @idempotent
     def post(self, request: Request, case_id: str) -> Response:
         integration = integration_of(request)
-        cases = Case.objects.all() if integration is not None else cases_visible_to(request.user)
+        cases = Case.objects.all() if integration is not None else cases_workable_by(request.user)
         case = cases.filter(pk=int(case_id)).first() if case_id.isdigit() and len(case_id) < 19 else None
         if case is None:
             raise DomainError(_("No such case."), code="not_found", status=404)

@@ -1,0 +1,552 @@
+"""Who may open what: every named URL of the project, every role, every kind of object.
+
+The matrix below lists each URL pattern (walked from ``django.urls.get_resolver()``: a pattern
+missing here fails ``test_every_named_url_is_in_the_matrix``) with the answer each role gets:
+
+- ``200``/``201``: allowed (``400``/``409`` too, where the request reached the rules: the refusal is
+  the rules', not the role's, and the cell says which);
+- ``302`` a redirect after an action, ``302 login`` to a login page (the site's or the admin's);
+- ``401`` no (or a wrong) integration token, ``403`` refused for the role, ``404`` where the object
+  must not even be known to exist (another agent's or another team's case, its calls, promises,
+  callbacks and extension requests).
+
+The objects are those of ``tests.web.authz_world``: ``own`` is Ann's case (Ann is the agent
+column), ``mate`` her teammate Bob's, ``other`` the case of Carl in another team; Lee (the team
+lead column) leads Ann's and Bob's team. Tokens are sent as ``Authorization: Token ...`` (the
+VICIdial adapter takes them in its URL), so on the HTML screens a token is nobody.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from collections_app.models import Case
+from collections_app.services import clock
+from tests.web.authz_world import (
+    ADMIN,
+    AGENT,
+    ANALYST,
+    ANON,
+    CASE_VARIANTS,
+    CORE,
+    DIALER,
+    LEAD,
+    MATE,
+    NOW,
+    OTHER,
+    OWN,
+    ROLES,
+    SUPERVISOR,
+    World,
+    world_build,
+)
+
+OK, CREATED, MOVED, LOGIN = "200", "201", "302", "302 login"
+BAD, UNAUTH, DENIED, HIDDEN, CONFLICT = "400", "401", "403", "404", "409"
+TEAMS = (OWN, OTHER)  # Ann's team (led by Lee) and Carl's
+APPS = ("auth", "django_celery_beat", "axes", "accounts", "collections_app", "scheduling")
+
+Outcome = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One URL pattern and one way to call it, with what each role gets (per variant when a tuple)."""
+
+    name: str
+    method: str
+    path: str  # ``{case}``, ``{phone}`` ... are the variant's objects (``authz_world``)
+    expect: dict[str, Outcome]
+    data: Any = None
+    variants: tuple[str, ...] = ("",)
+    json: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.method.upper()} {self.name}"
+
+
+# The matrix's columns, as the keyword arguments of ``row``.
+COLUMNS = {"anon": ANON, "agent": AGENT, "lead": LEAD, "supervisor": SUPERVISOR, "admin": ADMIN,
+           "analyst": ANALYST, "dialer": DIALER, "core": CORE}  # fmt: skip
+
+
+def row(name: str, method: str, path: str, *, data: Any = None, variants: tuple[str, ...] = ("",),
+        json_body: bool = False, **expect: Outcome) -> Row:  # fmt: skip
+    assert set(expect) == set(COLUMNS), f"{name}: every role needs a cell, missing {set(COLUMNS) - set(expect)}"
+    return Row(name, method, path, {COLUMNS[k]: v for k, v in expect.items()}, data, variants, json_body)
+
+
+def everyone(outcome: Outcome) -> dict[str, Outcome]:
+    return dict.fromkeys(COLUMNS, outcome)
+
+
+def screen(name: str, path: str, **expect: Outcome) -> Row:
+    return row(name, "get", path, **expect)
+
+
+def case_row(name: str, method: str, path: str, *, data: Any = None, **expect: Outcome) -> Row:
+    return row(name, method, path, data=data, variants=CASE_VARIANTS, **expect)
+
+
+def api(name: str, method: str, path: str, *, data: Any = None, variants: tuple[str, ...] = ("",),
+        **expect: Outcome) -> Row:
+    return row(name, method, path, data=data, variants=variants, json_body=True, **expect)
+
+
+# Roles that may work a case: (own, mate, other) as Ann, Lee and a supervisor see them.
+ANNS = (OK, HIDDEN, HIDDEN)
+TEAMS_ = (OK, OK, HIDDEN)
+# HTML screens: anonymous users and integration tokens are sent to the login page.
+NOBODY = {"anon": LOGIN, "dialer": LOGIN, "core": LOGIN}
+REPORT_PAGE = {**NOBODY, "agent": DENIED, "lead": OK, "supervisor": OK, "admin": OK, "analyst": OK}
+REPORT_API = {"anon": DENIED, "agent": DENIED, "lead": DENIED, "supervisor": OK, "admin": OK, "analyst": OK,
+              "dialer": DENIED, "core": DENIED}  # fmt: skip
+CASE_READ = {**NOBODY, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": OK, "analyst": OK}
+# Contact actions: only who may work the case; everyone else (anonymous too) is told nothing exists.
+CASE_WORK = {"anon": HIDDEN, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": HIDDEN, "analyst": HIDDEN,
+             "dialer": HIDDEN, "core": HIDDEN}  # fmt: skip
+CASE_PANEL = {**CASE_READ, "anon": HIDDEN, "dialer": HIDDEN, "core": HIDDEN}
+# Promise, callback and extension actions: the workers' roles, then who may work the case.
+WORKER_ACTION = {**NOBODY, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": DENIED, "analyst": DENIED}
+WORKER_REDIRECT = {**WORKER_ACTION, "agent": (MOVED, HIDDEN, HIDDEN), "lead": (MOVED, MOVED, HIDDEN),
+                   "supervisor": MOVED}  # fmt: skip
+DIALER_ONLY = {"anon": UNAUTH, "agent": DENIED, "lead": DENIED, "supervisor": DENIED, "admin": DENIED,
+               "analyst": DENIED, "core": DENIED}  # fmt: skip
+ADMIN_STAFF = {"anon": LOGIN, "agent": LOGIN, "analyst": LOGIN, "dialer": LOGIN, "core": LOGIN}
+STAFF_OK = {**ADMIN_STAFF, "lead": OK, "supervisor": OK, "admin": OK}
+
+PROMISE_FORM = {"amount": "200.00", "date": "2026-03-12"}
+TERMS = {"installment": "2", "days_deferred": "30", "penalty_waiver": "50", "interest_waiver": "0",
+         "down_payment": "0", "hardship_reason": "job_loss", "action": "preview"}  # fmt: skip
+EXTENSION_API = {"sop": "{sop}", "steps_completed": [], "installment_seqs": [2], "days_deferred": 30,
+                 "hardship_reason": "job_loss"}  # fmt: skip
+
+MATRIX: list[Row] = [
+    # Load balancers' probe: no login, no personal data
+    screen("health", "/health/", **everyone(OK)),
+    # Signing in and out, the language
+    screen("home", "/", **NOBODY, agent=MOVED, lead=MOVED, supervisor=MOVED, admin=MOVED, analyst=MOVED),
+    screen("login", "/login/", anon=OK, dialer=OK, core=OK, agent=MOVED, lead=MOVED, supervisor=MOVED, admin=MOVED,
+           analyst=MOVED),
+    row("logout", "post", "/logout/", **everyone(LOGIN)),
+    row("set_language", "post", "/i18n/setlang/", data={"language": "zh-hans", "next": "/"},
+        **everyone(MOVED)),
+    # The agent's day
+    screen("portfolio", "/portfolio/", **REPORT_PAGE),
+    screen("queue", "/queue/", **NOBODY, agent=OK, lead=OK, supervisor=DENIED, admin=DENIED, analyst=DENIED),
+    screen("queue-next", "/queue/next/", **NOBODY, agent=MOVED, lead=MOVED, supervisor=DENIED, admin=DENIED,
+           analyst=DENIED),
+    screen("promises", "/promises/", **NOBODY, agent=OK, lead=OK, supervisor=DENIED, admin=DENIED, analyst=DENIED),
+    # The account screen and its panels
+    case_row("case-detail", "get", "/cases/{case}/", **CASE_READ),
+    case_row("case-reveal", "post", "/cases/{case}/reveal/", data={"field": "phone:{phone}", "reason": "matrix"},
+             **CASE_WORK),
+    case_row("case-compliance", "get", "/cases/{case}/compliance/", **CASE_PANEL),
+    case_row("case-history", "get", "/cases/{case}/history/", **CASE_PANEL),
+    case_row("call-place", "post", "/cases/{case}/calls/", data={"phone": "{phone}"}, **CASE_WORK),
+    # Only who placed a call reports it: Ann her own; nobody else's.
+    case_row("call-outcome", "post", "/cases/{case}/calls/{attempt}/outcome/", data="no_answer",
+             **{**CASE_WORK, "lead": HIDDEN, "supervisor": HIDDEN}),
+    case_row("call-not-dialed", "post", "/cases/{case}/calls/{attempt}/not-dialed/",
+             **{**CASE_WORK, "lead": HIDDEN, "supervisor": HIDDEN}),
+    case_row("contact-request", "post", "/cases/{case}/requests/", data={"kind": "no_work_calls"}, **CASE_WORK),
+    case_row("case-promises", "get", "/cases/{case}/promises/", **CASE_READ),
+    case_row("promise-create", "post", "/cases/{case}/promises/new/", data=PROMISE_FORM, **WORKER_ACTION),
+    case_row("promise-cancel", "post", "/promises/{promise}/cancel/", data={"reason": "matrix"}, **WORKER_REDIRECT),
+    case_row("case-callbacks", "get", "/cases/{case}/callbacks/", **CASE_READ),
+    case_row("callback-create", "post", "/cases/{case}/callbacks/new/",
+             data={"due_at": "2026-03-03T10:00", "phone": "{phone}"}, **WORKER_REDIRECT),
+    case_row("callback-close", "post", "/callbacks/{callback}/close/", data={"status": "done"}, **WORKER_REDIRECT),
+    case_row("case-extensions", "get", "/cases/{case}/extensions/", **CASE_READ),
+    # A case has one open request at a time: starting another is refused by the rules (the panel says why).
+    case_row("extension-create", "post", "/cases/{case}/extensions/new/", data={"sop": "{sop}"}, **WORKER_ACTION),
+    case_row("extension-tick", "post", "/extensions/{extension}/tick/", data={"step": "identity"}, **WORKER_ACTION),
+    case_row("extension-terms", "post", "/extensions/{extension}/terms/", data=TERMS, **WORKER_ACTION),
+    case_row("extension-cancel", "post", "/extensions/{extension}/cancel/", data={"reason": "matrix"},
+             **WORKER_REDIRECT),
+    case_row("extension-apply", "post", "/extensions/{extension}/apply/", **WORKER_ACTION),
+    screen("extension-queue", "/extensions/approvals/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=DENIED,
+           analyst=DENIED),
+    case_row("extension-decide", "post", "/extensions/{extension}/decide/", data={"decision": "reject", "reason": "x"},
+             **NOBODY, agent=DENIED, lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=DENIED, analyst=DENIED),
+    # Team boards
+    screen("teams", "/teams/", **NOBODY, agent=DENIED, lead=MOVED, supervisor=OK, admin=OK, analyst=OK),
+    row("team-board", "get", "/teams/{team}/", variants=TEAMS, **NOBODY, agent=DENIED, lead=(OK, HIDDEN),
+        supervisor=OK, admin=OK, analyst=OK),
+    row("team-board", "post", "/teams/{team}/", variants=TEAMS, data={"action": "lock", "cases": "{case}",
+        "reason": "matrix"}, **NOBODY, agent=DENIED, lead=(MOVED, HIDDEN), supervisor=MOVED, admin=MOVED,
+        analyst=DENIED),  # fmt: skip
+    case_row("agent-leave", "post", "/agents/{agent}/leave/", data={"leave_from": "", "leave_to": ""}, **NOBODY,
+             agent=DENIED, lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=MOVED, analyst=DENIED),
+    screen("promise-board", "/promise-board/", **REPORT_PAGE),
+    # Reports
+    screen("report-portfolio", "/reports/", **REPORT_PAGE),
+    screen("report-forecast", "/reports/forecast/", **REPORT_PAGE),
+    screen("report-agents", "/reports/agents/", **REPORT_PAGE),
+    screen("report-promises", "/reports/promises/", **REPORT_PAGE),
+    screen("report-cases", "/reports/cases/?figure=bucket&date=2026-02-28&bucket=M1", **REPORT_PAGE),
+    # API documentation
+    screen("schema", "/api/schema/", **everyone(OK)),
+    screen("api-docs", "/api/docs/", **everyone(OK)),
+    # Core-system API: administrators and core-system tokens
+    api("api-book-import", "post", "/api/v1/book/import/", data={"borrowers": [], "loans": [], "payments": []},
+        anon=DENIED, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
+    api("api-payments", "post", "/api/v1/payments/", data="{payment}", variants=(OWN,),
+        anon=DENIED, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
+    # Cases API
+    api("api-cases", "get", "/api/v1/cases/", anon=DENIED, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK,
+        dialer=OK, core=OK),
+    api("api-case-assign", "post", "/api/v1/cases/{case}/assign/", data={"agent": "{teammate_username}",
+        "note": "matrix"}, variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_,
+        supervisor=OK, admin=OK, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
+    api("api-case-extension-sops", "get", "/api/v1/cases/{case}/extension-sops/", variants=CASE_VARIANTS,
+        anon=DENIED, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=HIDDEN, core=HIDDEN),
+    api("api-case-extensions", "post", "/api/v1/cases/{case}/extensions/", data=EXTENSION_API,
+        variants=CASE_VARIANTS, anon=DENIED, agent=(BAD, HIDDEN, HIDDEN), lead=(BAD, BAD, HIDDEN), supervisor=BAD,
+        admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
+    api("api-extension-approve", "post", "/api/v1/extensions/{extension}/approve/", data={"reason": "matrix"},
+        variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
+        admin=DENIED, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
+    api("api-extension-reject", "post", "/api/v1/extensions/{extension}/reject/", data={"reason": "matrix"},
+        variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
+        admin=DENIED, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
+    # A promise on a case: its workers and integrations holding the promises scope. Every case has an
+    # open promise already, so an allowed caller reaches the one-open-promise rule (409).
+    api("case-promises", "post", "/api/v1/cases/{case}/promises/", data=PROMISE_FORM, variants=CASE_VARIANTS,
+        anon=UNAUTH, agent=(CONFLICT, HIDDEN, HIDDEN), lead=(CONFLICT, CONFLICT, HIDDEN), supervisor=CONFLICT,
+        admin=DENIED, analyst=DENIED, dialer=CONFLICT, core=CONFLICT),  # fmt: skip
+    # The compliance engine's decision: staff sessions for the phones of the cases they see, dialer tokens.
+    api("compliance-check", "get", "/api/v1/compliance/check/?phone_id={phone}", variants=CASE_VARIANTS,
+        anon=DENIED, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),
+    # The dialer API: dialer tokens only
+    api("dialer-call-list", "get", "/api/v1/dialer/call-list/", **DIALER_ONLY, dialer=OK),
+    api("dialer-authorize", "post", "/api/v1/dialer/dial-authorizations/", data={"phone_id": "{phone}",
+        "case_id": "{case}"}, variants=(MATE,), **DIALER_ONLY, dialer=CREATED),  # fmt: skip
+    api("dialer-authorization-release", "post", "/api/v1/dialer/dial-authorizations/{authorization}/release/",
+        variants=(OWN,), **DIALER_ONLY, dialer=OK),
+    api("dialer-call", "put", "/api/v1/dialer/calls/matrix-1/", data={"authorization_id": "{authorization}",
+        "started_at": "2026-03-01T15:00:05Z"}, variants=(OWN,), **DIALER_ONLY, dialer=CREATED),  # fmt: skip
+    api("dialer-call-result", "post", "/api/v1/dialer/calls/matrix-1/result/", data={"disposition": "no_answer",
+        "talk_seconds": 0, "right_party": False, "conversation": False}, **DIALER_ONLY, dialer=HIDDEN),
+    api("dialer-events", "post", "/api/v1/dialer/events/", data={"events": []}, **DIALER_ONLY, dialer=BAD),
+    api("dispositions", "get", "/api/v1/dispositions/", **DIALER_ONLY, dialer=OK),
+    # The do-not-call register: dialer and core-system tokens (both hold the dnc scope)
+    api("dnc", "get", "/api/v1/dnc/", **{**DIALER_ONLY, "core": OK}, dialer=OK),
+    # VICIdial sends its token in the URL; a session or a header token is nobody there.
+    api("vicidial-dispo", "get", "/api/v1/integrations/vicidial/dispo/?call_id=V1&dispo=NA&token={token}",
+        **{**DIALER_ONLY, "agent": UNAUTH, "lead": UNAUTH, "supervisor": UNAUTH, "admin": UNAUTH,
+           "analyst": UNAUTH}, dialer=BAD),  # fmt: skip
+    # The report API: analysts, supervisors, administrators
+    *[api(f"api-report-{figure}", "get", f"/api/v1/reports/{figure}/", **REPORT_API) for figure in (
+        "bucket-balances", "roll-matrix", "flow-rates", "cure-rates", "entry-rates", "exit-rates", "vintage",
+        "forecast", "agents", "promises")],
+    # The admin site (its model pages are in ADMIN_MODELS below)
+    screen("admin:index", "/admin/", **STAFF_OK),
+    screen("admin:login", "/admin/login/", anon=OK, agent=OK, analyst=OK, dialer=OK, core=OK, lead=MOVED,
+           supervisor=MOVED, admin=MOVED),
+    # Staff are logged out (to the login page); anyone else is sent to the admin's index.
+    row("admin:logout", "post", "/admin/logout/", anon=MOVED, agent=MOVED, analyst=MOVED, dialer=MOVED, core=MOVED,
+        lead=LOGIN, supervisor=LOGIN, admin=LOGIN),
+    screen("admin:password_change", "/admin/password_change/", **STAFF_OK),
+    screen("admin:password_change_done", "/admin/password_change/done/", **STAFF_OK),
+    screen("admin:autocomplete", "/admin/autocomplete/", **ADMIN_STAFF, lead=DENIED, supervisor=DENIED, admin=DENIED),
+    screen("admin:jsi18n", "/admin/jsi18n/", **STAFF_OK),
+    # Setting another user's password: whoever may change users (administrators).
+    screen("admin:auth_user_password_change", "/admin/auth/user/{user}/password/", **ADMIN_STAFF, lead=DENIED,
+           supervisor=DENIED, admin=OK),
+    # Nothing in the admin has a page on the site to show.
+    row("admin:view_on_site", "get", "/admin/r/{case_type}/{case}/", variants=CASE_VARIANTS, **ADMIN_STAFF,
+        lead=HIDDEN, supervisor=HIDDEN, admin=HIDDEN),
+    row("admin:app_list", "get", "/admin/{app}/", variants=APPS, **ADMIN_STAFF,
+        lead=(HIDDEN, HIDDEN, HIDDEN, OK, OK, HIDDEN),
+        supervisor=(HIDDEN, OK, HIDDEN, OK, OK, HIDDEN),
+        admin=(OK, OK, HIDDEN, OK, OK, OK)),
+]
+
+# The admin's model pages, GET: changelist, add, change, delete, history of one object. Who may open
+# them; what a change page then lets one save is for the admin's own tests (tests/web/test_admin.py ...).
+NO = (DENIED,) * 5
+READ = (OK, DENIED, OK, DENIED, OK)
+ADD = (OK, OK, OK, DENIED, OK)
+FULL = (OK, OK, OK, OK, OK)
+NOT_STAFF = (LOGIN,) * 5
+# model -> (team lead, supervisor, administrator); nobody else is staff (every page: 302 to the admin login).
+ADMIN_MODELS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "auth.group": (NO, NO, FULL),
+    "auth.user": (NO, NO, FULL),
+    "django_celery_beat.periodictask": (NO, FULL, FULL),
+    "django_celery_beat.clockedschedule": (NO, FULL, FULL),
+    "django_celery_beat.crontabschedule": (NO, FULL, FULL),
+    "django_celery_beat.solarschedule": (NO, FULL, FULL),
+    "django_celery_beat.intervalschedule": (NO, FULL, FULL),
+    "axes.accessattempt": (NO, NO, NO),
+    "axes.accesslog": (NO, NO, NO),
+    "axes.accessfailurelog": (NO, NO, NO),
+    "accounts.borrower": (READ, READ, READ),
+    "accounts.phone": (READ, READ, READ),
+    "accounts.loanaccount": (READ, READ, READ),
+    "accounts.payment": (READ, READ, READ),
+    "accounts.bucket": (READ, READ, ADD),
+    "accounts.cobrun": (READ, READ, READ),
+    "accounts.auditentry": (NO, READ, READ),
+    "accounts.piireveal": (NO, READ, READ),
+    "collections_app.team": (READ, FULL, FULL),
+    "collections_app.agent": (READ, READ, FULL),
+    "collections_app.case": (READ, READ, READ),
+    "collections_app.assignmentrecord": (READ, READ, READ),
+    "collections_app.dispositioncode": (NO, NO, ADD),
+    "collections_app.contactattempt": (NO, NO, READ),
+    "collections_app.extensionsop": (NO, NO, FULL),
+    "collections_app.extensionrequest": (NO, NO, READ),
+    "collections_app.integration": (NO, NO, FULL),
+    "collections_app.dialauthorization": (NO, NO, READ),
+    "collections_app.dncentry": (NO, NO, READ),
+    "collections_app.promisepolicy": (NO, NO, FULL),
+    "collections_app.promisetopay": (NO, NO, READ),
+    "scheduling.contactpolicy": (NO, NO, ADD),
+    "scheduling.policyassignment": (NO, NO, FULL),
+    "scheduling.contactpreference": (NO, NO, FULL),
+    "scheduling.callback": (NO, NO, READ),
+}
+ADMIN_PAGES = ("changelist", "add", "change", "delete", "history")
+
+
+# The world, built once for the module (each test runs in a savepoint inside it) -----------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: NOW)
+        patch.setattr("django.utils.timezone.now", lambda: NOW)
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield world_build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _fill(value: Any, names: dict[str, Any]) -> Any:
+    """``"{case}"`` -> the variant's case id, in strings, lists and dicts alike (a whole ``"{payment}"`` too)."""
+    if isinstance(value, str):
+        whole = re.fullmatch(r"\{(\w+)\}", value)
+        if whole and not isinstance(names.get(whole.group(1)), str | int):
+            return names[whole.group(1)]
+        return value.format(**names)
+    if isinstance(value, list):
+        return [_fill(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, names) for key, item in value.items()}
+    return value
+
+
+def _names(world: World, role: str, variant: str) -> dict[str, Any]:
+    from collections_app.models import ExtensionSop
+
+    names: dict[str, Any] = dict(world.objects.get(variant, {})) if variant in world.objects else {}
+    names.update(
+        app=variant, token=world.tokens.get(role, ""), sop=ExtensionSop.objects.filter(active=True).first().pk,  # type: ignore[union-attr]
+        case_type=ContentType.objects.get_for_model(Case).pk, user=world.users[AGENT],
+    )
+    return names
+
+
+def outcome(response: Any) -> str:
+    if response.status_code == 302:
+        location = response.headers["Location"]
+        return LOGIN if location.startswith(("/login/", "/admin/login/")) else MOVED
+    return str(response.status_code)
+
+
+def call(world: World, role: str, entry: Row, variant: str) -> Any:
+    from tests.collections_app.contact_fixtures import outcome as outcome_form
+
+    names = _names(world, role, variant)
+    client = world.client(role)
+    path = _fill(entry.path, names)
+    data = outcome_form(entry.data) if entry.data == "no_answer" else _fill(entry.data, names)
+    if entry.json:
+        body = json.dumps(data) if data is not None else None
+        return getattr(client, entry.method)(path, body, content_type="application/json") if body else getattr(
+            client, entry.method
+        )(path)
+    return getattr(client, entry.method)(path, data or {})
+
+
+# The tests ------------------------------------------------------------------------------------
+
+
+def _by_role(answer: Any) -> dict[str, Any]:
+    """What each role gets, each in a savepoint of its own: no role sees another's changes."""
+    got = {}
+    for role in ROLES:
+        with transaction.atomic():
+            got[role] = answer(role)
+            transaction.set_rollback(True)
+    return got
+
+
+def _refusals(got: dict[str, Any], wanted: dict[str, Any], where: str) -> str:
+    wrong = [f"{role} on {where}: got {got[role]}, the matrix says {wanted[role]}" for role in ROLES
+             if got[role] != wanted[role]]  # fmt: skip
+    return "\n".join(wrong)
+
+
+def _per_variant(entry: Row, expected: Outcome) -> dict[str, str]:
+    cells = expected if isinstance(expected, tuple) else (expected,) * len(entry.variants)
+    return dict(zip(entry.variants, cells, strict=True))
+
+
+@pytest.mark.parametrize("entry", MATRIX, ids=lambda entry: entry.id)
+def test_each_role_gets_what_the_matrix_says(world: World, db: None, entry: Row) -> None:
+    wanted = {role: _per_variant(entry, entry.expect[role]) for role in ROLES}
+
+    got = _by_role(lambda role: {variant: outcome(call(world, role, entry, variant)) for variant in entry.variants})
+
+    assert got == wanted, _refusals(got, wanted, f"{entry.id} {entry.path}")
+
+
+def _admin_url(model: str, page: str, pk: Any) -> str:
+    app, name = model.split(".")
+    args = [pk] if page in ("change", "delete", "history") else []  # the changelist and add page take none
+    return reverse(f"admin:{app}_{name}_{page}", args=args)
+
+
+def admin_verdict(world: World, role: str, url: str) -> str:
+    """The admin view's own answer to ``role``, before its template is rendered (the verdict comes first).
+
+    The admin reads only the session's user, so a token is nobody there; rendering its pages for
+    every role would take most of this module's time.
+    """
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(url)
+    request.user = User.objects.get(pk=world.users[role]) if role in world.users else AnonymousUser()
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    match = resolve(url)
+    try:
+        return outcome(match.func(request, *match.args, **match.kwargs))
+    except PermissionDenied:
+        return DENIED
+    except Http404:
+        return HIDDEN
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_each_role_sees_the_admin_pages_the_matrix_says(world: World, db: None, model: str) -> None:
+    from django.apps import apps
+
+    obj = apps.get_model(model).objects.order_by("pk").first()
+    assert obj is not None, f"the world has no {model} to open"
+    staff = dict(zip((LEAD, SUPERVISOR, ADMIN), ADMIN_MODELS[model], strict=True))
+    wanted = {role: dict(zip(ADMIN_PAGES, staff.get(role, NOT_STAFF), strict=True)) for role in ROLES}
+
+    got = _by_role(
+        lambda role: {page: admin_verdict(world, role, _admin_url(model, page, obj.pk)) for page in ADMIN_PAGES}
+    )
+
+    assert got == wanted, _refusals(got, wanted, f"the admin of {model}")
+
+
+def test_only_who_may_work_a_case_is_offered_a_reveal_and_a_refused_one_records_nothing(world: World, db: None) -> None:
+    from accounts.models import PiiReveal
+
+    case, phone = world.objects[OWN]["case"], world.objects[OWN]["phone"]
+    readers = (AGENT, LEAD, SUPERVISOR, ADMIN, ANALYST)
+    reveals = PiiReveal.objects.count()
+
+    offered = {role: f"/cases/{case}/reveal/" in world.client(role).get(f"/cases/{case}/").content.decode()
+               for role in readers}  # fmt: skip
+    refused = world.client(ANALYST).post(f"/cases/{case}/reveal/", {"field": f"phone:{phone}", "reason": "curious"})
+
+    assert offered == {AGENT: True, LEAD: True, SUPERVISOR: True, ADMIN: False, ANALYST: False}
+    assert refused.status_code == 404
+    assert PiiReveal.objects.count() == reveals
+
+
+def _admin_rows(world: World, variant: str) -> dict[str, int]:
+    """The variant's objects as the book's admin pages list them: model -> pk."""
+    from accounts.models import Payment
+
+    objects = world.objects[variant]
+    case = Case.objects.select_related("account").get(pk=objects["case"])
+    return {
+        "collections_app.case": case.pk, "accounts.borrower": case.account.borrower_id,
+        "accounts.loanaccount": case.account_id, "accounts.phone": objects["phone"],
+        "accounts.payment": Payment.objects.get(external_id=objects["payment"]["external_id"]).pk,
+        "collections_app.team": objects["team"], "collections_app.agent": objects["agent"],
+        "collections_app.assignmentrecord": objects["assignment"],
+    }  # fmt: skip
+
+
+def test_a_team_lead_finds_in_the_admin_only_their_teams_rows_as_on_the_site(world: World, db: None) -> None:
+    own, other = _admin_rows(world, OWN), _admin_rows(world, OTHER)
+    lead, supervisor = world.client(LEAD), world.client(SUPERVISOR)
+
+    def listed(client: Any, model: str) -> int:
+        return int(client.get(_admin_url(model, "changelist", None)).context["cl"].result_count)
+
+    opened = {model: (outcome(lead.get(_admin_url(model, "change", own[model]))),
+                      outcome(lead.get(_admin_url(model, "change", other[model])))) for model in own}  # fmt: skip
+    counts = {model: (listed(lead, model), listed(supervisor, model)) for model in own}
+
+    # Another team's row does not exist for the lead: the admin says so and goes back to its index.
+    assert opened == dict.fromkeys(own, (OK, MOVED))
+    assert counts == {
+        "collections_app.case": (3, 5), "accounts.borrower": (3, 5), "accounts.loanaccount": (3, 5),
+        "accounts.phone": (3, 5), "accounts.payment": (2, 3), "collections_app.team": (1, 2),
+        "collections_app.agent": (2, 4), "collections_app.assignmentrecord": (1, 2),
+    }  # fmt: skip
+
+
+def _named_patterns(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", _route(prefix + str(pattern.pattern))
+
+
+def _route(route: str) -> str:
+    return route.replace("^", "").replace("\\Z", "").replace("$", "")
+
+
+def test_every_named_url_is_in_the_matrix() -> None:
+    """A new URL must be added to MATRIX (or ADMIN_MODELS) with what every role gets there."""
+    names = {"case": 1, "phone": 1, "attempt": 1, "promise": 1, "callback": 1, "extension": 1, "agent": 1,
+             "team": 1, "authorization": "a", "token": "t", "sop": 1, "case_type": 1, "app": "accounts",
+             "teammate_username": "u", "payment": {}, "user": 1}  # fmt: skip
+    covered = set()
+    for entry in MATRIX:
+        match = resolve(_fill(entry.path, names).split("?")[0])
+        covered.add((match.view_name, _route(match.route)))
+    for model in ADMIN_MODELS:
+        for page in ADMIN_PAGES:
+            match = resolve(_admin_url(model, page, 1))
+            covered.add((match.view_name, _route(match.route)))
+    registered = {model._meta.label_lower for model in admin.site._registry}
+
+    missing = sorted(set(_named_patterns(get_resolver().url_patterns)) - covered)
+
+    assert not missing, f"URL patterns with no row in the authorization matrix: {missing}"
+    assert registered == set(ADMIN_MODELS), "every model in the admin needs a row in ADMIN_MODELS"
