@@ -63,6 +63,7 @@ class AgentLoad:
     cases: list[CaseRow] = field(default_factory=list)
     count: int = 0
     cents: int = 0
+    limit: int = 0  # cases it may hold in this run: the lower of the team's bound and its capacity
 
     def add(self, row: CaseRow) -> None:
         self.cases.append(row)
@@ -245,8 +246,17 @@ def _moves_copy(moved: list[CaseRow], now: datetime) -> int:
 def _serves(team: Team | None, row: CaseRow) -> bool:
     if team is None:
         return False
-    products = _split(team.products)
-    return any(b.code == row.bucket for b in team.buckets.all()) and (not products or row.product.lower() in products)
+    scope = _scope(team)
+    return row.bucket in scope[0] and (not scope[1] or row.product.lower() in scope[1])
+
+
+def _scope(team: Team) -> tuple[frozenset[str], frozenset[str]]:
+    """A team's bucket codes and products, worked out once per run (asked for every case)."""
+    cached: tuple[frozenset[str], frozenset[str]] | None = getattr(team, "_scope", None)
+    if cached is None:
+        cached = (frozenset(b.code for b in team.buckets.all()), frozenset(_split(team.products)))
+        team._scope = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _balance_team(
@@ -292,6 +302,8 @@ def _balance_team(
     cents_cap = total_cents * 11 // (10 * agents)
     mean_count = total_count / agents or 1
     mean_cents = total_cents / agents or 1
+    for load in eligible:
+        load.limit = min(count_cap, load.agent.capacity)
 
     unplaced = 0
     for row in sorted(to_place, key=lambda r: (-r.cents, r.id)):
@@ -322,7 +334,7 @@ def _best_receiver(
     best: AgentLoad | None = None
     best_key: tuple[int, int, float] | None = None
     for load in eligible:
-        if load is exclude or load.count >= min(count_cap, load.agent.capacity):
+        if load is exclude or load.count >= load.limit:
             continue
         fits = load.cents + row.cents <= cents_cap
         if require_fit and not fits:
