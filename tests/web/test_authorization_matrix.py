@@ -237,6 +237,7 @@ MATRIX: list[Row] = [
         variants=(OWN,), **DIALER_ONLY, dialer=OK),
     api("dialer-call", "put", "/api/v1/dialer/calls/matrix-1/", data={"authorization_id": "{authorization}",
         "started_at": "2026-03-01T15:00:05Z"}, variants=(OWN,), **DIALER_ONLY, dialer=CREATED),  # fmt: skip
+    # No call matrix-1 was reported in this savepoint: only the dialer gets as far as being told so.
     api("dialer-call-result", "post", "/api/v1/dialer/calls/matrix-1/result/", data={"disposition": "no_answer",
         "talk_seconds": 0, "right_party": False, "conversation": False}, **DIALER_ONLY, dialer=HIDDEN),
     api("dialer-events", "post", "/api/v1/dialer/events/", data={"events": []}, **DIALER_ONLY, dialer=BAD),
