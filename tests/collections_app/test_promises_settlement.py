@@ -259,6 +259,10 @@ def test_settling_takes_as_many_queries_for_twelve_promises_as_for_two(case):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from scheduling.engine.policies import policies_snapshot
+
+    policies_snapshot()  # the process reads the contact policies once, not per run (engine/policies.py)
+
     def settle_book(size: int, day: dt.date) -> int:
         cases = [make_case(case.agent) for _ in range(size)]
         for index, each in enumerate(cases):
