@@ -1,17 +1,10 @@
-"""Benchmarks of DESIGN.md section 13, on PostgreSQL, against a book made by ``seed_demo``.
+"""Benchmarks of DESIGN.md section 13 on PostgreSQL, against a 1,000,000-account book made by ``seed_demo``.
 
-``make bench`` runs ``python -m bench.run`` (to come), which prints one JSON object of figures.
-The book comes from the project's own seeder; to make it and time the nightly close by hand::
-
-    createdb -h 127.0.0.1 -U postgres cw_bench
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cw_bench
-    .venv/bin/python manage.py migrate
-    /usr/bin/time -v .venv/bin/python manage.py seed_demo --accounts 1000000 --no-cob
-    /usr/bin/time -v .venv/bin/python manage.py run_cob
-
-``seed_demo --accounts 1000000`` is deterministic for a seed and an as-of date (``--today``):
-about 7.6% of the accounts are past due on the last day (M1 to M6+), 31% are paid off. On
-PostgreSQL it loads with COPY from two worker processes, with the seeded tables' foreign keys
-and plain indexes made again after the load. The first COB after seeding opens the cases of
-every delinquent account.
+``make bench`` runs ``python -m bench.run``: it prepares the book (``bench.book``: made once into a
+template database, cloned for every run), measures COB against hand-written SQL
+(``bench.baseline``), assignment, aggregation, the dialer API under gunicorn against a bare view
+(``bench.server``, ``bench.bare``), the screens, then checks every attempt the run allowed against
+the rules (``bench.compliance``), and prints one JSON object (also ``bench/last-run.json``).
+``python -m bench.summary`` prints its targets as a Markdown table. README.md ("Performance") says
+how to read the figures.
 """

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -89,9 +90,11 @@ def measure_assignment(book: Book) -> dict[str, object]:
     again = manage(book.database, "assign", "--today", book.today.isoformat())
     say(f"assignment again (sticky): {again.seconds:.1f}s")
     loads = _agent_loads(book)
+    service = re.search(r"([0-9.]+)s$", _assignment_moves(first.output))
     return {
         "open_cases": unassigned,
-        "seconds": first.seconds,
+        "seconds": float(service.group(1)) if service else first.seconds,  # the job, as COB's: no start-up
+        "wall_seconds": first.seconds,
         "peak_mb": first.peak_mb,
         "summary": _assignment_moves(first.output),
         "second_run_seconds": again.seconds,

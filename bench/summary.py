@@ -1,0 +1,37 @@
+"""``python -m bench.summary [file]``: the targets of a benchmark run as a Markdown table (for README)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+LABELS = {
+    "cob_seconds": ("COB, 1M accounts", "s"),
+    "cob_ratio_to_sql": ("COB / hand-written SQL", "x"),
+    "assignment_seconds": ("assignment, all open cases new", "s"),
+    "dial_p99_ms": ("dial authorization p99, 8 clients", "ms"),
+    "dial_throughput_share_of_bare": ("dial authorizations / bare view throughput", ""),
+    "call_list_500_ms": ("call list, 500 rows (median)", "ms"),
+    "batch_events_per_second": ("batch events", "/s"),
+    "agent_screens_ms": ("agent screens (slowest median)", "ms"),
+    "report_pages_ms": ("report pages (slowest median)", "ms"),
+    "peak_memory_mb": ("peak memory of any job", "MB"),
+    "compliance_violations": ("compliance violations", ""),
+}
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("last-run.json")
+    run = json.loads(path.read_text())
+    targets = run["targets"]
+    print(f"Run of {run['started_at']} ({run['book']['accounts']:,} accounts, {run['machine']['cpus']} CPUs):\n")
+    print("| figure | value | target | met |")
+    print("|---|---|---|---|")
+    for key, (label, unit) in LABELS.items():
+        figure = targets[key]
+        print(f"| {label} | {figure['value']}{unit} | {figure['target']}{unit} | {'yes' if figure['met'] else '**no**'} |")
+
+
+if __name__ == "__main__":
+    main()
