@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,19 +28,31 @@ RESERVATION_TTL = dt.timedelta(minutes=2)
 RELEASABLE = (ContactAttempt.Status.RESERVED, ContactAttempt.Status.EXPIRED)
 
 
+_ACCOUNTS_SQL = """
+    SELECT l.id,
+           EXISTS (SELECT 1 FROM scheduling_debtcontactcounter c WHERE c.account_id = l.id),
+           (SELECT k.id FROM collections_app_case k WHERE k.account_id = l.id AND k.status = 'open' LIMIT 1)
+    FROM accounts_loanaccount l WHERE l.borrower_id = %s"""
+
+
 def _counters_ensure(*, borrower_id: int) -> dict[int, int | None]:
     """The borrower's accounts, each with its counter row (created if missing): id -> open case id.
 
     The insert ignores conflicts, so concurrent first callers do not fail; it happens before the
     lock is taken.
     """
-    counter = DebtContactCounter.objects.filter(account_id=OuterRef("pk"))
-    open_case = Case.objects.filter(account_id=OuterRef("pk"), status=Case.Status.OPEN).values("pk")[:1]
-    accounts = list(
-        LoanAccount.objects.filter(borrower_id=borrower_id)
-        .annotate(has_counter=Exists(counter), open_case_id=Subquery(open_case))
-        .values_list("pk", "has_counter", "open_case_id")
-    )
+    if connection.vendor == "postgresql":  # asked on every reservation: plain SQL, no ORM query to build
+        with connection.cursor() as cursor:
+            cursor.execute(_ACCOUNTS_SQL, [borrower_id])
+            accounts = cursor.fetchall()
+    else:
+        counter = DebtContactCounter.objects.filter(account_id=OuterRef("pk"))
+        open_case = Case.objects.filter(account_id=OuterRef("pk"), status=Case.Status.OPEN).values("pk")[:1]
+        accounts = list(
+            LoanAccount.objects.filter(borrower_id=borrower_id)
+            .annotate(has_counter=Exists(counter), open_case_id=Subquery(open_case))
+            .values_list("pk", "has_counter", "open_case_id")
+        )
     missing = [DebtContactCounter(account_id=pk) for pk, has_counter, _ in accounts if not has_counter]
     if missing:
         DebtContactCounter.objects.bulk_create(missing, ignore_conflicts=True)
