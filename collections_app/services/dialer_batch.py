@@ -31,7 +31,6 @@ from collections_app.services.dialer import (
     NOT_DIALED,
     RESULT_FIELDS,
     DispositionResolver,
-    PromiseTerms,
     agent_user_for,
     call_not_found,
     call_report_set,
@@ -147,14 +146,12 @@ class EventBatch:
         if authorization is None:
             raise call_not_found()
         code = self.resolver.resolve(data["disposition"])
-        promise = data.get("promise")
-        if promise or disposition_has_effects(code):
-            raise Slow
-        terms = PromiseTerms(amount=promise["amount"], date=promise["date"]) if promise else None
+        if data.get("promise") or disposition_has_effects(code):
+            raise Slow  # a promise or a side effect: the single endpoint's service, in order
         fingerprint = result_fingerprint(
             code=code, talk_seconds=data["talk_seconds"], right_party=data["right_party"],
             conversation=data["conversation"], notes=data.get("notes", ""),
-            recording_ref=data.get("recording_ref", ""), promise=terms,
+            recording_ref=data.get("recording_ref", ""), promise=None,
         )
         if result_duplicate(authorization, fingerprint) is not None:
             return True
