@@ -37,6 +37,7 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(PY) -m mypy accounts collections_app scheduling config

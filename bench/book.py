@@ -141,10 +141,10 @@ def _template_build(conn: psycopg.Connection, key: str) -> dict[str, object]:
     seeded = {"seed_seconds": run.seconds, "seed_peak_mb": run.peak_mb}
     history = (
         "from datetime import date\n"
-        "from accounts.services.cob import cob_run\n"
+        "from collections_app.services.close import book_close\n"
         "from accounts.services.seed.book import history_dates\n"
         f"for day in history_dates(today=date.fromisoformat({today.isoformat()!r}), months=6, daily=False)[:-1]:\n"
-        "    print(cob_run(business_date=day))\n"
+        "    print(book_close(business_date=day))\n"
     )
     run = manage(building, "shell", "-c", history)
     say(f"COB history (month-ends and the day before) in {run.seconds:.0f}s")

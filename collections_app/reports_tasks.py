@@ -13,8 +13,9 @@ from typing import Any
 
 from celery import chord, group, shared_task
 
+from accounts.calendar import book_zone
 from collections_app.services import reports
-from collections_app.services.reports.common import book_zone, chunked, dates_in, months_between
+from collections_app.services.reports.common import chunked, dates_in, months_between
 
 DEFAULT_CHUNK_DAYS = 7
 

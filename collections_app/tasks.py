@@ -1,14 +1,27 @@
-"""Celery tasks of collection work: the nightly chain (COB, then assignment) and assignment alone."""
+"""Celery tasks of collection work. Each takes plain values, calls one service and is safe to run twice.
+
+Scheduled (``scheduling.beat``): the nightly close, the promise settlement, the callbacks coming
+due and the expiry of stale reservations. On demand: assignment alone.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
-from accounts.services.cob import business_today, cob_run
+from accounts.calendar import business_today
 from collections_app.services.assignment import cases_assign
+from collections_app.services.attempts import attempts_expire
+from collections_app.services.callbacks import callbacks_due_check
+from collections_app.services.close import nightly_close
 from collections_app.services.promise_matching import promises_settle
+
+# The database going away (a restart, a fail-over) is worth a retry; a bug is not.
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(acks_late=True)
@@ -17,23 +30,34 @@ def cases_assign_task(today: str | None = None) -> dict[str, object]:
     return {"moved": result.moved, "by_reason": result.by_reason, "unplaced": result.unplaced}
 
 
-@shared_task(bind=True, acks_late=True)
-def nightly_close_task(self, business_date: str | None = None) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """COB for the business date (default: yesterday), then assignment. Safe to run twice."""
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=TRANSIENT, max_retries=3, retry_backoff=60, retry_jitter=False
+)
+def nightly_close_task(self: Any, business_date: str | None = None, assign: bool = True) -> dict[str, object]:
+    """The nightly close for a date (ISO; default: yesterday in the book's calendar): COB and the cases
+    in one transaction, then (``assign``) assignment. Retried up to 3 times, 1, 2 then 4 minutes
+    later, when the database was unreachable; the close is all or nothing, so a retry starts clean."""
     day = date.fromisoformat(business_date) if business_date else business_today() - timedelta(days=1)
-    cob = cob_run(business_date=day, worker="" if self.request.is_eager else (self.request.hostname or ""))
-    assigned = cases_assign(today=day + timedelta(days=1)) if cob.is_latest else None
-    return {
-        "date": day.isoformat(),
-        "accounts": cob.accounts,
-        "moved": assigned.moved if assigned else 0,
-    }
+    worker = "" if self.request.is_eager else (self.request.hostname or "")
+    return nightly_close(business_date=day, worker=worker, assign=assign).as_dict()
 
 
 @shared_task(acks_late=True)
 def promises_settle_task(today: str | None = None) -> dict[str, int]:
     """Settle the promises past their date plus grace days (default: the book's today). Safe to run twice."""
     return promises_settle(today=date.fromisoformat(today) if today else business_today()).as_dict()
+
+
+@shared_task(acks_late=True)
+def reservations_expire_task() -> int:
+    """Mark unreported reservations past their expiry as expired (they keep counting as attempts)."""
+    return attempts_expire()
+
+
+@shared_task(acks_late=True)
+def callbacks_due_task(now: str | None = None) -> dict[str, int]:
+    """Check again the callbacks that came due; mark the answered, the no longer allowed, the missed."""
+    return callbacks_due_check(now=datetime.fromisoformat(now) if now else timezone.now()).as_dict()
 
 
 # The report tasks live in their own module; importing it here registers them with the worker.

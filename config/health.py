@@ -28,7 +28,6 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -37,7 +36,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts.calendar import day_end
+from accounts.models import CobRun
 from config.cache import backend_is_redis
+from config.celery import app
+from scheduling.heartbeat import heartbeat_in_cache, worker_heartbeat_latest
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +67,6 @@ def database_check() -> Check:
 
 def redis_targets() -> dict[str, str]:
     """The Redis URLs this process uses: the broker (unless tasks run in-process) and the cache."""
-    from config.celery import app
-
     targets: dict[str, str] = {}
     broker = settings.CELERY_BROKER_URL
     if broker.startswith(REDIS_SCHEMES) and not app.conf.task_always_eager:
@@ -111,9 +112,6 @@ def redis_check() -> Check:
 
 
 def worker_check(*, now: dt.datetime) -> Check:
-    from config.celery import app
-    from scheduling.heartbeat import worker_heartbeat_latest
-
     if app.conf.task_always_eager:
         return {"status": "skipped", "last_heartbeat": None, "age_seconds": None}
     beat = worker_heartbeat_latest()
@@ -129,8 +127,6 @@ def worker_check(*, now: dt.datetime) -> Check:
 
 def cob_check(*, now: dt.datetime) -> Check:
     """The last business date closed, and the hours since that day ended (in the book's time zone)."""
-    from accounts.models import CobRun
-
     last = (
         CobRun.objects.filter(status=CobRun.Status.DONE)
         .order_by("-date")
@@ -139,9 +135,7 @@ def cob_check(*, now: dt.datetime) -> Check:
     )
     if last is None:
         return {"status": "missing", "last_date": None, "age_hours": None}
-    day_ended = dt.datetime.combine(
-        last + dt.timedelta(days=1), dt.time.min, tzinfo=ZoneInfo(settings.BOOK_TIME_ZONE)
-    )
+    day_ended = day_end(last)
     age = max(now - day_ended, dt.timedelta(0))
     return {
         "status": "ok" if age <= COB_STALE_AFTER else "stale",
@@ -160,8 +154,6 @@ def run(name: str, check: Callable[[], Check]) -> Check:
 
 def health_report() -> tuple[str, dict[str, Check]]:
     """The overall status and each check's answer."""
-    from scheduling.heartbeat import heartbeat_in_cache
-
     now = timezone.now()
     checks = {"database": run("database", database_check), "redis": run("redis", redis_check)}
     database_up = checks["database"]["status"] == "ok"

@@ -12,8 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("collections_app.api.book.urls")),
     path("api/v1/", include("collections_app.api.urls")),
-    path("api/v1/", include("scheduling.api.urls")),
     path("", include("collections_app.urls")),
 ]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services.audit import audit_record
 from scheduling.engine.policies import policies_changed
-from scheduling.models import ChannelRule, ContactPolicy, ContactPreference, PolicyAssignment
+from scheduling.models import Callback, ChannelRule, ContactPolicy, ContactPreference, PolicyAssignment
 from scheduling.services.policies import POLICY_FIELDS, RULE_FIELDS, policy_revise
 from scheduling.services.preferences import PREFERENCE_FIELDS, preference_update
 
@@ -170,4 +170,24 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 
 ChannelRuleInline.verbose_name_plural = _("channel rules (saving makes a new version)")
 
-from scheduling import admin_callbacks  # noqa: E402,F401  (callbacks: their own module)
+
+@admin.register(Callback)
+class CallbackAdmin(admin.ModelAdmin):
+    list_display = ("id", "case", "agent", "due_at", "reason", "status", "created_by")
+    list_filter = ("status", "reason")
+    date_hierarchy = "due_at"
+    list_select_related = ("case", "agent__user", "created_by")
+    exclude = ("phone",)  # the number itself is personal data
+    readonly_fields = (
+        "case", "agent", "due_at", "reason", "status", "note", "promise", "checked_at", "check_reasons",
+        "created_by", "created_at", "closed_at", "closed_by",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

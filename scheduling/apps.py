@@ -9,6 +9,8 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Contact scheduling and compliance")
 
     def ready(self) -> None:
+        # Contract exception "AppConfig.ready": the app's models can only be imported once the app
+        # registry is ready, which is why Django calls ready() (after every models module is loaded).
         from django.db.models.signals import post_delete, post_save
 
         from scheduling.engine.policies import policies_changed

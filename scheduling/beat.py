@@ -4,13 +4,17 @@
 as they are (a supervisor's change to a time, or a disabled task, survives every deploy). It runs
 from a data migration, and can run again at any time.
 
-All times are UTC:
+This is the one place the schedule is declared (the tasks it names are strings: nothing here
+imports them). All times are UTC:
 
 - ``reservations-expire``: every minute, unreported dial reservations expire (they keep counting).
 - ``callbacks-due``: every 5 minutes, callbacks coming due are checked again against the engine.
-- ``nightly-close``: 01:00, close of business for yesterday, then assignment.
+- ``nightly-close``: 01:00, close of business for yesterday and the cases, then assignment.
 - ``promises-settle``: 02:30, promises past their date plus grace days are settled, follow-ups
   scheduled and case priorities recomputed (after the nightly close, so on fresh balances).
+- ``reports-nightly``: 03:30, after the nightly close and the promise settlement: the latest COB
+  date's figures, the day before's again, and the month's matrices and forecast.
+- ``reports-agents-intraday``: every 15 minutes, today's agent figures so far.
 - ``worker-heartbeat``: every minute, a worker records that it is alive (``/health/`` reads it).
 """
 
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps.registry import Apps
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 
 @dataclass(frozen=True)
@@ -34,14 +39,14 @@ class Entry:
 SHIPPED = (
     Entry(
         "reservations-expire",
-        "scheduling.tasks.reservations_expire_task",
+        "collections_app.tasks.reservations_expire_task",
         "*",
         "*",
         "Unreported dial reservations past their expiry are marked expired.",
     ),
     Entry(
         "callbacks-due",
-        "scheduling.tasks.callbacks_due_task",
+        "collections_app.tasks.callbacks_due_task",
         "*/5",
         "*",
         "Callbacks coming due are checked again against the compliance engine; old ones are marked missed.",
@@ -52,6 +57,20 @@ SHIPPED = (
         "0",
         "1",
         "Close of business for yesterday (DPD, buckets, cases, snapshots), then assignment.",
+    ),
+    Entry(
+        "reports-nightly",
+        "collections_app.reports_tasks.reports_nightly_task",
+        "30",
+        "3",
+        "Report aggregates of the latest close of business: balances, rolls, entry and exit, vintage, forecast, agents.",
+    ),
+    Entry(
+        "reports-agents-intraday",
+        "collections_app.reports_tasks.reports_agents_intraday_task",
+        "*/15",
+        "*",
+        "Today's agent, team and bucket efficiency so far.",
     ),
     Entry(
         "promises-settle",
@@ -78,12 +97,10 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
         crontabs = apps.get_model("django_celery_beat", "CrontabSchedule")
         tasks = apps.get_model("django_celery_beat", "PeriodicTask")
     else:
-        from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
         crontabs, tasks = CrontabSchedule, PeriodicTask
     existing = set(tasks.objects.filter(name__in=[e.name for e in SHIPPED]).values_list("name", flat=True))
     created = []
-    for entry in SHIPPED:  # five rows, once per deploy
+    for entry in SHIPPED:  # seven rows, once per deploy
         if entry.name in existing:
             continue
         fields = {
@@ -100,3 +117,16 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
         tasks.objects.create(name=entry.name, task=entry.task, crontab=crontab, description=entry.description)
         created.append(entry.name)
     return created
+
+
+# Tasks that moved to another module: the rows a deploy made before keep their name, not the path.
+MOVED = {
+    "scheduling.tasks.reservations_expire_task": "collections_app.tasks.reservations_expire_task",
+    "scheduling.tasks.callbacks_due_task": "collections_app.tasks.callbacks_due_task",
+}
+
+
+def beat_tasks_moved(*, apps: Apps) -> int:
+    """Point the periodic tasks at the moved tasks' new paths (a supervisor's times and switches stay)."""
+    tasks: Any = apps.get_model("django_celery_beat", "PeriodicTask")
+    return sum(tasks.objects.filter(task=old).update(task=new) for old, new in MOVED.items())

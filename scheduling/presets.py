@@ -13,6 +13,7 @@ from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.db import transaction
 
+from scheduling.engine.policies import policies_changed
 from scheduling.windows import every_day
 
 US_REG_F = "US Reg F"
@@ -139,7 +140,5 @@ def presets_ensure(*, apps: Apps | None = None) -> int:
     ]
     assignment_model.objects.bulk_create(missing)
     if apps is None and created + len(missing):  # not in a migration: running processes must see them
-        from scheduling.engine.policies import policies_changed
-
         policies_changed()
     return created + len(missing)

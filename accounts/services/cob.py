@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -164,9 +165,14 @@ def previous_cob_date(business_date: date) -> date | None:
     )
 
 
-def cob_run(*, business_date: date, worker: str = "") -> CobResult:
+def cob_run(
+    *, business_date: date, worker: str = "", follow: Callable[[date], object] | None = None
+) -> CobResult:
     """Close business for ``business_date``: one transaction, replacing that date's results.
 
+    ``follow(business_date)`` runs inside that transaction once the accounts' state is the date's,
+    when the date is the latest: the work that follows the book (collection cases), which the
+    caller composes (``collections_app.services.close``); the book itself knows nothing of it.
     Locks the date's ``CobRun`` row, so two runs for one date queue up instead of interleaving.
     """
     started = time.monotonic()
@@ -192,10 +198,8 @@ def cob_run(*, business_date: date, worker: str = "") -> CobResult:
                 cursor.execute("SELECT COUNT(*) FROM accounts_buckettransition WHERE date = %(d)s", params)
                 (transitions,) = cursor.fetchone()
                 cursor.execute("DROP TABLE IF EXISTS cob_state")
-            if is_latest:
-                from collections_app.services.cases import cases_sync_with_book
-
-                cases_sync_with_book(business_date=business_date)
+            if is_latest and follow is not None:
+                follow(business_date)
             run.accounts, run.delinquent, run.transitions = accounts or 0, delinquent or 0, transitions
             run.status, run.finished_at = CobRun.Status.DONE, timezone.now()
             run.seconds = round(time.monotonic() - started, 3)
@@ -212,11 +216,3 @@ def cob_run(*, business_date: date, worker: str = "") -> CobResult:
     )
     return CobResult(business_date, run.accounts, run.delinquent, run.transitions, run.seconds, is_latest)
 
-
-def business_today() -> date:
-    """Today in the book's calendar (settings.BOOK_TIME_ZONE)."""
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
-    return timezone.now().astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()

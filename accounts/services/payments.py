@@ -191,9 +191,6 @@ def payments_post(
         ],
         batch_size=1000,
     )
-    from collections_app.services.promise_matching import promises_apply_payments  # here: no import cycle
-
-    promises_apply_payments(loan_ids={p.loan_id for p in new})
     return PostResult(
         payments=[by_external[i.external_id] for i in items],
         created=[i.external_id not in existing for i in items],
@@ -219,7 +216,4 @@ def payment_reverse(*, payment: Payment, actor_label: str = "", reason: str = ""
         after={"status": Payment.Status.REVERSED},
         reason=reason,
     )
-    from collections_app.services.promise_matching import promises_apply_payments  # here: no import cycle
-
-    promises_apply_payments(loan_ids=[payment.loan_id])
     return payment

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
@@ -21,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.calendar import book_date
 from collections_app import roles
 from collections_app.models import ExtensionRequest, ExtensionSop
 from collections_app.selectors.cases import cases_visible_to
@@ -42,7 +41,7 @@ APPROVERS = (roles.TEAM_LEAD, roles.SUPERVISOR)
 
 
 def _today() -> Any:
-    return clock.now().astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()
+    return book_date(clock.now())
 
 
 def _require(request: Request, allowed: tuple[str, ...]) -> None:

@@ -1,4 +1,4 @@
-"""The report jobs on the beat schedule (collections_app.services.reports.schedule): creates missing ones only."""
+"""The report jobs on the beat schedule (declared in scheduling.beat): creates missing ones only."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
 def ensure_schedule(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    from collections_app.services.reports.schedule import reports_schedule_ensure
+    from scheduling.beat import beat_schedule_ensure
 
-    reports_schedule_ensure(apps=apps)
+    beat_schedule_ensure(apps=apps)
 
 
 class Migration(migrations.Migration):

@@ -87,7 +87,7 @@ class Integration(models.Model):
         return self.name
 
     def has_scope(self, scope: str) -> bool:
-        """The extension point ``accounts.api.permissions.IsAdministrator`` reads."""
+        """The extension point ``collections_app.api.book.permissions.IsAdministrator`` reads."""
         return self.is_active and scope in (self.scopes or [])
 
 

@@ -10,6 +10,7 @@ settle job decides each part at its deadline and the promise with it (see
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +21,20 @@ from accounts.models import ZERO, LoanAccount, money
 
 from .cases import Agent, Case
 from .contacts import ContactAttempt
+
+# The shipped promise policies (data: the admin edits the rows made from them), by bucket ("": the fallback).
+PROMISE_POLICY_SHIPPED: dict[str, dict[str, Any]] = {
+    "": {"max_days_ahead": 7},
+    "M1": {"max_days_ahead": 14},
+    "M2": {"max_days_ahead": 10},
+}
+PROMISE_POLICY_COMMON: dict[str, Any] = {
+    "plan_max_days_ahead": 30,
+    "max_parts": 6,
+    "min_share": Decimal("0.1000"),
+    "grace_days": 2,
+    "kept_threshold": Decimal("1.0000"),
+}
 
 
 class PromisePolicy(models.Model):

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.models import ZERO, Borrower
 from collections_app.models import Agent, Case, PromisePart, PromisePolicy, PromiseToPay
+from collections_app.models.promises import PROMISE_POLICY_COMMON, PROMISE_POLICY_SHIPPED
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
 from collections_app.selectors.cases import teams_led_by
-from collections_app.services.promise_policy import COMMON, SHIPPED
 
 CENT = Decimal("0.01")
 SETTLED = (PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT, PromiseToPay.Status.BROKEN)
@@ -31,7 +31,7 @@ def borrower_today(borrower: Borrower, *, now: dt.datetime | None = None) -> dt.
 def promise_policy_for(bucket: str) -> PromisePolicy:
     """The bucket's own row, else the default row (empty bucket), else the shipped default (unsaved)."""
     rows = {row.bucket: row for row in PromisePolicy.objects.filter(bucket__in={bucket, ""})}
-    return rows.get(bucket) or rows.get("") or PromisePolicy(bucket="", **{**COMMON, **SHIPPED[""]})
+    return rows.get(bucket) or rows.get("") or PromisePolicy(bucket="", **{**PROMISE_POLICY_COMMON, **PROMISE_POLICY_SHIPPED[""]})
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,14 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CobRun, DelinquencySnapshot, Installment
+from accounts.calendar import book_zone, day_bounds
+from accounts.models import CobRun, DelinquencySnapshot, Installment, LoanAccount
 from collections_app.models import Case, ContactAttempt, PromiseToPay, ReportFlowMonth
 from collections_app.selectors.cases import cases_visible_to
 from collections_app.services.reports import sql
 from collections_app.services.reports.agents import JUDGED
 from collections_app.services.reports.common import (
     BucketScale,
-    book_zone,
-    day_bounds,
     month_end_cob,
     next_month,
 )
@@ -121,7 +120,6 @@ def flow_accounts(params: dict[str, str], scale: BucketScale, user: User, limit:
         row for row in sql.flow_accounts(prev=prev, cur=cur, current=scale.current, from_state=source, to_state=target)
         if not params.get("product") or row[1] == params["product"]
     ][:limit]
-    from accounts.models import LoanAccount
 
     names = dict(LoanAccount.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "external_id"))
     cases = _cases_of((row[0] for row in rows), cur)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -13,7 +14,13 @@ from accounts.models import ZERO, Bucket
 from collections_app.models import Agent, Case, Team
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
 from collections_app.selectors.cases import teams_led_by
-from collections_app.services.assignment import agent_is_away
+
+
+def agent_is_away(agent: Agent, today: date) -> bool:
+    """On leave by status, or within a leave period that covers ``today``."""
+    return agent.status == Agent.Status.ON_LEAVE or bool(
+        agent.leave_from and agent.leave_from <= today and (agent.leave_to is None or agent.leave_to >= today)
+    )
 
 
 def teams_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:

@@ -32,8 +32,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import ZERO
+from accounts.services.audit import audit_record
 from accounts.services.bulk import objects_update
 from collections_app.models import Agent, AssignmentRecord, Case, Team
+from collections_app.selectors.teams import agent_is_away
+from config.errors import DomainError
 
 Reason = AssignmentRecord.Reason
 
@@ -84,12 +87,6 @@ class AssignmentResult:
 
 def _split(value: str) -> set[str]:
     return {v.strip().lower() for v in value.split(",") if v.strip()}
-
-
-def agent_is_away(agent: Agent, today: date) -> bool:
-    return agent.status == Agent.Status.ON_LEAVE or bool(
-        agent.leave_from and agent.leave_from <= today and (agent.leave_to is None or agent.leave_to >= today)
-    )
 
 
 def _leave_days(agent: Agent, today: date) -> int:
@@ -401,7 +398,6 @@ def cases_reassign(
     ``agent=None`` leaves the agent as it is when only ``lock`` changes. Locks the case rows; one
     bulk update, one assignment record per moved case, one audit entry per case.
     """
-    from accounts.services.audit import audit_record
 
     now = timezone.now()
     cases = list(Case.objects.select_for_update().filter(pk__in=case_ids, status=Case.Status.OPEN).order_by("pk"))
@@ -438,8 +434,6 @@ def agent_set_leave(
     *, agent: Agent, leave_from: date | None, leave_to: date | None, by: AbstractBaseUser
 ) -> Agent:
     """Mark an agent on leave for a period (or back at work with both dates empty). Audited."""
-    from accounts.services.audit import audit_record
-    from config.errors import DomainError
 
     if leave_from and leave_to and leave_to < leave_from:
         raise DomainError("The leave must end on or after its first day.", errors={"leave_to": ["Before the first day."]})

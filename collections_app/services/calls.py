@@ -1,9 +1,10 @@
 """Calls: placing one through the compliance engine and recording how it went.
 
 For agents and dialers alike. ``call_place`` is the agent's "Call" button (a reservation plus the
-recorded reveal of the number to dial); a dialer reserves through ``scheduling.engine.reserve``
+recorded reveal of the number to dial); a dialer reserves through ``attempts.attempt_reserve``
 itself. Both report the outcome with ``call_outcome_record``, which completes the attempt and
-applies the side effects its disposition's flags call for, in one transaction, each one audited.
+applies the side effects its disposition's flags call for, in one transaction, each one audited
+(a do-not-call or cease outcome enters the register once, naming the dialer that heard it).
 """
 
 from __future__ import annotations
@@ -16,13 +17,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.calendar import business_today
 from accounts.models import Borrower, Phone
 from accounts.services.audit import audit_record
 from accounts.services.pii import pii_reveal_record
-from collections_app.models import Case, ContactAttempt, DispositionCode
+from collections_app.models import Case, ContactAttempt, DispositionCode, DncEntry, Integration
 from collections_app.selectors.contacts import open_calls
+from collections_app.services.attempts import (
+    AttemptOutcome,
+    attempt_outcome_set,
+    attempt_release,
+    attempt_reserve,
+)
+from collections_app.services.dnc import dnc_cease_record, dnc_number_record
+from collections_app.services.priorities import cases_reprioritize
 from config.errors import DomainError
-from scheduling.engine import Decision, attempt_outcome_set, release, reserve
+from scheduling.engine import Decision
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
 
@@ -98,7 +108,7 @@ def call_place(
             code="call_open",
             status=409,
         )
-    decision, attempt = reserve(
+    decision, attempt = attempt_reserve(
         phone=phone,
         channel=ContactAttempt.Channel.CALL,
         at=at,
@@ -115,7 +125,7 @@ def call_place(
 @transaction.atomic
 def call_not_dialed(*, attempt: ContactAttempt, actor: User | None = None) -> ContactAttempt:
     """The number was not dialed after all: the reservation is released and stops counting."""
-    released = release(attempt)
+    released = attempt_release(attempt)
     audit_record(action="call.not_dialed", obj=released, actor=actor, after={"status": released.status})
     return released
 
@@ -211,7 +221,12 @@ def _borrower_flags(
 
 
 def _effects_apply(
-    *, attempt: ContactAttempt, disposition: DispositionCode, actor: User | None, at: dt.datetime
+    *,
+    attempt: ContactAttempt,
+    disposition: DispositionCode,
+    actor: User | None,
+    at: dt.datetime,
+    integration: Integration | None,
 ) -> list[str]:
     effects: list[str] = []
     if not disposition_has_effects(disposition):
@@ -242,7 +257,7 @@ def _effects_apply(
             actor=actor,
             reason=f"call outcome {disposition.code} (attempt {attempt.pk})",
         )
-    _dnc_register(attempt=attempt, effects=effects, actor=actor, at=at)
+    _dnc_register(attempt=attempt, effects=effects, actor=actor, at=at, integration=integration)
 
     flags = [
         name
@@ -315,14 +330,16 @@ def call_outcome_set(
         answered_at = max(locked.placed_at, ended_at - dt.timedelta(seconds=talk_seconds))
     return attempt_outcome_set(
         locked,
-        answered_at=answered_at,
-        ended_at=ended_at,
-        talk_seconds=talk_seconds,
-        conversation=conversation,
-        right_party_contact=right_party_contact,
-        disposition=disposition,
-        notes=notes,
-        recording_ref=recording_ref,
+        AttemptOutcome(
+            answered_at=answered_at,
+            ended_at=ended_at,
+            talk_seconds=talk_seconds,
+            conversation=conversation,
+            right_party_contact=right_party_contact,
+            disposition=disposition,
+            notes=notes,
+            recording_ref=recording_ref,
+        ),
     )
 
 
@@ -340,6 +357,7 @@ def call_outcome_record(
     answered_at: dt.datetime | None = None,
     ended_at: dt.datetime | None = None,
     at: dt.datetime | None = None,
+    integration: Integration | None = None,
 ) -> CallOutcome:
     """Complete a reserved (or expired) attempt with its outcome and apply the disposition's side effects.
 
@@ -351,7 +369,8 @@ def call_outcome_record(
 
     Without ``answered_at`` / ``ended_at`` (an agent's manual log), the call ends at ``at`` (now)
     and, when someone answered (any disposition but a no-contact one), was answered ``talk_seconds``
-    before. Locks the attempt row (``attempt_complete``).
+    before. ``integration``: the dialer that reported the call (the register's entries name it).
+    Locks the attempt row.
     """
     at = at or timezone.now()
     locked = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
@@ -372,28 +391,33 @@ def call_outcome_record(
     completed = ContactAttempt.objects.select_related("account__borrower", "disposition", "phone").get(
         pk=locked.pk
     )
-    effects = _effects_apply(attempt=completed, disposition=disposition, actor=actor, at=at)
+    effects = _effects_apply(
+        attempt=completed, disposition=disposition, actor=actor, at=at, integration=integration
+    )
     if completed.case_id is not None:
         # A completed call ends a broken promise's top tier at once, not at the next recompute.
-        from accounts.services.cob import business_today
-        from collections_app.services.promises import cases_reprioritize
-
         cases_reprioritize(today=business_today(), case_ids=[completed.case_id])
     return CallOutcome(attempt=completed, effects=effects)
 
 
-def _dnc_register(*, attempt: ContactAttempt, effects: list[str], actor: User | None, at: dt.datetime) -> None:
-    """Agents' do-not-call and cease outcomes go on the register too, so the dialers' feed has them."""
-    from collections_app.models import DncEntry
-    from collections_app.services.dnc import dnc_cease_record, dnc_number_record
-
-    reason = f"call outcome (attempt {attempt.pk})"
+def _dnc_register(
+    *,
+    attempt: ContactAttempt,
+    effects: list[str],
+    actor: User | None,
+    at: dt.datetime,
+    integration: Integration | None,
+) -> None:
+    """Do-not-call and cease outcomes go on the register too, so the dialers' feed has them: one entry,
+    naming the integration whose call it was (none for an agent's)."""
+    reason = f"call outcome (attempt {attempt.pk}{', ' + integration.name if integration else ''})"
     if Effect.DO_NOT_CALL in effects and attempt.phone is not None:
         dnc_number_record(
-            number=attempt.phone.number, reason=reason, source=DncEntry.Source.DISPOSITION, actor=actor, requested_at=at
-        )
+            number=attempt.phone.number, reason=reason, source=DncEntry.Source.DISPOSITION,
+            integration=integration, actor=actor, requested_at=at,
+        )  # fmt: skip
     if Effect.CEASE in effects:
         dnc_cease_record(
-            borrower=attempt.account.borrower, reason=reason, source=DncEntry.Source.DISPOSITION, actor=actor,
-            requested_at=at,
-        )
+            borrower=attempt.account.borrower, reason=reason, source=DncEntry.Source.DISPOSITION,
+            integration=integration, actor=actor, requested_at=at,
+        )  # fmt: skip

@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Phone
-from accounts.services.audit import audit_record
 from collections_app.models import (
     Agent,
     Case,
@@ -31,15 +30,14 @@ from collections_app.models import (
     DialAuthorization,
     DispositionCode,
     DispositionMapping,
-    DncEntry,
     Integration,
     PromiseToPay,
 )
-from collections_app.services.calls import Effect, call_not_dialed, call_outcome_record
-from collections_app.services.dnc import dnc_cease_record, dnc_number_record
+from collections_app.services.attempts import attempt_record_refused, attempt_reserve
+from collections_app.services.calls import call_not_dialed, call_outcome_record
 from collections_app.services.promises import promise_create
 from config.errors import DomainError
-from scheduling.engine import Decision, reserve
+from scheduling.engine import Decision
 
 # A dialer's clock may run a little ahead of ours: a call may start this long before its authorization.
 CLOCK_SKEW = dt.timedelta(seconds=60)
@@ -83,7 +81,7 @@ def dial_authorize(
 
     The authorization expires after the integration's ``authorization_ttl_seconds`` (a call must
     start by then) but keeps counting until released as not dialed. Locks the debt's counter rows
-    (``reserve``). Returns the decision and the authorization (None when refused).
+    (``attempt_reserve``). Returns the decision and the authorization (None when refused).
     """
     if case is not None:
         if case.account.borrower_id != phone.borrower_id:
@@ -92,7 +90,7 @@ def dial_authorize(
             )
         if case.status != Case.Status.OPEN:
             raise DomainError(_("The case is closed."), errors={"case_id": [_("This case is closed.")]})
-    decision, attempt = reserve(
+    decision, attempt = attempt_reserve(
         phone=phone,
         channel=ContactAttempt.Channel.CALL,
         at=at or timezone.now(),
@@ -393,27 +391,6 @@ def promise_record(
     )
 
 
-def _register_effects(*, integration: Integration, attempt: ContactAttempt, effects: list[str]) -> None:
-    """What the disposition put on the do-not-call register goes into its feed too."""
-    reason = f"call outcome {attempt.disposition} ({integration.name})"
-    if Effect.DO_NOT_CALL in effects and attempt.phone is not None:
-        dnc_number_record(
-            number=attempt.phone.number,
-            reason=reason,
-            source=DncEntry.Source.DISPOSITION,
-            integration=integration,
-            actor=integration.user,
-        )
-    if Effect.CEASE in effects:
-        dnc_cease_record(
-            borrower=attempt.account.borrower,
-            reason=reason,
-            source=DncEntry.Source.DISPOSITION,
-            integration=integration,
-            actor=integration.user,
-        )
-
-
 def call_not_found() -> DomainError:
     return DomainError(
         _("No call with this id: report it first (PUT /api/v1/dialer/calls/{id}/)."),
@@ -517,8 +494,8 @@ def dialer_call_result(
         answered_at=attempt.answered_at,
         ended_at=attempt.ended_at,
         at=now,
+        integration=integration,
     )
-    _register_effects(integration=integration, attempt=outcome.attempt, effects=outcome.effects)
     promise_id = None
     if promise is not None:
         if outcome.attempt.case is None:
@@ -557,41 +534,6 @@ class AfterTheFact:
     decision: Decision
 
 
-def _attempt_record_refused(
-    *, phone: Phone, case: Case | None, decision: Decision, agent: AbstractBaseUser | None, at: dt.datetime, external_id: str
-) -> ContactAttempt:
-    """A call the dialer placed although the engine says no: recorded all the same (a result is never
-    lost), with the refusal as its decision, and audited as a compliance exception."""
-    if decision.account_id is None:
-        raise DomainError(
-            _("This number has no debt to collect: the call cannot be recorded."), code="no_debt", status=422
-        )
-    attempt = ContactAttempt.objects.create(
-        case=case
-        or Case.objects.filter(account_id=decision.account_id, status=Case.Status.OPEN).first(),
-        account_id=decision.account_id,
-        phone=phone,
-        channel=ContactAttempt.Channel.CALL,
-        source=ContactAttempt.Source.DIALER,
-        direction=ContactAttempt.Direction.OUTBOUND,
-        agent=agent,  # type: ignore[misc]
-        placed_at=at,
-        status=ContactAttempt.Status.RESERVED,
-        decision=decision.as_json(),
-        policy=decision.policy,
-        policy_version=decision.policy.version if decision.policy else None,
-        external_id=external_id,
-        expires_at=at,
-    )
-    audit_record(
-        action="dialer.call_not_allowed",
-        obj=attempt,
-        after={"reasons": decision.codes, "external_id": external_id},
-        reason="dialed without the engine's consent",
-    )
-    return attempt
-
-
 @transaction.atomic
 def dialer_call_after_the_fact(
     *,
@@ -618,7 +560,7 @@ def dialer_call_after_the_fact(
     code = resolver.resolve(disposition)
     placed_at = received_at - dt.timedelta(seconds=max(talk_seconds, 0))
     external_id = external_id_for(integration, external_call_id)
-    decision, attempt = reserve(
+    decision, attempt = attempt_reserve(
         phone=phone,
         at=placed_at,
         source=ContactAttempt.Source.DIALER,
@@ -628,8 +570,8 @@ def dialer_call_after_the_fact(
         ttl=dt.timedelta(0),
     )
     if attempt is None:
-        attempt = _attempt_record_refused(
-            phone=phone, case=case, decision=decision, agent=agent, at=placed_at, external_id=external_id
+        attempt = attempt_record_refused(
+            phone=phone, case=case, decision=decision, agent=agent, at=placed_at, external_id=external_id  # type: ignore[arg-type]
         )
     try:
         with transaction.atomic():

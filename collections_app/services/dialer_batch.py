@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.calendar import business_today
 from accounts.services.bulk import objects_update
-from accounts.services.cob import business_today
 from collections_app.models import ContactAttempt, DialAuthorization, Integration
 from collections_app.services.calls import call_outcome_set, disposition_has_effects
 from collections_app.services.dialer import (

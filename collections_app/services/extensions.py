@@ -25,6 +25,7 @@ from collections_app.models import Case, ExtensionRequest, ExtensionSop, Extensi
 from collections_app.models.extensions import OPEN_STATUSES, ExtensionAuthority, ExtensionSopStep
 from collections_app.roles import SUPERVISOR, user_roles
 from config.errors import DomainError
+from scheduling.models import ContactPreference
 
 Actor = AbstractBaseUser | AnonymousUser
 CENT = Decimal("0.01")
@@ -46,7 +47,6 @@ class Eligibility:
 
 
 def _dispute_open(case: Case) -> bool:
-    from scheduling.models import ContactPreference
 
     return ContactPreference.objects.filter(borrower_id=case.account.borrower_id, dispute_hold=True).exists()
 

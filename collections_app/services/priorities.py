@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 
+from accounts.calendar import day_end
 from accounts.services.bulk import objects_update
 from collections_app.models import Case, ContactAttempt, PromisePart, PromiseToPay
+from scheduling.models import Callback
 
 PROMISE_MISSED = 300
 PROMISE_DUE_TODAY = 200
@@ -37,17 +37,7 @@ MISSED_PROMISE_DAYS = 7
 BATCH = 2000
 
 
-def day_end(today: dt.date) -> dt.datetime:
-    """The first instant of the next day in the book's calendar, in UTC."""
-    start = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(settings.BOOK_TIME_ZONE)
-    )
-    return start.astimezone(dt.UTC)
-
-
 def _tiers(today: dt.date) -> dict[str, Exists]:
-    from scheduling.models import Callback
-
     newer_promise = PromiseToPay.objects.filter(case=OuterRef("case"), pk__gt=OuterRef("pk"))
     worked_since = ContactAttempt.objects.filter(
         case=OuterRef("case"),
@@ -79,8 +69,6 @@ def cases_reprioritize(*, today: dt.date, case_ids: Collection[int] | None = Non
     it every open case that has or had a tier is looked at (the settle job). One read, then the
     changed rows are written in batches: a second run writes nothing.
     """
-    from scheduling.models import Callback
-
     tiers = _tiers(today)
     next_callback = (
         Callback.objects.filter(case=OuterRef("pk"), status=Callback.Status.PENDING)

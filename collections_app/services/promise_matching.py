@@ -43,6 +43,8 @@ from django.utils import timezone
 from accounts.models import ZERO, Payment
 from accounts.services.bulk import objects_update
 from collections_app.models import PromisePart, PromiseToPay
+from collections_app.services.priorities import cases_reprioritize
+from scheduling.services.callbacks import callbacks_follow_up
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +212,8 @@ def _match(loan_ids: Collection[int], today: dt.date | None) -> MatchResult:
 def promises_apply_payments(*, loan_ids: Collection[int]) -> int:
     """Recompute what the open promises of these loans received; return the promises changed.
 
-    Called at the end of ``payments_post`` and ``payment_reverse`` (which hold the loans' locks).
+    Called by ``services.book`` right after ``payments_post`` and ``payment_reverse``, in their
+    transaction (which holds the loans' locks).
     Statuses are left to the settle job.
     """
     if not loan_ids:
@@ -239,9 +242,6 @@ def promises_settle(*, today: dt.date, now: dt.datetime | None = None) -> Settle
     on an open case, at the next time the compliance engine allows from ``now``, and recomputes
     case priorities. A second run for the same day changes nothing.
     """
-    from collections_app.services.priorities import cases_reprioritize
-    from scheduling.services.callbacks import callbacks_follow_up
-
     past_deadline = PromisePart.objects.filter(promise=OuterRef("pk"), deadline__lt=today)
     loan_ids = list(
         PromiseToPay.objects.filter(Exists(past_deadline), status=Status.OPEN)

@@ -7,31 +7,18 @@ the overdue amount, a plan of at most 6 parts ending within 30 days, 2 grace day
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.apps.registry import Apps
 
-SHIPPED: dict[str, dict[str, Any]] = {
-    "": {"max_days_ahead": 7},
-    "M1": {"max_days_ahead": 14},
-    "M2": {"max_days_ahead": 10},
-}
-COMMON: dict[str, Any] = {
-    "plan_max_days_ahead": 30,
-    "max_parts": 6,
-    "min_share": Decimal("0.1000"),
-    "grace_days": 2,
-    "kept_threshold": Decimal("1.0000"),
-}
+from collections_app.models import PromisePolicy
+from collections_app.models.promises import PROMISE_POLICY_COMMON as COMMON
+from collections_app.models.promises import PROMISE_POLICY_SHIPPED as SHIPPED
 
 
 def promise_policies_ensure(*, apps: Apps | None = None) -> int:
     """Create the shipped rows that are missing; never change an existing one. Returns rows created."""
-    if apps is not None:
-        model = apps.get_model("collections_app", "PromisePolicy")
-    else:
-        from collections_app.models import PromisePolicy as model
+    model: Any = apps.get_model("collections_app", "PromisePolicy") if apps is not None else PromisePolicy
     existing = set(model.objects.values_list("bucket", flat=True))
     created = model.objects.bulk_create(
         [

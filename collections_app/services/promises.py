@@ -16,13 +16,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.calendar import business_today
 from accounts.services.audit import audit_record
-from accounts.services.cob import business_today
 from collections_app.models import Agent, Case, ContactAttempt, PromisePart, PromiseToPay
 from collections_app.selectors.promises import PromiseLimits, borrower_today, promise_limits
 from collections_app.services.priorities import cases_reprioritize
 from collections_app.services.promise_matching import promises_apply_payments
 from config.errors import DomainError
+from scheduling.models import Callback
+from scheduling.services.callbacks import callback_schedule
+from scheduling.services.preferences import preference_update
 
 Part = tuple[dt.date, Decimal]
 Actor = AbstractBaseUser | AnonymousUser
@@ -144,10 +147,6 @@ def promise_create(
     ``next_allowed_at``). Payments already posted since ``today`` count at once. ``now`` (default:
     the clock) is when the consent is given and what the follow-up must come after. Locks the case row.
     """
-    from scheduling.models import Callback
-    from scheduling.services.callbacks import callback_schedule
-    from scheduling.services.preferences import preference_update
-
     now = now or timezone.now()
     case = Case.objects.select_for_update(of=("self",)).select_related("account__borrower", "agent").get(pk=case.pk)
     borrower = case.account.borrower
@@ -230,7 +229,7 @@ def promise_create(
             reason=f"promise {promise.pk}: follow-up call agreed",
         )
         try:
-            callback_schedule(
+            callback_schedule(  # the case is reprioritized below
                 case=case,
                 due_at=follow_up_at,
                 phone=attempt.phone if attempt is not None else None,

@@ -24,9 +24,9 @@ from collections_app.models import Case
 from collections_app.selectors.cases import cases_visible_to
 from collections_app.selectors.contacts import cases_workable_by
 from collections_app.services import clock
+from collections_app.services.callbacks import case_callback_close, case_callback_schedule
 from config.errors import DomainError
 from scheduling.models import Callback
-from scheduling.services.callbacks import callback_close, callback_schedule
 
 CALLBACKS_CHANGED = "callbacks-changed"
 
@@ -108,7 +108,7 @@ def callback_new(request: HttpRequest, case_id: int) -> HttpResponse:
     if not valid:
         return _panel(request, case, form=form)
     try:
-        callback = callback_schedule(
+        callback = case_callback_schedule(
             case=case,
             due_at=form.cleaned_data["due_at"],
             phone=form.chosen_phone(),
@@ -144,7 +144,7 @@ def callback_close_view(request: HttpRequest, callback_id: int) -> HttpResponse:
     case = _case(request, callback.case_id, work=True)
     status = request.POST.get("status", Callback.Status.DONE)
     try:
-        callback_close(callback=callback, status=status, actor=request.user)
+        case_callback_close(callback=callback, status=status, actor=request.user)
     except DomainError as error:
         return _panel(request, case, error=error.message)
     if not _htmx(request):

@@ -10,16 +10,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, cast
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.calendar import book_date
 from collections_app import roles
 from collections_app.models import Case, ExtensionRequest, ExtensionSop
 from collections_app.models.extensions import HARDSHIP_REASONS, OPEN_STATUSES
@@ -47,7 +46,7 @@ HUNDRED = Decimal(100)
 
 
 def _today() -> dt.date:
-    return clock.now().astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()
+    return book_date(clock.now())
 
 
 class TermsForm(forms.Form):

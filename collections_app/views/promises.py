@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.calendar import book_date, day_end
 from collections_app import roles
 from collections_app.forms.promises import PromiseForm
 from collections_app.models import Case, ContactAttempt, PromiseToPay, Team
@@ -36,9 +36,9 @@ from collections_app.selectors.promises import (
     promises_of_case,
 )
 from collections_app.services import clock
-from collections_app.services.priorities import day_end
 from collections_app.services.promises import promise_cancel, promise_create
 from config.errors import DomainError
+from scheduling.models import Callback
 
 PROMISES_CHANGED = "promises-changed"
 # A promise recorded on the panel is linked to the user's right-party call on the case this recent.
@@ -174,10 +174,8 @@ def promise_cancel_view(request: HttpRequest, promise_id: int) -> HttpResponse:
 @roles.role_required(roles.AGENT, roles.TEAM_LEAD)
 def my_promises(request: HttpRequest) -> HttpResponse:
     """The agent's day: promises due today, missed this week, kept this week, callbacks due today."""
-    from scheduling.models import Callback
-
     now = clock.now()
-    today = now.astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()
+    today = book_date(now)
     callbacks = (
         Callback.objects.filter(
             case__agent__user=cast(User, request.user),
@@ -200,7 +198,7 @@ def promise_board(request: HttpRequest) -> HttpResponse:
     """Promises by agent: open now, and kept / partially kept / broken in the period, with the kept rate."""
     days = int(request.GET["days"]) if request.GET.get("days", "").isdigit() else 30
     days = days if days in BOARD_PERIODS else 30
-    today = clock.now().astimezone(ZoneInfo(settings.BOOK_TIME_ZONE)).date()
+    today = book_date(clock.now())
     agents = agents_reported_to(request.user)
     teams = Team.objects.filter(pk__in=agents.values("team")).order_by("name")
     team_id = request.GET.get("team", "")

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from accounts.services.cob import business_today as book_today
+from accounts.calendar import business_today as book_today
 from collections_app import roles
 from collections_app.selectors import report_agents as agent_selectors
 from collections_app.selectors import report_cases as drilldown

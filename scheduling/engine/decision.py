@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-if TYPE_CHECKING:
-    from scheduling.models import ContactPolicy
+from scheduling.models import ContactPolicy
 
 
 class ReasonCode:

@@ -12,15 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduling.engine.clock import day_start, local_date, window_state
 from scheduling.engine.decision import Decision, Reason, ReasonCode, reason_message
+from scheduling.models import ChannelRule, ContactPolicy
 from scheduling.windows import Windows, windows_parse_cached
-
-if TYPE_CHECKING:
-    from scheduling.models import ChannelRule, ContactPolicy
 
 # The search for next_allowed_at gives up (None) past these bounds.
 MAX_ITERATIONS = 60

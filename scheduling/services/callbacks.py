@@ -12,6 +12,10 @@
 
 Without a phone the callback is about the borrower's own numbers: it is allowed when the engine
 allows at least one of them.
+
+A callback changes its case's priority and next action time; recomputing them is collection work,
+so the services here return what they touched and ``collections_app.services.callbacks`` (which
+every entry point calls) recomputes the cases.
 """
 
 from __future__ import annotations
@@ -29,11 +33,10 @@ from django.db.models.fields import DateTimeField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.calendar import business_today, day_end
 from accounts.models import LoanAccount, Phone
 from accounts.services.audit import audit_record
-from accounts.services.cob import business_today
 from collections_app.models import Case, ContactAttempt, PromiseToPay
-from collections_app.services.priorities import cases_reprioritize, day_end
 from config.errors import DomainError
 from scheduling.engine import Decision, evaluate, evaluate_many
 from scheduling.models import Callback
@@ -134,7 +137,7 @@ def callback_schedule(
 
     The engine judges the call at ``due_at`` (time window, holidays, the borrower's hours, caps as
     they stand). Refused: ``DomainError`` with the reasons under ``due_at`` and
-    ``extra["next_allowed_at"]``; nothing is written. The case's next action time and priority follow.
+    ``extra["next_allowed_at"]``; nothing is written. The caller recomputes the case's priority.
     """
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -176,7 +179,6 @@ def callback_schedule(
             "promise": promise.pk if promise else None,
         },
     )
-    cases_reprioritize(today=business_today(), case_ids=[case.pk])
     return callback
 
 
@@ -184,7 +186,7 @@ def callback_schedule(
 def callback_close(
     *, callback: Callback, status: str = Callback.Status.DONE, actor: Actor | None = None, note: str = ""
 ) -> Callback:
-    """Mark a pending callback done or cancelled. Locks the callback row."""
+    """Mark a pending callback done or cancelled. Locks the callback row; the caller recomputes the case."""
     callback = Callback.objects.select_for_update().get(pk=callback.pk)
     if status not in (Callback.Status.DONE, Callback.Status.CANCELLED):
         raise DomainError(
@@ -208,7 +210,6 @@ def callback_close(
         before={"status": Callback.Status.PENDING},
         after={"status": status},
     )
-    cases_reprioritize(today=business_today(), case_ids=[callback.case_id])
     return callback
 
 
@@ -272,10 +273,11 @@ class CallbacksDue:
     blocked: int
     answered: int
     missed: int
-    reprioritized: int
+    reprioritized: int = 0
+    case_ids: frozenset[int] = frozenset()  # the cases whose priority the caller recomputes
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {name: value for name, value in self.__dict__.items() if name != "case_ids"}
 
 
 @transaction.atomic
@@ -285,8 +287,9 @@ def callbacks_due(*, now: dt.datetime) -> CallbacksDue:
     Each pending callback is checked once when due (``checked_at``): when the engine allows no
     contact on any of its numbers now or later it becomes *blocked* with the reasons. A pending
     callback with a completed call on its case placed from 30 minutes before its time is *done*;
-    one still pending 24 hours after its time is *missed*. The cases touched, and those with a
-    callback due today, get their priority and next action time recomputed. Safe to run twice.
+    one still pending 24 hours after its time is *missed*. Returns, in ``case_ids``, the cases
+    touched and those with a callback due today, whose priority and next action time the caller
+    recomputes. Safe to run twice.
     """
     placed_after = ExpressionWrapper(OuterRef("due_at") - EARLY_CALL, output_field=DateTimeField())
     answered_call = ContactAttempt.objects.filter(
@@ -345,5 +348,5 @@ def callbacks_due(*, now: dt.datetime) -> CallbacksDue:
         blocked=blocked,
         answered=len(answered_ids),
         missed=missed_count,
-        reprioritized=cases_reprioritize(today=today, case_ids=touched) if touched else 0,
+        case_ids=frozenset(touched),
     )

@@ -1,5 +1,4 @@
 """Days past due and buckets on their edges, as COB computes them."""
-
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import LoanAccount
-from accounts.services.cob import cob_run
 from accounts.services.payments import PaymentIn, payments_post
+from collections_app.services.close import book_close
 from tests.factories import loan_with_schedule
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +31,7 @@ def pay(loan: LoanAccount, amount: str, at: str, external_id: str) -> None:
 
 
 def state_on(loan: LoanAccount, day: dt.date) -> tuple[int, str, Decimal]:
-    cob_run(business_date=day)
+    book_close(business_date=day)
     loan.refresh_from_db()
     return loan.dpd, loan.bucket, loan.overdue_amount
 
@@ -104,7 +103,7 @@ def test_a_payment_at_night_in_los_angeles_is_on_time_while_the_same_instant_is_
     pay(la, "220.00", "2026-02-02T05:00:00+00:00", "P-la")
     pay(sh, "220.00", "2026-02-02T05:00:00+00:00", "P-sh")
 
-    cob_run(business_date=FEB_1)
+    book_close(business_date=FEB_1)
     la.refresh_from_db()
     sh.refresh_from_db()
     assert (la.dpd, sh.dpd) == (0, 0)
@@ -133,7 +132,7 @@ def test_replaying_history_opens_and_closes_the_case_of_a_loan_paid_off_later():
     pay(loan, "440.00", "2026-02-20T12:00:00+00:00", "P-later")  # the book as loaded today: paid off
 
     for day in (dt.date(2026, 2, 5), dt.date(2026, 2, 19), dt.date(2026, 2, 20)):
-        cob_run(business_date=day)
+        book_close(business_date=day)
 
     case = loan.cases.get()
     assert (case.opened_on, case.closed_on, case.close_reason) == (dt.date(2026, 2, 2), dt.date(2026, 2, 20), "paid_off")
@@ -142,8 +141,8 @@ def test_replaying_history_opens_and_closes_the_case_of_a_loan_paid_off_later():
 def test_a_loan_charged_off_without_a_date_stays_out_of_the_book_every_night():
     loan = loan_with_schedule(first_due=FEB_1, status="charged_off")
 
-    cob_run(business_date=dt.date(2026, 3, 1))
-    cob_run(business_date=dt.date(2026, 3, 2))
+    book_close(business_date=dt.date(2026, 3, 1))
+    book_close(business_date=dt.date(2026, 3, 2))
 
     assert not loan.transitions.exists()
     assert not loan.cases.exists()

@@ -1,5 +1,4 @@
 """COB is a function of the book and the date: re-running or replaying gives the same rows."""
-
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import BucketDailyTotal, BucketTransition, DelinquencySnapshot, Installment, LoanAccount
-from accounts.services.cob import cob_run
 from accounts.services.payments import PaymentIn, payments_post
+from collections_app.services.close import book_close
 from tests.factories import loan_with_schedule
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +45,10 @@ def random_book(seed: int, loans: int = 40) -> list[LoanAccount]:
 def test_running_cob_twice_for_a_date_gives_identical_rows():
     random_book(seed=1)
     day = dt.date(2026, 3, 10)
-    cob_run(business_date=day)
+    book_close(business_date=day)
     first = everything(day)
 
-    cob_run(business_date=day)
+    book_close(business_date=day)
 
     assert everything(day) == first
     assert first[0], "the book must have delinquent accounts for this test to mean anything"
@@ -58,7 +57,7 @@ def test_running_cob_twice_for_a_date_gives_identical_rows():
 def test_replaying_a_past_date_after_later_days_and_payments_gives_the_first_result():
     book = random_book(seed=2)
     past = dt.date(2026, 3, 1)
-    cob_run(business_date=past)
+    book_close(business_date=past)
     first = everything(past)
     accounts_after_first = sorted(LoanAccount.objects.values_list("pk", "dpd", "bucket"))
     payments_post(
@@ -66,9 +65,9 @@ def test_replaying_a_past_date_after_later_days_and_payments_gives_the_first_res
             PaymentIn("late-1", book[0].external_id, Decimal("880.00"), dt.datetime(2026, 4, 2, tzinfo=dt.UTC), "borrower")
         ]
     )
-    cob_run(business_date=dt.date(2026, 4, 5))
+    book_close(business_date=dt.date(2026, 4, 5))
 
-    cob_run(business_date=past)
+    book_close(business_date=past)
 
     assert everything(past) == first
     # The accounts keep the latest date's state: replaying the past does not rewind today.
@@ -92,9 +91,9 @@ def plain_definition(loan: LoanAccount, day: dt.date) -> tuple[int, Decimal]:
 @pytest.mark.parametrize("day", [dt.date(2026, 2, 14), dt.date(2026, 3, 31), dt.date(2026, 5, 20)])
 def test_the_cob_sql_agrees_with_the_plain_definition_on_a_random_book(day: dt.date):
     book = random_book(seed=3)
-    cob_run(business_date=dt.date(2026, 6, 30))  # the latest date first: replays take the slow path
+    book_close(business_date=dt.date(2026, 6, 30))  # the latest date first: replays take the slow path
 
-    cob_run(business_date=day)
+    book_close(business_date=day)
 
     snapshots = {s.account_id: s for s in DelinquencySnapshot.objects.filter(date=day)}
     for loan in book:

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
-from accounts.api.permissions import IsAdministrator
-from accounts.api.views import BookImportView
+from collections_app.api.book.permissions import IsAdministrator
+from collections_app.api.book.views import BookImportView
 from tests.fixtures.tapes import payment, sample_tape, table_counts
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,4 @@
 """The payment waterfall: oldest installment first; within one, penalty, fee, interest, principal."""
-
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +8,8 @@ import pytest
 
 from accounts.models import Installment, LoanAccount, Payment, PaymentAllocation
 from accounts.services.book_import import book_import, payments_import
-from accounts.services.cob import cob_run
 from accounts.services.payments import payment_reverse
+from collections_app.services.close import book_close
 from tests.fixtures.tapes import one_loan_tape, payment
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +84,7 @@ def test_a_partial_payment_leaves_the_installment_open_and_the_account_past_due(
     first = Installment.objects.get(seq=1)
     assert (first.interest_paid, first.principal_paid, first.settled_on) == (_d("20.00"), _d("80.00"), None)
     assert first.remaining == _d("120.00")
-    cob_run(business_date=date(2026, 2, 11))
+    book_close(business_date=date(2026, 2, 11))
     loan = LoanAccount.objects.get()
     assert (loan.dpd, loan.overdue_amount) == (10, _d("120.00"))
 

@@ -22,10 +22,10 @@ from accounts.models import (
     PaymentAllocation,
     Phone,
 )
-from accounts.services.cob import cob_run
 from accounts.services.seed.book import history_dates
 from accounts.services.waterfall import loans_reallocate
 from collections_app.models import Case
+from collections_app.services.close import book_close
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_reallocating_every_seeded_loan_changes_nothing():
 def test_after_cob_a_plausible_share_of_the_book_is_in_collections():
     seed(300, 7, "--no-cob")
 
-    result = cob_run(business_date=TODAY)
+    result = book_close(business_date=TODAY)
 
     loans = LoanAccount.objects.count()
     assert 0.03 * loans <= result.delinquent <= 0.20 * loans

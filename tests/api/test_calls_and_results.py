@@ -255,6 +255,21 @@ def test_a_do_not_call_disposition_flags_the_number_and_enters_the_register(
     assert Phone.objects.get(pk=debt.phone.pk).do_not_call is True
     entry = DncEntry.objects.get()
     assert (entry.type, entry.number, entry.source) == ("do_not_call", debt.phone.number, "disposition")
+    assert entry.integration == dialer.integration  # the register's feed says which dialer heard it
+
+
+def test_a_cease_disposition_enters_the_register_once_with_the_dialer_that_heard_it(
+    dialer: Dialer, debt: CaseDebt, clock: Clock
+) -> None:
+    answered_call(dialer, debt, clock)
+
+    response = result(dialer, "c-1", disposition="cease_request", talk_seconds=30, right_party=True, conversation=True)
+
+    assert response.status_code == 201, response.json()
+    assert "cease" in response.json()["effects"]
+    entry = DncEntry.objects.get()
+    assert (entry.type, entry.borrower_id, entry.source) == ("cease", debt.borrower.pk, "disposition")
+    assert entry.integration == dialer.integration
 
 
 def test_a_promise_in_a_result_goes_through_the_promise_rules(dialer: Dialer, debt: CaseDebt, clock: Clock) -> None:

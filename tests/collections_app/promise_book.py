@@ -8,8 +8,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from accounts.models import Payment
-from accounts.services.payments import PaymentIn, payments_post
+from accounts.services.payments import PaymentIn
 from collections_app.models import Agent, Case, PromiseToPay
+from collections_app.services.book import payments_post_crediting
 from collections_app.services.promises import promise_create
 from tests.factories import PhoneFactory, loan_with_schedule
 
@@ -55,7 +56,7 @@ def pay(case: Case, amount: str, on: dt.date, *, hour: int = 12) -> Payment:
     """A payment received at ``hour`` o'clock on the borrower's date ``on``."""
     borrower = case.account.borrower
     received_at = dt.datetime.combine(on, dt.time(hour), tzinfo=ZoneInfo(borrower.timezone))
-    result = payments_post(
+    result = payments_post_crediting(
         items=[
             PaymentIn(
                 external_id=f"P{next(_ids):06d}",

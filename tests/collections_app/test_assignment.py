@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, Sum
 
-from accounts.services.cob import cob_run
 from collections_app.models import Agent, AssignmentRecord, Case
 from collections_app.services.assignment import cases_assign
+from collections_app.services.close import book_close
 from tests.factories import UserFactory, loan_with_schedule, make_agent, make_open_cases, make_team
 
 pytestmark = pytest.mark.django_db
@@ -136,12 +136,12 @@ def test_a_roll_from_m1_to_m2_moves_the_case_to_the_m2_team():
     make_agent(m1, "m1agent")
     m2agent = make_agent(m2, "m2agent")
     loan = loan_with_schedule(first_due=dt.date(2026, 2, 1), count=1)
-    cob_run(business_date=dt.date(2026, 3, 1))  # 28 DPD: M1
+    book_close(business_date=dt.date(2026, 3, 1))  # 28 DPD: M1
     cases_assign(today=dt.date(2026, 3, 2))
     case = Case.objects.get(account=loan)
     assert case.team == m1
 
-    cob_run(business_date=dt.date(2026, 3, 5))  # 32 DPD: M2
+    book_close(business_date=dt.date(2026, 3, 5))  # 32 DPD: M2
     cases_assign(today=dt.date(2026, 3, 6))
 
     case.refresh_from_db()

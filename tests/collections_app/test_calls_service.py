@@ -8,9 +8,9 @@ import pytest
 
 from accounts.models import AuditEntry, Phone
 from collections_app.models import ContactAttempt
+from collections_app.services.attempts import attempt_reserve
 from collections_app.services.calls import call_outcome_record, call_place
 from config.errors import DomainError
-from scheduling.engine import reserve
 from tests.collections_app.contact_fixtures import (  # noqa: F401
     MORNING,
     at_fixture,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def dialer_attempt(case):  # type: ignore[no-untyped-def]
-    decision, attempt = reserve(
+    decision, attempt = attempt_reserve(
         phone=first_phone(case), at=MORNING, source="dialer", case=case, external_id="d-1"
     )
     assert decision.allowed, decision.codes

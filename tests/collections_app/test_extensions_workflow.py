@@ -9,9 +9,9 @@ from unittest import mock
 import pytest
 
 from accounts.models import AuditEntry, Installment, LoanAccount
-from accounts.services.cob import cob_run
 from collections_app.models import ExtensionRequest, ExtensionWaiver
 from collections_app.services import extensions
+from collections_app.services.close import book_close
 from collections_app.services.extensions import (
     extension_apply,
     extension_approve,
@@ -217,11 +217,11 @@ def test_a_request_waiting_for_approval_cannot_be_applied():
 def test_the_next_cob_reflects_the_new_due_date():
     agent = an_agent()
     case = eligible_case(agent, penalty="60.00")
-    cob_run(business_date=TODAY)
+    book_close(business_date=TODAY)
     assert LoanAccount.objects.get(pk=case.account_id).dpd == 14
 
     extension_apply(request=submitted(case, agent.user), actor=agent.user, today=TODAY)
-    cob_run(business_date=TODAY + dt.timedelta(days=1))
+    book_close(business_date=TODAY + dt.timedelta(days=1))
 
     loan = LoanAccount.objects.get(pk=case.account_id)
     assert (loan.dpd, loan.bucket) == (0, "M0")

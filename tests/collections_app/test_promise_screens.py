@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from collections_app import roles
 from collections_app.models import PromiseToPay
 from collections_app.services import clock
+from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.promise_matching import promises_settle
 from scheduling.models import Callback
-from scheduling.services.callbacks import callback_schedule
 from tests.collections_app.promise_book import make_case, pay, promise
 from tests.factories import UserFactory, make_agent, make_team
 
@@ -210,7 +210,7 @@ def test_my_promises_lists_what_is_due_today_missed_and_kept(team, django_assert
     pay(kept, "50.00", on=dt.date(2026, 2, 24))
     promise(broken, (dt.date(2026, 2, 25), "50.00"), today=dt.date(2026, 2, 20))
     promises_settle(today=dt.date(2026, 2, 28), now=NOW)
-    callback_schedule(case=due_today, due_at=NOW + dt.timedelta(hours=4))
+    case_callback_schedule(case=due_today, due_at=NOW + dt.timedelta(hours=4))
     bobs = make_case(team["bob"])
     promise(bobs, (TODAY, "100.00"), today=TODAY)
     client = login(ann.user)

@@ -9,9 +9,9 @@ import pytest
 
 from collections_app.models import Case
 from collections_app.selectors.cases import agent_queue
+from collections_app.services.attempts import AttemptOutcome, attempt_complete, attempt_reserve
 from collections_app.services.priorities import cases_reprioritize
 from collections_app.services.promise_matching import promises_settle
-from scheduling.engine import attempt_complete, reserve
 from scheduling.models import Callback
 from scheduling.services.preferences import preference_update
 from tests.collections_app.promise_book import make_case, pay, promise
@@ -106,9 +106,9 @@ def test_working_the_case_after_the_broken_promise_ends_its_top_priority(ann):
     promise(case, (DUE, "100.00"), today=MADE)
     promises_settle(today=SETTLE, now=NIGHT)
     at = dt.datetime(2026, 3, 9, 15, 0, tzinfo=dt.UTC)
-    _decision, attempt = reserve(phone=case.account.borrower.phones.get(), at=at, account=case.account, case=case)
+    _decision, attempt = attempt_reserve(phone=case.account.borrower.phones.get(), at=at, account=case.account, case=case)
     assert attempt is not None
-    attempt_complete(attempt=attempt, answered_at=at, ended_at=at, conversation=True, right_party_contact=True)
+    attempt_complete(attempt=attempt, outcome=AttemptOutcome(answered_at=at, ended_at=at, conversation=True, right_party_contact=True))
 
     cases_reprioritize(today=SETTLE, case_ids=[case.pk])
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from collections_app.models import Case, ContactAttempt, PromisePart, PromisePolicy, PromiseToPay
+from collections_app.services.attempts import AttemptOutcome, attempt_complete, attempt_reserve
 from collections_app.services.promises import promise_cancel, promise_create
 from config.errors import DomainError
-from scheduling.engine import attempt_complete, reserve
 from scheduling.models import Callback, ContactPreference
 from tests.collections_app.promise_book import make_case, promise
 from tests.factories import make_agent, make_team
@@ -48,11 +48,17 @@ def refusal(case: Case, *parts: tuple[dt.date, str], **kwargs: object) -> Domain
 
 def conversation(case: Case) -> ContactAttempt:
     """The agent's call that reached the borrower this morning."""
-    decision, attempt = reserve(phone=case.account.borrower.phones.get(), at=NOW, account=case.account, case=case)
+    decision, attempt = attempt_reserve(phone=case.account.borrower.phones.get(), at=NOW, account=case.account, case=case)
     assert attempt is not None, decision.codes
     return attempt_complete(
-        attempt=attempt, answered_at=NOW, ended_at=NOW + dt.timedelta(minutes=4), talk_seconds=240,
-        conversation=True, right_party_contact=True,
+        attempt=attempt,
+        outcome=AttemptOutcome(
+            answered_at=NOW,
+            ended_at=NOW + dt.timedelta(minutes=4),
+            talk_seconds=240,
+            conversation=True,
+            right_party_contact=True,
+        ),
     )  # fmt: skip
 
 
@@ -167,9 +173,9 @@ def test_a_promise_on_a_closed_case_is_refused(ann):
 
 def test_a_promise_needs_a_call_that_reached_the_borrower(ann):
     case = make_case(ann)
-    decision, unanswered = reserve(phone=case.account.borrower.phones.get(), at=NOW, account=case.account)
+    decision, unanswered = attempt_reserve(phone=case.account.borrower.phones.get(), at=NOW, account=case.account)
     assert unanswered is not None
-    attempt_complete(attempt=unanswered, ended_at=NOW)
+    attempt_complete(attempt=unanswered, outcome=AttemptOutcome(ended_at=NOW))
 
     error = refusal(case, (TODAY + dt.timedelta(days=3), "100.00"), attempt=unanswered)
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.services.payments import payment_reverse
 from collections_app.models import Case, PromisePart, PromiseToPay
+from collections_app.services.book import payment_reverse_crediting
 from collections_app.services.promise_matching import promises_settle
 from collections_app.tasks import promises_settle_task
 from scheduling.models import Callback
@@ -116,7 +116,7 @@ def test_a_reversed_payment_un_applies_while_the_promise_is_open(case):
     payment = pay(case, "100.00", on=dt.date(2026, 3, 5))
     assert settled(taken.pk).received_amount == Decimal("100.00")
 
-    payment_reverse(payment=payment, actor_label="core", reason="returned by the bank")
+    payment_reverse_crediting(payment=payment, actor_label="core", reason="returned by the bank")
 
     assert settled(taken.pk).received_amount == Decimal("0.00")
     promises_settle(today=SETTLE, now=NIGHT)
@@ -128,7 +128,7 @@ def test_a_settled_promise_does_not_change_when_its_payment_is_reversed_later(ca
     payment = pay(case, "100.00", on=dt.date(2026, 3, 5))
     promises_settle(today=SETTLE, now=NIGHT)
 
-    payment_reverse(payment=payment, actor_label="core")
+    payment_reverse_crediting(payment=payment, actor_label="core")
     promises_settle(today=SETTLE + dt.timedelta(days=1), now=NIGHT + dt.timedelta(days=1))
 
     kept = settled(taken.pk)
@@ -200,7 +200,7 @@ def test_a_reversal_turns_a_met_part_of_an_open_plan_into_a_missed_one(case):
     promises_settle(today=dt.date(2026, 3, 7), now=NIGHT)
     assert part_statuses(taken.pk)[0][0] == Status.KEPT
 
-    payment_reverse(payment=payment, actor_label="core")
+    payment_reverse_crediting(payment=payment, actor_label="core")
     promises_settle(today=dt.date(2026, 3, 8), now=NIGHT)
 
     assert settled(taken.pk).status == Status.BROKEN

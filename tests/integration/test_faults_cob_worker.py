@@ -11,10 +11,10 @@ import pytest
 from django.db import transaction
 
 from accounts.models import BucketDailyTotal, BucketTransition, CobRun, DelinquencySnapshot, LoanAccount
-from accounts.services.cob import cob_run
 from accounts.services.seed.book import demo_book_seed, history_dates
-from accounts.tasks import cob_run_task
 from collections_app.models import Case
+from collections_app.services.close import book_close
+from collections_app.tasks import nightly_close_task
 from tests.integration.faults import (
     second_session,
     session_gone,
@@ -57,7 +57,7 @@ def cob_results() -> dict[str, list[tuple[Any, ...]]]:
 def uninterrupted(day: dt.date) -> dict[str, list[tuple[Any, ...]]]:
     """What COB of ``day`` leaves, computed in a transaction that is then rolled back (the book is unchanged)."""
     with transaction.atomic():
-        cob_run(business_date=day)
+        book_close(business_date=day)
         results = cob_results()
         transaction.set_rollback(True)
     return results
@@ -70,7 +70,7 @@ def test_a_worker_killed_in_the_middle_of_cob_leaves_nothing_and_the_task_is_red
     demo_book_seed(accounts=300, seed=11, months=2, today=TODAY)
     *history, day = history_dates(today=TODAY, months=2, daily=False)
     for past in history:
-        cob_run(business_date=past)
+        book_close(business_date=past)
     before = cob_results()
     expected = uninterrupted(day)
     assert cob_results() == before
@@ -79,7 +79,7 @@ def test_a_worker_killed_in_the_middle_of_cob_leaves_nothing_and_the_task_is_red
     # When a worker runs COB of today and is killed while the COB transaction waits on the daily totals
     # (transitions and snapshots written, not committed), with a lock a second session holds
     with second_session("LOCK TABLE accounts_bucketdailytotal IN SHARE MODE"):
-        result = cob_run_task.apply_async(args=[day.isoformat()], queue=celery_workers.queue)
+        result = nightly_close_task.apply_async(args=[day.isoformat()], kwargs={"assign": False}, queue=celery_workers.queue)
         celery_workers.start(visibility_timeout=VISIBILITY_TIMEOUT)
         cob_session = session_waiting_for_lock("DELETE FROM accounts_bucketdailytotal")
         celery_workers.kill()

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from accounts.services.cob import cob_run
 from accounts.services.seed.book import demo_book_seed
 from collections_app.models import (
     ReportAgentDay,
@@ -29,6 +28,7 @@ from collections_app.models import (
     ReportVintage,
 )
 from collections_app.reports_tasks import reports_days_task
+from collections_app.services.close import book_close
 from collections_app.services.reports import reports_aggregate_days
 from collections_app.services.reports.common import dates_in
 from collections_app.services.reports.entry_exit import exit_day_aggregate
@@ -64,7 +64,7 @@ def report_rows() -> dict[str, list[tuple[Any, ...]]]:
 def book_closed_daily(first: dt.date, last: dt.date) -> None:
     demo_book_seed(accounts=300, seed=5, months=2, today=TODAY)
     for day in dates_in(first, last):
-        cob_run(business_date=day)
+        book_close(business_date=day)
 
 
 def test_a_worker_killed_in_the_middle_of_a_chunk_of_days_is_replaced_and_the_tables_hold_one_run(

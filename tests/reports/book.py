@@ -32,11 +32,12 @@ from unittest import mock
 from django.apps import apps
 
 from accounts.models import LoanAccount, Payment
-from accounts.services.cob import cob_run
-from accounts.services.payments import PaymentIn, payments_post
+from accounts.services.payments import PaymentIn
 from collections_app.models import Agent, Case, DispositionCode
 from collections_app.services.assignment import cases_assign
+from collections_app.services.book import payments_post_crediting
 from collections_app.services.calls import call_outcome_record, call_place
+from collections_app.services.close import book_close
 from collections_app.services.promise_matching import promises_settle
 from collections_app.services.promises import promise_create
 from config.errors import DomainError
@@ -158,7 +159,7 @@ def reports_book(*, calls: bool = True) -> Book:
             _live_the_day(book, day, counter if calls else None, payment_ids)
         # The nightly jobs run early the next morning.
         with wall_clock(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1), tzinfo=dt.UTC)):
-            cob_run(business_date=day)
+            book_close(business_date=day)
             cases_assign(today=day + dt.timedelta(days=1))
             promises_settle(today=day)
         day += dt.timedelta(days=1)
@@ -180,7 +181,7 @@ def _live_the_day(book: Book, day: dt.date, counter: itertools.count | None, pay
         if on == day
     ]
     if todays:
-        payments_post(items=todays, actor_label="core")
+        payments_post_crediting(items=todays, actor_label="core")
     if day == CHARGE_OFF_DAY:
         LoanAccount.objects.filter(external_id="CHARGED").update(
             status=LoanAccount.Status.CHARGED_OFF, closed_on=day

@@ -11,7 +11,7 @@ import pytest
 
 from accounts.models import Borrower, LoanAccount, Phone
 from collections_app.models import ContactAttempt, DispositionCode
-from scheduling.engine import attempt_complete, reserve
+from collections_app.services.attempts import AttemptOutcome, attempt_complete, attempt_reserve
 from scheduling.presets import presets_ensure
 from tests.factories import BorrowerFactory, LoanFactory, PhoneFactory
 
@@ -79,14 +79,16 @@ def call(
     phone: Phone | None = None,
 ) -> ContactAttempt:
     """An agent's call that the engine allowed, reported with its outcome."""
-    decision, attempt = reserve(phone=phone or debt.phone, at=at, account=debt.account)
+    decision, attempt = attempt_reserve(phone=phone or debt.phone, at=at, account=debt.account)
     assert decision.allowed, decision.codes
     assert attempt is not None
     return attempt_complete(
         attempt=attempt,
-        answered_at=at if answered or conversation else None,
-        ended_at=at + dt.timedelta(minutes=2),
-        conversation=conversation,
-        right_party_contact=conversation,
-        disposition=DispositionCode.objects.get(code=disposition) if disposition else None,
+        outcome=AttemptOutcome(
+            answered_at=at if answered or conversation else None,
+            ended_at=at + dt.timedelta(minutes=2),
+            conversation=conversation,
+            right_party_contact=conversation,
+            disposition=DispositionCode.objects.get(code=disposition) if disposition else None,
+        ),
     )

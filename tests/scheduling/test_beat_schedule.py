@@ -14,8 +14,8 @@ from scheduling.beat import beat_schedule_ensure
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
-    "reservations-expire": ("scheduling.tasks.reservations_expire_task", "*", "*"),
-    "callbacks-due": ("scheduling.tasks.callbacks_due_task", "*/5", "*"),
+    "reservations-expire": ("collections_app.tasks.reservations_expire_task", "*", "*"),
+    "callbacks-due": ("collections_app.tasks.callbacks_due_task", "*/5", "*"),
     "nightly-close": ("collections_app.tasks.nightly_close_task", "0", "1"),
     "promises-settle": ("collections_app.tasks.promises_settle_task", "30", "2"),
 }

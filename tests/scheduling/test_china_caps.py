@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Phone
-from scheduling.engine import ReasonCode, attempt_complete, evaluate, reserve
+from collections_app.services.attempts import AttemptOutcome, attempt_complete, attempt_reserve
+from scheduling.engine import ReasonCode, evaluate
 from tests.factories import LoanFactory
 from tests.scheduling.conftest import Debt, call, local
 
@@ -20,11 +21,11 @@ def test_a_fourth_connected_call_in_a_day_is_refused_across_the_borrowers_debts(
     other_loan = LoanFactory(borrower=shanghai_borrower.borrower)
     call(shanghai_borrower, local(SHANGHAI, 2026, 4, 7, 9), answered=True)
     call(shanghai_borrower, local(SHANGHAI, 2026, 4, 7, 10), answered=True)
-    _, attempt = reserve(
+    _, attempt = attempt_reserve(
         phone=shanghai_borrower.phone, account=other_loan, at=local(SHANGHAI, 2026, 4, 7, 11)
     )
     assert attempt is not None
-    attempt_complete(attempt=attempt, answered_at=attempt.placed_at)
+    attempt_complete(attempt=attempt, outcome=AttemptOutcome(answered_at=attempt.placed_at))
 
     # When the agent tries a fourth time
     decision = evaluate(phone=shanghai_borrower.phone, at=local(SHANGHAI, 2026, 4, 7, 15))

@@ -18,7 +18,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from collections_app.models import DispositionCode
-from scheduling.engine import attempt_complete, evaluate, release, reserve
+from collections_app.services.attempts import (
+    AttemptOutcome,
+    attempt_complete,
+    attempt_release,
+    attempt_reserve,
+)
+from scheduling.engine import evaluate
 from tests.scheduling.conftest import Debt, make_debt
 
 NY, LA, CHICAGO, DENVER, SHANGHAI = (
@@ -113,17 +119,19 @@ def _edges(
 
 
 def _perform(debt: Debt, at: dt.datetime, action: str) -> None:
-    decision, attempt = reserve(phone=debt.phone, at=at, account=debt.account)
+    decision, attempt = attempt_reserve(phone=debt.phone, at=at, account=debt.account)
     assert decision.allowed and attempt is not None
     if action == "released":
-        release(attempt, outcome="not_dialed")
+        attempt_release(attempt, outcome="not_dialed")
     elif action != "pending":
         answered = action in ("answered", "conversation")
         attempt_complete(
             attempt=attempt,
-            answered_at=at if answered else None,
-            conversation=action == "conversation",
-            disposition=DispositionCode.objects.get(code="busy") if action == "busy" else None,
+            outcome=AttemptOutcome(
+                answered_at=at if answered else None,
+                conversation=action == "conversation",
+                disposition=DispositionCode.objects.get(code="busy") if action == "busy" else None,
+            ),
         )
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from accounts.models import LoanAccount, Phone
-from scheduling.engine import ReasonCode, evaluate, reserve
+from collections_app.services.attempts import attempt_reserve
+from scheduling.engine import ReasonCode, evaluate
 from scheduling.services.preferences import preference_update
 from tests.scheduling.conftest import Debt, local, make_debt
 
@@ -38,7 +39,7 @@ def test_a_cease_request_blocks_every_channel_for_good(new_yorker: Debt, channel
 def test_a_cease_request_refuses_the_reservation_and_records_nothing(new_yorker: Debt) -> None:
     preference_update(borrower=new_yorker.borrower, changes={"cease_communication": True})
 
-    decision, attempt = reserve(phone=new_yorker.phone, at=local(NY, *MORNING), source="dialer")
+    decision, attempt = attempt_reserve(phone=new_yorker.phone, at=local(NY, *MORNING), source="dialer")
 
     assert decision.codes == [ReasonCode.CEASE]
     assert attempt is None

@@ -10,7 +10,8 @@ from django import forms
 from django.test import Client
 
 from accounts.models import AuditEntry
-from scheduling.engine import ReasonCode, evaluate, reserve
+from collections_app.services.attempts import attempt_reserve
+from scheduling.engine import ReasonCode, evaluate
 from scheduling.models import ContactPolicy, PolicyAssignment
 from scheduling.presets import CHINA_FLOOR, CHINA_STRICT, UK_CONC, US_REG_F
 from scheduling.services.policies import policy_revise
@@ -149,8 +150,8 @@ def test_an_attempt_records_the_version_in_force_when_it_was_reserved(new_yorker
         changes={"description": "v2"},
     )
 
-    _, first = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10))
-    _, second = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 8, 10))
+    _, first = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10))
+    _, second = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 8, 10))
 
     assert first is not None and second is not None
     assert (first.policy_version, second.policy_version) == (1, 2)

@@ -10,7 +10,7 @@ from django.db import connection
 
 from accounts.models import Phone
 from collections_app.models import ContactAttempt
-from scheduling.engine import reserve
+from collections_app.services.attempts import attempt_reserve
 from scheduling.presets import presets_ensure
 from tests.scheduling.conftest import call, local, make_debt
 
@@ -35,7 +35,7 @@ def test_sixteen_dialers_racing_for_the_last_two_attempts_of_a_debt_get_exactly_
         try:
             phone = Phone.objects.select_related("borrower").get(pk=debt.phone.pk)
             start.wait(timeout=30)
-            _, attempt = reserve(
+            _, attempt = attempt_reserve(
                 phone=phone, at=at + dt.timedelta(seconds=index), source="dialer", external_id=f"race-{index}"
             )
             granted.append(attempt is not None)

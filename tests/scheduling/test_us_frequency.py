@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from collections_app.models import ContactAttempt
-from scheduling.engine import ReasonCode, evaluate, release, reserve
+from collections_app.services.attempts import attempt_release, attempt_reserve
+from scheduling.engine import ReasonCode, evaluate
 from scheduling.services.preferences import preference_update
 from tests.scheduling.conftest import Debt, call, local
 
@@ -101,12 +102,12 @@ def test_a_released_reservation_stops_counting_but_an_unreported_one_counts(new_
     # Given six reported calls and one reservation the dialer never reported
     for hour in range(9, 15):
         call(new_yorker, local(NY, 2026, 4, 6, hour))
-    _, pending = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 15), source="dialer")
+    _, pending = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 15), source="dialer")
     assert pending is not None
     assert evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 16)).codes == [ReasonCode.WEEKLY_CAP]
 
     # When the dialer says it was not dialed
-    release(pending, outcome="not_dialed")
+    attempt_release(pending, outcome="not_dialed")
 
     # Then one attempt is left again
     decision = evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 16))
@@ -123,7 +124,7 @@ def test_calls_with_direct_prior_consent_are_allowed_past_the_caps_and_do_not_co
     )
 
     # When the agent calls back two days later
-    decision, attempt = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 8, 18))
+    decision, attempt = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 8, 18))
 
     # Then the call is allowed, marked as made with consent, and does not count toward the seven
     assert decision.allowed and decision.direct_prior_consent
@@ -139,7 +140,7 @@ def test_the_attempts_of_another_debt_of_the_same_borrower_do_not_count(new_york
 
     other = LoanFactory(borrower=new_yorker.borrower)
     for hour in range(9, 16):
-        decision, attempt = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, hour), account=other)
+        decision, attempt = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, hour), account=other)
         assert attempt is not None
 
     assert evaluate(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 17), account=other).codes == [
@@ -149,7 +150,7 @@ def test_the_attempts_of_another_debt_of_the_same_borrower_do_not_count(new_york
 
 
 def test_the_decision_that_allowed_a_call_is_stored_with_it(new_yorker: Debt) -> None:
-    decision, attempt = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 10), external_id="dialer-1")
+    decision, attempt = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 10), external_id="dialer-1")
 
     assert attempt is not None
     assert attempt.status == ContactAttempt.Status.RESERVED
@@ -158,6 +159,6 @@ def test_the_decision_that_allowed_a_call_is_stored_with_it(new_yorker: Debt) ->
     assert attempt.policy_version == 1
     assert attempt.expires_at == local(NY, 2026, 4, 6, 10) + dt.timedelta(minutes=2)
     # And the same dialer call id again gives the same attempt
-    again, same = reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 10, 1), external_id="dialer-1")
+    again, same = attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 6, 10, 1), external_id="dialer-1")
     assert same == attempt and again.allowed
     assert ContactAttempt.objects.count() == 1

@@ -28,6 +28,7 @@ from accounts.services.pii import pii_reveal_record
 from collections_app import roles
 from collections_app.models import Agent, Case, Integration
 from collections_app.services.assignment import case_reassign
+from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.calls import call_place
 from collections_app.services.contact_requests import borrower_request_record
 from collections_app.services.dialer import dial_authorize
@@ -35,7 +36,6 @@ from collections_app.services.dnc import dnc_number_record
 from collections_app.services.integrations import integration_create
 from collections_app.services.promises import promise_create
 from scheduling.presets import presets_ensure
-from scheduling.services.callbacks import callback_schedule
 from tests.collections_app.extension_book import eligible_case, shipped_sop, submitted
 from tests.collections_app.promise_book import make_case
 from tests.factories import UserFactory, make_agent, make_team
@@ -108,7 +108,7 @@ def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> di
     placed = call_place(case=case, phone=phone, actor=agent.user, at=NOW)
     assert placed.attempt is not None, placed.decision
     promise = promise_create(case=case, parts=[(dt.date(2026, 3, 10), Decimal("200.00"))], actor=agent.user, today=TODAY)
-    callback = callback_schedule(case=case, due_at=CALLBACK_AT, phone=phone, actor=agent.user, now=NOW)
+    callback = case_callback_schedule(case=case, due_at=CALLBACK_AT, phone=phone, actor=agent.user, now=NOW)
     extension = submitted(case, agent.user)
     assert extension.status == "submitted", extension.status
     objects = {

@@ -1,5 +1,4 @@
-"""A small book with two closes of business, shared by the web and browser tests.
-
+"""A small book with two closes of business, shared by the web and browser tests.from collections_app.services.close import book_close
 On 2026-03-03 against 2026-03-02:
 - L-A (due 2026-02-01, unpaid): M1 both days, overdue 4,300.00;
 - L-B (due 2026-03-01): M1 on the 2nd, paid on the 3rd, so current (M0);
@@ -14,8 +13,9 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.models import LoanAccount
-from accounts.services.cob import cob_run
-from accounts.services.payments import PaymentIn, payments_post
+from accounts.services.payments import PaymentIn
+from collections_app.services.book import payments_post_crediting
+from collections_app.services.close import book_close
 from tests.factories import BorrowerFactory, PhoneFactory, loan_with_schedule
 
 PREVIOUS_COB = dt.date(2026, 3, 2)
@@ -37,7 +37,7 @@ def small_book_with_two_cobs() -> dict[str, LoanAccount]:
         "D": loan_with_schedule(first_due=dt.date(2026, 1, 1), external_id="L-D", borrower=wang, currency="CNY",
                                 **money),
     }
-    payments_post(
+    payments_post_crediting(
         items=[
             PaymentIn(
                 external_id="P-B-1",
@@ -48,6 +48,6 @@ def small_book_with_two_cobs() -> dict[str, LoanAccount]:
             )
         ]
     )
-    cob_run(business_date=PREVIOUS_COB)
-    cob_run(business_date=LATEST_COB)
+    book_close(business_date=PREVIOUS_COB)
+    book_close(business_date=LATEST_COB)
     return loans

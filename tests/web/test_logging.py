@@ -20,8 +20,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import CobRun
-from accounts.tasks import cob_run_task
 from collections_app.services.integrations import VICIDIAL_MAPPINGS
+from collections_app.tasks import nightly_close_task
 from config.logging import ContextFilter, JsonFormatter, PiiFilter, logging_config
 from scheduling.presets import presets_ensure
 from tests.api.conftest import MORNING, Clock, dialer_client, granted, iso, open_case_debt
@@ -201,12 +201,12 @@ def test_phone_numbers_e_mail_addresses_and_national_ids_are_redacted_everywhere
 def test_a_celery_task_logs_with_its_name_and_id(db: None, log_lines: Lines) -> None:
     loan_with_schedule(first_due=dt.date(2026, 2, 1))
 
-    result = cob_run_task.delay("2026-02-20")
+    result = nightly_close_task.delay("2026-02-20")
 
     [done] = [
         line for line in log_lines.of("accounts.services.cob") if line["message"].startswith("cob done")
     ]
-    assert done["task_name"] == "accounts.tasks.cob_run_task"
+    assert done["task_name"] == "collections_app.tasks.nightly_close_task"
     assert done["task_id"] == result.id
     assert CobRun.objects.filter(date=dt.date(2026, 2, 20), status=CobRun.Status.DONE).exists()
 
@@ -259,11 +259,11 @@ def test_a_real_worker_logs_json_lines_with_the_task_name(
     queue = request.getfixturevalue("celery_worker_process")  # started with the environment above
     loan_with_schedule(first_due=dt.date(2026, 2, 1))
 
-    result = cob_run_task.apply_async(args=["2026-02-20"], queue=queue)
+    result = nightly_close_task.apply_async(args=["2026-02-20"], queue=queue)
     result.get(timeout=90)
 
     lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
     [done] = [line for line in lines if line["message"].startswith("cob done")]
-    assert done["task_name"] == "accounts.tasks.cob_run_task"
+    assert done["task_name"] == "collections_app.tasks.nightly_close_task"
     assert done["task_id"] == result.id
     assert done["logger"] == "accounts.services.cob"

@@ -198,9 +198,17 @@ def history_dates(*, today: date, months: int, daily: bool) -> list[date]:
 
 
 def demo_history_replay(
-    *, today: date, months: int, accounts: int, progress: Progress | None = None
+    *,
+    today: date,
+    months: int,
+    accounts: int,
+    progress: Progress | None = None,
+    close: Callable[..., CobResult] = cob_run,
 ) -> list[CobResult]:
     """Close business over the past, oldest first, so reports and cases have a history.
+
+    ``close(business_date=D)`` closes one date: the book's COB by default; the demo command passes
+    the close that also opens and closes the cases (``collections_app.services.close.book_close``).
 
     Books up to ``DAILY_REPLAY_MAX_ACCOUNTS`` accounts get every day; larger ones the month-ends
     and the last two days (roll rates are month over month; the day-by-day figures start there).
@@ -210,7 +218,7 @@ def demo_history_replay(
     results = []
     started = time.monotonic()
     for n, day in enumerate(dates, start=1):
-        result = cob_run(business_date=day)
+        result = close(business_date=day)
         results.append(result)
         if n % 30 == 0 or n == len(dates) or len(dates) <= 12:
             say(

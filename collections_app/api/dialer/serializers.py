@@ -10,9 +10,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from collections_app.api.dialer.decisions import ReasonSerializer
 from collections_app.models import DncEntry
 from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS
-from scheduling.api.serializers import ReasonSerializer
 
 MAX_EVENTS = 1000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
+from collections_app.api.dialer.compliance import ComplianceCheckView
 from collections_app.api.dialer.dnc import DncView
 from collections_app.api.dialer.promises import CasePromiseView
 from collections_app.api.dialer.vicidial import VicidialDispoView
@@ -31,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     re_path(r"^dialer/calls/(?P<external_call_id>[\s\S]+)/\Z", CallView.as_view(), name="dialer-call"),
     path("dialer/events/", EventBatchView.as_view(), name="dialer-events"),
+    path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("dnc/", DncView.as_view(), name="dnc"),
     path("dispositions/", DispositionListView.as_view(), name="dispositions"),
     path("integrations/vicidial/dispo/", VicidialDispoView.as_view(), name="vicidial-dispo"),

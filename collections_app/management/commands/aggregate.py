@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from collections_app.reports_tasks import reports_backfill_signature
 from collections_app.services import reports
 
 
@@ -37,7 +38,6 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="Send the chunks to the Celery workers.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from collections_app.reports_tasks import reports_backfill_signature
 
         start, end = options["start"], options["end"]
         if start > end:

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.db.models import Count, Expression, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from accounts.calendar import day_bounds
 from accounts.models import ZERO, DelinquencySnapshot, Payment
 from collections_app.models import (
     Agent,
@@ -51,7 +52,7 @@ from collections_app.models import (
     ReportAgentShift,
 )
 
-from .common import bucket_scale, day_bounds, next_month, previous_cob, rows_replace
+from .common import bucket_scale, next_month, previous_cob, rows_replace
 
 COUNT_FIELDS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptps_due",

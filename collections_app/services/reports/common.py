@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Max
 
@@ -106,18 +104,6 @@ def previous_month_end_cob(month: dt.date) -> dt.date | None:
 
 def months_on_book(cohort: dt.date, month: dt.date) -> int:
     return (month.year - cohort.year) * 12 + month.month - cohort.month
-
-
-def book_zone() -> ZoneInfo:
-    return ZoneInfo(settings.BOOK_TIME_ZONE)
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants where ``day`` of the book's calendar starts and the next one starts."""
-    zone = book_zone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def rows_replace(model: type[models.Model], *, where: dict[str, object], rows: Iterable[models.Model]) -> int:

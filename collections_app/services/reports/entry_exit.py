@@ -18,10 +18,11 @@ from collections import defaultdict
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
+from accounts.calendar import day_bounds
 from accounts.models import ZERO, Installment
 from collections_app.models import AssignmentRecord, Case, ReportEntryDay, ReportExitDay
 
-from .common import day_bounds, latest_cob, rows_replace
+from .common import latest_cob, rows_replace
 
 TOTAL_DUE = ExpressionWrapper(
     F("principal_due") + F("interest_due") + F("fee_due") + F("penalty_due"),

@@ -8,9 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from accounts.management.commands._import_io import database_refusal, file_read, json_decode, refusal
-from accounts.services.book_csv import payments_import_csv
-from accounts.services.book_import import payments_import
+from collections_app.management.commands._import_io import database_refusal, file_read, json_decode, refusal
+from collections_app.services.book import payments_import_crediting
 from config.errors import DomainError
 
 
@@ -28,12 +27,12 @@ class Command(BaseCommand):
         kind, text = file_read(path)
         try:
             if kind == "csv":
-                posted = payments_import_csv(text=text, actor_label="import_payments")
+                posted = payments_import_crediting(csv_text=text, actor_label="import_payments")
             else:
                 rows = json_decode(path, text)
                 if not isinstance(rows, list):
                     raise CommandError(_("%(path)s: expected a JSON list of payments.") % {"path": path})
-                posted = payments_import(rows=rows, actor_label="import_payments")
+                posted = payments_import_crediting(rows=rows, actor_label="import_payments")
         except DomainError as error:
             raise refusal(path, error) from error
         except DatabaseError as error:

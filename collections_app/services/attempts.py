@@ -1,15 +1,30 @@
-"""The write side of the engine: reserve an attempt, release it, expire it, record its outcome.
+"""The contact attempt's one home: every write of an attempt, for every channel and every source.
 
-``reserve`` is the only way an outbound attempt comes to exist. It checks and records in one
-transaction while holding the borrower's per-debt counter rows (``SELECT ... FOR UPDATE``), so
-two dialers asking at once for the last attempt left get one yes and one no. It relies on READ
-COMMITTED (PostgreSQL's default): after the lock is granted, the counting query sees the attempt
-the previous holder committed.
+An attempt is one contact with a borrower (a call today; an SMS, an e-mail or a visit through the
+same door): the agent screen (``services.calls``), the dialer's single and batch endpoints
+(``services.dialer``, ``services.dialer_batch``) and any later channel reserve, release, expire
+and complete attempts here and nowhere else.
+
+- ``attempt_reserve`` is the only way an outbound attempt comes to exist. The compliance engine
+  (``scheduling.engine.evaluate``) decides; this records, in one transaction that holds the
+  borrower's per-debt counter rows (``SELECT ... FOR UPDATE``), so two dialers asking at once for
+  the last attempt left get one yes and one no. It relies on READ COMMITTED (PostgreSQL's
+  default): after the lock is granted, the counting query sees the attempt the previous holder
+  committed. A channel that keeps more than the attempt (a message's body and provider status)
+  writes its own row next to the attempt, in the caller's transaction.
+- ``attempt_release`` gives back a reservation that was not used; ``attempts_expire`` marks the
+  stale ones (they keep counting).
+- ``attempt_outcome_set`` holds the rules of completing an attempt on a row the caller holds
+  locked; ``attempt_complete`` locks, applies them and saves. The side effects of a call's
+  disposition are ``services.calls``'s.
+- ``attempt_record_refused``: an attempt a dialer placed against the engine's refusal, recorded
+  all the same (a result is never lost) and audited as a compliance exception.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -18,10 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import LoanAccount, Phone
+from accounts.services.audit import audit_record
 from collections_app.models import Case, ContactAttempt, DispositionCode
 from config.errors import DomainError
-from scheduling.engine.decision import Decision, decision_from_json
-from scheduling.engine.evaluate import evaluate
+from scheduling.engine import Decision, decision_from_json, evaluate
 from scheduling.models import DebtContactCounter
 
 RESERVATION_TTL = dt.timedelta(minutes=2)
@@ -59,7 +74,7 @@ def _counters_ensure(*, borrower_id: int) -> dict[int, int | None]:
     return {pk: case_id for pk, _, case_id in accounts}
 
 
-def reserve(
+def attempt_reserve(
     *,
     phone: Phone | None,
     channel: str = ContactAttempt.Channel.CALL,
@@ -71,7 +86,7 @@ def reserve(
     external_id: str | None = None,
     ttl: dt.timedelta = RESERVATION_TTL,
 ) -> tuple[Decision, ContactAttempt | None]:
-    """Check a contact and, when allowed, record it as a reserved attempt; one transaction.
+    """Ask the engine about a contact and, when allowed, record it as a reserved attempt; one transaction.
 
     Locks the counter rows of every account of the borrower (in id order), so the per-debt caps
     and the per-borrower and per-number daily caps hold under concurrency. Returns the decision
@@ -133,7 +148,7 @@ def reserve(
 
 
 @transaction.atomic
-def release(attempt: ContactAttempt, *, outcome: str = ContactAttempt.Status.NOT_DIALED) -> ContactAttempt:
+def attempt_release(attempt: ContactAttempt, *, outcome: str = ContactAttempt.Status.NOT_DIALED) -> ContactAttempt:
     """Give back a reservation that was not dialed: it stops counting. Idempotent.
 
     Refused for an attempt already reported as completed (it was dialed).
@@ -162,18 +177,21 @@ def attempts_expire(*, now: dt.datetime | None = None) -> int:
     ).update(status=ContactAttempt.Status.EXPIRED, updated_at=timezone.now())
 
 
-def attempt_outcome_set(
-    locked: ContactAttempt,
-    *,
-    answered_at: dt.datetime | None = None,
-    ended_at: dt.datetime | None = None,
-    talk_seconds: int = 0,
-    conversation: bool = False,
-    right_party_contact: bool = False,
-    disposition: DispositionCode | None = None,
-    notes: str = "",
-    recording_ref: str = "",
-) -> ContactAttempt:
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """How an attempt went: what a completed attempt records beside its reservation."""
+
+    answered_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    talk_seconds: int = 0
+    conversation: bool = False
+    right_party_contact: bool = False
+    disposition: DispositionCode | None = None
+    notes: str = ""
+    recording_ref: str = ""
+
+
+def attempt_outcome_set(locked: ContactAttempt, outcome: AttemptOutcome) -> ContactAttempt:
     """The rules of completing an attempt, on a row the caller holds locked: set its fields in memory,
     or raise ``DomainError`` and change nothing. ``attempt_complete`` saves the result; a batch of
     dialer events saves many at once."""
@@ -185,59 +203,79 @@ def attempt_outcome_set(
             code="attempt_not_reserved",
             status=409,
         )
-    if disposition is not None and disposition.conversation:
-        conversation = True
+    conversation = outcome.conversation or (outcome.disposition is not None and outcome.disposition.conversation)
+    answered_at, ended_at = outcome.answered_at, outcome.ended_at
     if answered_at is not None and answered_at < locked.placed_at:
         errors["answered_at"] = [_("A call is answered after it is placed.")]
     if ended_at is not None and ended_at < (answered_at or locked.placed_at):
         errors["ended_at"] = [_("A call ends after it is placed and answered.")]
     if conversation and answered_at is None and locked.channel == ContactAttempt.Channel.CALL:
         errors["conversation"] = [_("A conversation needs an answered call.")]
-    if talk_seconds < 0:
+    if outcome.talk_seconds < 0:
         errors["talk_seconds"] = [_("Talk time cannot be negative.")]
     if errors:
         raise DomainError(_("The call outcome is not consistent."), errors=errors)
     locked.status = ContactAttempt.Status.COMPLETED
     locked.answered_at = answered_at
     locked.ended_at = ended_at
-    locked.talk_seconds = talk_seconds
+    locked.talk_seconds = outcome.talk_seconds
     locked.conversation = conversation
-    locked.right_party_contact = right_party_contact
-    locked.disposition = disposition
-    locked.notes = notes
-    locked.recording_ref = recording_ref
+    locked.right_party_contact = outcome.right_party_contact
+    locked.disposition = outcome.disposition
+    locked.notes = outcome.notes
+    locked.recording_ref = outcome.recording_ref
     return locked
 
 
 @transaction.atomic
-def attempt_complete(
-    *,
-    attempt: ContactAttempt,
-    answered_at: dt.datetime | None = None,
-    ended_at: dt.datetime | None = None,
-    talk_seconds: int = 0,
-    conversation: bool = False,
-    right_party_contact: bool = False,
-    disposition: DispositionCode | None = None,
-    notes: str = "",
-    recording_ref: str = "",
-) -> ContactAttempt:
+def attempt_complete(*, attempt: ContactAttempt, outcome: AttemptOutcome) -> ContactAttempt:
     """Record how a reserved (or expired) attempt went. Refuses what cannot be true; writes nothing then.
 
     Only the attempt's own fields: the side effects a disposition's flags call for (do-not-call,
-    dispute hold, cease...) belong to the call-logging service, which calls this first.
+    dispute hold, cease...) belong to the call-logging service, which calls this first. Locks the
+    attempt row.
     """
     locked = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
-    attempt_outcome_set(
-        locked,
-        answered_at=answered_at,
-        ended_at=ended_at,
-        talk_seconds=talk_seconds,
-        conversation=conversation,
-        right_party_contact=right_party_contact,
-        disposition=disposition,
-        notes=notes,
-        recording_ref=recording_ref,
-    )
+    attempt_outcome_set(locked, outcome)
     locked.save()
     return locked
+
+
+def attempt_record_refused(
+    *,
+    phone: Phone,
+    case: Case | None,
+    decision: Decision,
+    agent: User | None,
+    at: dt.datetime,
+    external_id: str,
+) -> ContactAttempt:
+    """A call the dialer placed although the engine says no: recorded all the same (a result is never
+    lost), with the refusal as its decision, and audited as a compliance exception."""
+    if decision.account_id is None:
+        raise DomainError(
+            _("This number has no debt to collect: the call cannot be recorded."), code="no_debt", status=422
+        )
+    attempt = ContactAttempt.objects.create(
+        case=case or Case.objects.filter(account_id=decision.account_id, status=Case.Status.OPEN).first(),
+        account_id=decision.account_id,
+        phone=phone,
+        channel=ContactAttempt.Channel.CALL,
+        source=ContactAttempt.Source.DIALER,
+        direction=ContactAttempt.Direction.OUTBOUND,
+        agent=agent,
+        placed_at=at,
+        status=ContactAttempt.Status.RESERVED,
+        decision=decision.as_json(),
+        policy=decision.policy,
+        policy_version=decision.policy.version if decision.policy else None,
+        external_id=external_id,
+        expires_at=at,
+    )
+    audit_record(
+        action="dialer.call_not_allowed",
+        obj=attempt,
+        after={"reasons": decision.codes, "external_id": external_id},
+        reason="dialed without the engine's consent",
+    )
+    return attempt

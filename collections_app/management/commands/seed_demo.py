@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.calendar import business_today
 from accounts.models import LoanAccount
-from accounts.services.cob import business_today
 from accounts.services.seed.book import demo_book_seed, demo_history_replay
+from collections_app.services.close import book_close
 from config.errors import DomainError
 
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             cob_logger.setLevel(logging.WARNING)
         try:
             results = demo_history_replay(
-                today=today, months=months, accounts=summary.accounts, progress=self.stdout.write
+                today=today, months=months, accounts=summary.accounts, progress=self.stdout.write, close=book_close
             )
         finally:
             cob_logger.setLevel(level)

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.services.cob import business_today, cob_run
+from accounts.calendar import business_today
+from collections_app.services.close import book_close
+from collections_app.tasks import nightly_close_task
 
 
 def _date(value: str) -> date:
@@ -16,7 +18,10 @@ def _date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Run the close of business (DPD, buckets, transitions, snapshots, totals) for a date or a range."
+    help = (
+        "Run the close of business (DPD, buckets, transitions, snapshots, totals, and the cases that follow "
+        "the latest date) for a date or a range."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", type=_date, help="Business date (default: today in BOOK_TIME_ZONE).")
@@ -39,12 +44,10 @@ class Command(BaseCommand):
         )
         for day in days:
             if options["queue"]:
-                from accounts.tasks import cob_run_task
-
-                async_result = cob_run_task.delay(day.isoformat())
+                async_result = nightly_close_task.delay(day.isoformat(), assign=False)
                 self.stdout.write(f"COB {day}: queued as task {async_result.id}")
                 continue
-            result = cob_run(business_date=day)
+            result = book_close(business_date=day)
             self.stdout.write(
                 f"COB {day}: {result.accounts} accounts, {result.delinquent} delinquent, "
                 f"{result.transitions} bucket changes in {result.seconds:.2f}s"

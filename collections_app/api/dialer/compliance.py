@@ -1,4 +1,4 @@
-"""The read-only compliance check: the engine's decision for a number at an instant."""
+"""The read-only compliance check: the engine's decision for a number at an instant (dialers and staff)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import LoanAccount, Phone
+from collections_app.api.dialer.decisions import ComplianceCheckQuerySerializer, DecisionSerializer
 from collections_app.api.dialer.permissions import DialerScope, integration_of
 from collections_app.roles import AGENT, TEAM_LEAD, user_has_role
 from collections_app.selectors.cases import cases_visible_to, sees_every_case
-from scheduling.api.serializers import ComplianceCheckQuerySerializer, DecisionSerializer
 from scheduling.engine import evaluate
 
 

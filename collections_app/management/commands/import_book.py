@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from accounts.management.commands._import_io import database_refusal, file_read, json_decode, refusal
-from accounts.services.book_csv import book_import_csv
-from accounts.services.book_import import TABLES, book_import
+from accounts.services.book_import import TABLES
+from collections_app.management.commands._import_io import database_refusal, file_read, json_decode, refusal
+from collections_app.services.book import book_import_crediting
 from config.errors import DomainError
 
 
@@ -28,9 +28,9 @@ class Command(BaseCommand):
         kind, text = file_read(path)
         try:
             if kind == "csv":
-                result = book_import_csv(text=text, actor_label="import_book")
+                result = book_import_crediting(csv_text=text, actor_label="import_book")
             else:
-                result = book_import(data=json_decode(path, text), actor_label="import_book")
+                result = book_import_crediting(data=json_decode(path, text), actor_label="import_book")
         except DomainError as error:
             raise refusal(path, error) from error
         except DatabaseError as error:

@@ -13,7 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin, SeenCasesOnlyMixin
+from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin
+from collections_app.admin.book import SeenCasesOnlyMixin
 from collections_app.models import Agent, AssignmentRecord, Case, ContactAttempt, DispositionCode, Team
 from collections_app.selectors.teams import teams_visible_to
 
@@ -139,8 +140,3 @@ class ContactAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("number"))
     def masked_number(self, attempt: ContactAttempt) -> str:
         return attempt.phone.number_masked if attempt.phone is not None else ""
-from collections_app import (  # noqa: E402  (each part's admin in its own module)
-    admin_extensions,  # noqa: F401
-    admin_integrations,  # noqa: F401
-    admin_promises,  # noqa: F401
-)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from accounts.api.views import BookImportView, PaymentPostView
+from collections_app.api.book.views import BookImportView, PaymentPostView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("book/import/", BookImportView.as_view(), name="api-book-import"),

@@ -1,6 +1,6 @@
 """Core-system API: load the book, post payments. Administrators only (later: integration tokens).
 
-Thin views: the services read and validate the body (see ``accounts.api.serializers``) and raise
+Thin views: the services read and validate the body (see ``collections_app.api.book.serializers``) and raise
 ``DomainError``, which ``config.api.exception_handler`` answers as ``{"message", "errors", "code"}``.
 
 Status codes of ``POST /api/v1/payments/``: 201 when at least one payment was created, 200 when
@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.permissions import IsAdministrator
-from accounts.api.serializers import (
+from collections_app.api.book.permissions import IsAdministrator
+from collections_app.api.book.serializers import (
     BookImportResultSerializer,
     BookImportSerializer,
     ErrorBodySerializer,
@@ -30,7 +30,7 @@ from accounts.api.serializers import (
     PaymentInSerializer,
     PaymentOutSerializer,
 )
-from accounts.services.book_import import book_import, payments_import
+from collections_app.services.book import book_import_crediting, payments_import_crediting
 from config.api import JSONParser
 from config.errors import DomainError
 
@@ -110,7 +110,7 @@ class BookImportView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        result = book_import(data=request.data, actor=request.user)
+        result = book_import_crediting(data=request.data, actor=request.user)
         return Response(result.as_dict(), status=status.HTTP_200_OK)
 
 
@@ -149,7 +149,7 @@ class PaymentPostView(APIView):
     )
     def post(self, request: Request) -> Response:
         rows, paths, batch = _payment_rows(request.data)
-        posted = payments_import(rows=rows, paths=paths, actor=request.user)
+        posted = payments_import_crediting(rows=rows, paths=paths, actor=request.user)
         context = {"created": {payment.pk: created for payment, created in posted}}
         code = status.HTTP_201_CREATED if any(created for _p, created in posted) else status.HTTP_200_OK
         if batch:
