@@ -13,7 +13,7 @@ from typing import Any
 
 from celery import chord, group, shared_task
 
-from accounts.calendar import book_zone
+from accounts.calendar import business_today
 from collections_app.services import reports
 from collections_app.services.reports.common import chunked, dates_in, months_between
 
@@ -92,8 +92,6 @@ def reports_nightly_task(business_date: str | None = None) -> dict[str, int]:
 @shared_task(acks_late=True)
 def reports_agents_intraday_task(day: str | None = None) -> dict[str, int]:
     """Today's agent figures so far (the book's today); safe to run as often as the beat likes."""
-    from django.utils import timezone
-
-    today = dt.date.fromisoformat(day) if day else timezone.now().astimezone(book_zone()).date()
+    today = dt.date.fromisoformat(day) if day else business_today()
     result = reports.reports_aggregate_days(days=[today], families=[reports.AGENTS])
     return result.merge(reports.reports_aggregate_months(months=[today.replace(day=1)], families=[reports.AGENTS])).rows

@@ -87,8 +87,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             if hasattr(exc, "error_dict")
             else {"__all__": [str(m) for m in exc.messages]}
         )
-        body = {"message": "Invalid input.", "errors": errors, "code": "invalid"}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"message": "Invalid input.", "errors": errors, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -97,7 +96,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = {"message": "Invalid input.", "errors": _flatten(exc.detail), "code": "invalid"}
+        body: dict[str, Any] = {"message": "Invalid input.", "errors": _flatten(exc.detail), "code": "invalid"}
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, dict | list) else "Request failed."

@@ -33,7 +33,7 @@ class Heartbeat:
 
 
 def heartbeat_in_cache() -> bool:
-    return backend_is_redis(settings.CACHES["default"]["BACKEND"])
+    return backend_is_redis(str(settings.CACHES["default"]["BACKEND"]))
 
 
 def worker_heartbeat_record(*, hostname: str, at: dt.datetime) -> Heartbeat:

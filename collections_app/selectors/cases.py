@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from accounts.actors import actor_user
 from collections_app.models import Agent, Case, Team
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
 
@@ -30,7 +31,7 @@ def cases_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
         return Case.objects.all()
     if user_has_role(user, TEAM_LEAD):
         return Case.objects.filter(team__in=teams_led_by(user))
-    return Case.objects.filter(agent__user=user)
+    return Case.objects.filter(agent__user=actor_user(user))
 
 
 def agents_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agent]:
@@ -52,7 +53,7 @@ def cases_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
 
 def agent_queue(user: AbstractBaseUser | AnonymousUser, *, bucket: str | None = None) -> QuerySet[Case]:
     """The agent's open cases in queue order, with the account and borrower joined in."""
-    cases = Case.objects.filter(agent__user=user, status=Case.Status.OPEN)
+    cases = Case.objects.filter(agent__user=actor_user(user), status=Case.Status.OPEN)
     if bucket:
         cases = cases.filter(bucket=bucket)
     return cases.select_related("account", "account__borrower").order_by(*QUEUE_ORDER)

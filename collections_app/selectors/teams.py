@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
+from accounts.calendar import business_today
 from accounts.models import ZERO, Bucket
 from collections_app.models import Agent, Case, Team
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
@@ -55,7 +56,7 @@ class TeamBoard:
 
 def team_board(team: Team) -> TeamBoard:
     """Three queries whatever the team's size: buckets, agents with their aggregates, unassigned."""
-    today = timezone.localdate()
+    today = business_today()
     buckets = list(Bucket.objects.exclude(code="M0").values_list("code", flat=True))
     open_cases = Q(cases__status=Case.Status.OPEN)
     annotations = {
@@ -64,7 +65,8 @@ def team_board(team: Team) -> TeamBoard:
         "n_locked": Count("cases", filter=open_cases & Q(cases__locked=True)),
         **{f"b_{i}": Count("cases", filter=open_cases & Q(cases__bucket=code)) for i, code in enumerate(buckets)},
     }
-    agents = list(team.agents.select_related("user").annotate(**annotations).order_by("user__username"))
+    # Annotated rows: n_cases, n_balance, n_locked and b_<i> ride on each agent.
+    agents: list[Any] = list(team.agents.select_related("user").annotate(**annotations).order_by("user__username"))
     active = [a for a in agents if a.status == Agent.Status.ACTIVE and not agent_is_away(a, today)]
     mean_cases = Decimal(sum(a.n_cases for a in active)) / len(active) if active else Decimal(0)
     mean_balance = sum((a.n_balance or ZERO for a in active), ZERO) / len(active) if active else ZERO

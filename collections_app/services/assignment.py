@@ -26,11 +26,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.actors import Actor, actor_user
+from accounts.calendar import business_today
 from accounts.models import ZERO
 from accounts.services.audit import audit_record
 from accounts.services.bulk import objects_update
@@ -103,7 +104,7 @@ def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None
     without locking 80,000 rows, which cost more than the assignment); elsewhere the job locks the
     open cases it reads (``select_for_update``), so the reassignment waits for it.
     """
-    today = today or timezone.localdate()
+    today = today or business_today()
     teams = list(Team.objects.prefetch_related("buckets"))
     if team_ids is not None:
         teams = [t for t in teams if t.pk in team_ids]
@@ -128,7 +129,7 @@ def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None
         a.pk: AgentLoad(a, _split(a.languages), a.status == Agent.Status.ACTIVE and not agent_is_away(a, today))
         for a in agents
     }
-    team_capacity = defaultdict(int)
+    team_capacity: defaultdict[int, int] = defaultdict(int)
     for load in loads.values():
         if load.eligible:
             team_capacity[load.agent.team_id] += load.agent.capacity
@@ -389,7 +390,7 @@ def cases_reassign(
     *,
     case_ids: list[int],
     agent: Agent | None,
-    by: AbstractBaseUser,
+    by: Actor,
     note: str = "",
     lock: bool | None = None,
 ) -> list[Case]:
@@ -408,7 +409,7 @@ def cases_reassign(
             records.append(
                 AssignmentRecord(
                     case=case, from_team_id=case.team_id, to_team_id=agent.team_id, from_agent_id=case.agent_id,
-                    to_agent_id=agent.pk, reason=Reason.MANUAL, by=by, note=note, at=now,
+                    to_agent_id=agent.pk, reason=Reason.MANUAL, by=actor_user(by), note=note, at=now,
                 )
             )
             case.team_id, case.agent_id, case.assigned_at = agent.team_id, agent.pk, now
@@ -423,7 +424,7 @@ def cases_reassign(
 
 
 def case_reassign(
-    *, case: Case, agent: Agent | None, by: AbstractBaseUser, note: str = "", lock: bool | None = None
+    *, case: Case, agent: Agent | None, by: Actor, note: str = "", lock: bool | None = None
 ) -> Case:
     """Move one case by hand; see ``cases_reassign``."""
     return cases_reassign(case_ids=[case.pk], agent=agent, by=by, note=note, lock=lock)[0]
@@ -431,7 +432,7 @@ def case_reassign(
 
 @transaction.atomic
 def agent_set_leave(
-    *, agent: Agent, leave_from: date | None, leave_to: date | None, by: AbstractBaseUser
+    *, agent: Agent, leave_from: date | None, leave_to: date | None, by: Actor
 ) -> Agent:
     """Mark an agent on leave for a period (or back at work with both dates empty). Audited."""
 

@@ -11,21 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
+from accounts.actors import Actor
 from accounts.models import Payment
 from accounts.services.book_csv import book_import_csv, payments_import_csv
 from accounts.services.book_import import ImportResult, book_import, payments_import
 from accounts.services.payments import PaymentIn, PostResult, payment_reverse, payments_post
 from collections_app.services.promise_matching import promises_apply_payments
 
-Actor = AbstractBaseUser | AnonymousUser | None
-
 
 @transaction.atomic
 def book_import_crediting(
-    *, data: Any = None, csv_text: str | None = None, actor: Actor = None, actor_label: str = ""
+    *, data: Any = None, csv_text: str | None = None, actor: Actor | None = None, actor_label: str = ""
 ) -> ImportResult:
     """Import a loan tape (decoded JSON ``data``, or ``csv_text``), all or nothing, then credit promises.
 
@@ -47,7 +45,7 @@ def payments_import_crediting(
     rows: Sequence[Any] = (),
     csv_text: str | None = None,
     paths: Sequence[str] | None = None,
-    actor: Actor = None,
+    actor: Actor | None = None,
     actor_label: str = "",
 ) -> list[tuple[Payment, bool]]:
     """Post decoded payment ``rows`` (or a payments ``csv_text``), all or nothing, then credit promises.
@@ -64,7 +62,7 @@ def payments_import_crediting(
 
 @transaction.atomic
 def payments_post_crediting(
-    *, items: list[PaymentIn], actor_label: str = "", actor: Actor = None, paths: Sequence[str] | None = None
+    *, items: list[PaymentIn], actor_label: str = "", actor: Actor | None = None, paths: Sequence[str] | None = None
 ) -> PostResult:
     """``payments_post`` (all or nothing, idempotent by external id), then the promises of the new payments' loans."""
     posted = payments_post(items=items, actor_label=actor_label, actor=actor, paths=paths)

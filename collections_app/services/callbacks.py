@@ -12,13 +12,13 @@ import datetime as dt
 
 from django.db import transaction
 
+from accounts.actors import Actor
 from accounts.calendar import business_today
 from accounts.models import Phone
 from collections_app.models import Case, PromiseToPay
 from collections_app.services.priorities import cases_reprioritize
 from scheduling.models import Callback
 from scheduling.services.callbacks import (
-    Actor,
     CallbacksDue,
     callback_close,
     callback_schedule,

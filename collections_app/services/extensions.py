@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import ZERO, Installment, LoanAccount, Payment
 from accounts.services.audit import audit_record
 from accounts.services.waterfall import loans_reallocate
@@ -27,7 +28,6 @@ from collections_app.roles import SUPERVISOR, user_roles
 from config.errors import DomainError
 from scheduling.models import ContactPreference
 
-Actor = AbstractBaseUser | AnonymousUser
 CENT = Decimal("0.01")
 YEAR = dt.timedelta(days=365)
 

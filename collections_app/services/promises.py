@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.calendar import business_today
 from accounts.services.audit import audit_record
 from collections_app.models import Agent, Case, ContactAttempt, PromisePart, PromiseToPay
@@ -28,7 +29,6 @@ from scheduling.services.callbacks import callback_schedule
 from scheduling.services.preferences import preference_update
 
 Part = tuple[dt.date, Decimal]
-Actor = AbstractBaseUser | AnonymousUser
 
 
 def _user(actor: Actor | None) -> User | None:

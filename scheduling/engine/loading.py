@@ -250,9 +250,9 @@ def subjects_load(
         rows_by_borrower.setdefault(row["account__borrower_id"], []).append(row)
 
     loaded = []
-    for target, name in zip(targets, names, strict=True):
+    for target, policy_name in zip(targets, names, strict=True):
         borrower, account, phone = target.borrower, target.account, target.phone
-        policy = by_name.get(name) if name else None
+        policy = by_name.get(policy_name) if policy_name else None
         rule = rules.get(policy.pk) if policy else None
         phone_facts = _phone_facts(phone) if phone is not None and channel != "email" else None
         phone_zones = tuple(

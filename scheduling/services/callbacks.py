@@ -23,16 +23,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import cast
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, ExpressionWrapper, OuterRef
 from django.db.models.fields import DateTimeField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor, actor_user
 from accounts.calendar import business_today, day_end
 from accounts.models import LoanAccount, Phone
 from accounts.services.audit import audit_record
@@ -41,7 +41,6 @@ from config.errors import DomainError
 from scheduling.engine import Decision, evaluate, evaluate_many
 from scheduling.models import Callback
 
-Actor = AbstractBaseUser | AnonymousUser
 # A call on the case placed this long before a callback's time still answers it.
 EARLY_CALL = dt.timedelta(minutes=30)
 # A callback still pending this long after its time is missed.
@@ -50,7 +49,7 @@ PAST_TOLERANCE = dt.timedelta(minutes=1)
 
 
 def _user(actor: Actor | None) -> User | None:
-    return cast(User, actor) if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return actor_user(actor)
 
 
 def local_text(at: dt.datetime, zone: str) -> str:
