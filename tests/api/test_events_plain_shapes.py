@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collections_app.api.dialer import serializers as s
-from collections_app.api.dialer.views import _plain_call, _plain_result
+from collections_app.api.dialer.events import _plain_call, _plain_result
 
 texts = st.one_of(st.text(max_size=40), st.sampled_from(["", " x", "no_answer", "a\x00b", "x" * 300]))
 instants = st.one_of(

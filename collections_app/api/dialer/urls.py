@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
+from collections_app.api.dialer.authorizations import DialAuthorizationReleaseView, DialAuthorizationView
+from collections_app.api.dialer.call_list import CallListView
+from collections_app.api.dialer.calls import CallResultView, CallView
 from collections_app.api.dialer.compliance import ComplianceCheckView
+from collections_app.api.dialer.dispositions import DispositionListView
 from collections_app.api.dialer.dnc import DncView
+from collections_app.api.dialer.events import EventBatchView
 from collections_app.api.dialer.promises import CasePromiseView
 from collections_app.api.dialer.vicidial import VicidialDispoView
-from collections_app.api.dialer.views import (
-    CallListView,
-    CallResultView,
-    CallView,
-    DialAuthorizationReleaseView,
-    DialAuthorizationView,
-    DispositionListView,
-    EventBatchView,
-)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("dialer/call-list/", CallListView.as_view(), name="dialer-call-list"),

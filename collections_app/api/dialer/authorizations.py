@@ -1,0 +1,168 @@
+"""Dial authorizations: ask before a dial (the attempt is reserved), or release one not dialed.
+
+Thin: the serializers check shapes; the services check the rules and raise ``DomainError``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Phone
+from collections_app.api.dialer import serializers as s
+from collections_app.api.dialer.base import (
+    BAD_INPUT,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_REUSED,
+    REFUSALS,
+    DialerView,
+    error,
+)
+from collections_app.api.dialer.examples import REFUSED_EXAMPLE
+from collections_app.api.dialer.idempotency import idempotent
+from collections_app.api.dialer.shapes import (
+    AUTHORIZATION_ID,
+    authorization_uuid,
+    iso_instant,
+    left_after_this,
+    request_integration,
+)
+from collections_app.models import Case
+from collections_app.services.dialer import (
+    agent_user_for,
+    dial_authorization_release,
+    dial_authorize,
+)
+from config.errors import DomainError
+
+
+class DialAuthorizationView(DialerView):
+    @extend_schema(
+        operation_id="dialer_authorize",
+        summary="Ask before a dial (reserves the attempt)",
+        description=(
+            "The compliance engine's decision, and when allowed the attempt is reserved at once (it counts "
+            "from now, under a per-debt lock: two dialers asking for the last attempt get one yes and one "
+            "no). The call must start before `expires_at` (default 2 minutes); an authorization not used "
+            "still counts unless released as not dialed."
+        ),
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.DialAuthorizationRequestSerializer,
+        responses={
+            201: s.DialAuthorizationGrantedSerializer,
+            409: OpenApiResponse(s.DialAuthorizationRefusedSerializer, description="Not allowed now: why and when."),
+            400: BAD_INPUT,
+            404: error(
+                "No phone (or case) with this id.",
+                code="not_found",
+                message="No phone with this id.",
+                errors={"phone_id": ["No phone 99."]},
+            ),
+            422: IDEMPOTENCY_REUSED,
+            **REFUSALS,
+        },
+        examples=[
+            OpenApiExample("Ask for a number", value={"phone_id": 1530, "case_id": 812, "agent": "agent1"}, request_only=True),
+            OpenApiExample(
+                "Allowed",
+                value={
+                    "allowed": True,
+                    "authorization_id": "5b0f3c1e-3f7c-4a51-9a7e-2f1d6c1e9b10",
+                    "expires_at": "2026-04-07T14:02:00Z",
+                    "attempt_id": 9120,
+                    "case_id": 812,
+                    "attempts_left_today": None,
+                    "attempts_left_week": 4,
+                    "window_closes_at": "2026-04-08T01:00:00Z",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample("Refused", value=REFUSED_EXAMPLE, response_only=True, status_codes=["409"]),
+        ],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        integration = request_integration(request)
+        body = s.DialAuthorizationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        phone = Phone.objects.select_related("borrower").filter(pk=data["phone_id"]).first()
+        if phone is None:
+            raise DomainError(
+                _("No phone with this id."),
+                code="not_found",
+                status=404,
+                errors={"phone_id": [_("No phone %(id)s.") % {"id": data["phone_id"]}]},
+            )
+        case = None
+        if data.get("case_id"):
+            case = Case.objects.select_related("account").filter(pk=data["case_id"]).first()
+            if case is None:
+                raise DomainError(
+                    _("No case with this id."),
+                    code="not_found",
+                    status=404,
+                    errors={"case_id": [_("No case %(id)s.") % {"id": data["case_id"]}]},
+                )
+        decision, authorization = dial_authorize(
+            integration=integration, phone=phone, case=case, agent=agent_user_for(data.get("agent"))
+        )
+        if authorization is None:
+            return Response(
+                {
+                    "message": _("The engine does not allow this call now."),
+                    "errors": {},
+                    "code": "not_allowed",
+                    "allowed": False,
+                    "reasons": [reason.as_json() for reason in decision.reasons],
+                    "next_allowed_at": iso_instant(decision.next_allowed_at),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            {
+                "allowed": True,
+                "authorization_id": str(authorization.pk),
+                "expires_at": iso_instant(authorization.expires_at),
+                "attempt_id": authorization.attempt_id,
+                "case_id": authorization.attempt.case_id,
+                "attempts_left_today": left_after_this(decision.attempts_left_today),
+                "attempts_left_week": left_after_this(decision.attempts_left_week),
+                "window_closes_at": iso_instant(decision.window_closes_at),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class DialAuthorizationReleaseView(DialerView):
+    @extend_schema(
+        operation_id="dialer_authorization_release",
+        summary="Release an authorization: not dialed",
+        description="The attempt stops counting. Idempotent; refused (409) once a call was reported with it.",
+        parameters=[IDEMPOTENCY_KEY, AUTHORIZATION_ID],
+        request=None,
+        responses={
+            200: s.DialAuthorizationReleasedSerializer,
+            400: error("A malformed Idempotency-Key.", code="invalid", message="The Idempotency-Key header must be 1 to 255 characters."),
+            404: error("Unknown, or another integration's.", code="authorization_not_found", message="No dial authorization with this id for this integration."),
+            409: error("A call was reported with it.", code="authorization_used", message="A call was reported with this authorization: it was dialed and cannot be released."),
+            422: IDEMPOTENCY_REUSED,
+            **REFUSALS,
+        },
+        examples=[
+            OpenApiExample(
+                "Released",
+                value={"authorization_id": "5b0f3c1e-3f7c-4a51-9a7e-2f1d6c1e9b10", "status": "not_dialed"},
+                response_only=True,
+            )
+        ],
+    )
+    @idempotent
+    def post(self, request: Request, authorization_id: str) -> Response:
+        authorization = dial_authorization_release(
+            integration=request_integration(request), authorization_id=authorization_uuid(authorization_id)
+        )
+        return Response({"authorization_id": str(authorization.pk), "status": authorization.attempt.status})
