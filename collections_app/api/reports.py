@@ -80,7 +80,7 @@ def _portfolio_tables(request: Request, figure: str, filters: selectors.ReportFi
         matrices = selectors.flow_matrices(filters)
         wanted = request.query_params.get("month", "")
         months = sorted(matrices)
-        month = next((m for m in months if m.strftime("%Y-%m") == wanted), months[-1] if months else None)
+        month = next((m for m in months if m.strftime("%Y-%m") == wanted), selectors.default_matrix_month(matrices))
         if wanted and (month is None or month.strftime("%Y-%m") != wanted):
             raise ValidationError({"month": [f"No matrix for {wanted} in this range."]})
         if month is None:
@@ -88,6 +88,7 @@ def _portfolio_tables(request: Request, figure: str, filters: selectors.ReportFi
         matrix = matrices[month]
         return selectors.roll_matrix_tables(matrix, filters, scale), {
             "month": month.strftime("%Y-%m"), "as_of": matrix.as_of, "previous_as_of": matrix.previous_as_of,
+            "complete": matrix.complete,
         }
     if figure in ("flow-rates", "cure-rates"):
         matrices = selectors.flow_matrices(filters)
@@ -128,7 +129,7 @@ class ReportView(APIView):
     @extend_schema(
         parameters=[
             *FILTER_PARAMETERS,
-            OpenApiParameter("month", OpenApiTypes.STR, description="roll-matrix: YYYY-MM (default: the latest)."),
+            OpenApiParameter("month", OpenApiTypes.STR, description="roll-matrix: YYYY-MM (default: the latest complete month)."),
             OpenApiParameter("group", OpenApiTypes.STR, description="agents, promises: agent, team or bucket."),
             OpenApiParameter("sort", OpenApiTypes.STR, description="agents: the KPI to rank by."),
         ],

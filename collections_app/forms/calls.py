@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from collections_app.forms.widgets import DateInput, TimeInput
 from collections_app.models import DispositionCode
 from collections_app.services.calls import MAX_NOTES, MAX_TALK_SECONDS
 from collections_app.services.contact_requests import ContactRequest
@@ -117,13 +118,13 @@ class CallOutcomeForm(forms.Form):
 class ContactRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("The borrower asked"), choices=ContactRequest.choices)
     only_after = forms.TimeField(
-        label=_("Only after"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Only after"), required=False, widget=TimeInput()
     )
     only_before = forms.TimeField(
-        label=_("Only before"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Only before"), required=False, widget=TimeInput()
     )
     breathing_space_until = forms.DateField(
-        label=_("Breathing space until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Breathing space until"), required=False, widget=DateInput()
     )
     note = forms.CharField(
         label=_("How and when the borrower asked"),

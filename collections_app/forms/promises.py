@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Phone
+from collections_app.forms.widgets import DateInput
 
 MAX_ROWS = 6
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -47,7 +48,7 @@ class PromiseForm(forms.Form):
             self.fields[f"date_{index}"] = forms.DateField(
                 label=gettext("Date") if first else gettext("Date %(n)s") % {"n": index + 1},
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DateInput(),
             )
             self.fields[f"amount_{index}"] = forms.DecimalField(
                 label=gettext("Amount") if first else gettext("Amount %(n)s") % {"n": index + 1},

@@ -62,6 +62,8 @@ class Cell:
     value: Any
     link: str = ""
     heat: Decimal | None = None  # 0..1, for heat tables
+    note: Label = ""  # shown after the value on a page (e.g. "incomplete: to 2026-05-01")
+    provisional: bool = False  # a figure still moving (a running month): charts leave it out
 
     @property
     def heat_percent(self) -> int:

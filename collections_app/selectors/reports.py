@@ -31,10 +31,16 @@ from collections_app.models import (
     ReportVintage,
     Team,
 )
-from collections_app.services.reports.common import CLOSED_STATES, BucketScale, bucket_scale, month_start
+from collections_app.services.reports.common import (
+    CLOSED_STATES,
+    BucketScale,
+    bucket_scale,
+    month_start,
+    next_month,
+)
 from collections_app.services.reports.forecast import PAID, forecast_states
 
-from .report_tables import COUNT, MONEY, MONTH, RATE, Cell, Column, Rate, Table, drill
+from .report_tables import COUNT, DATE, MONEY, MONTH, RATE, Cell, Column, Rate, Table, drill
 
 DEFINITIONS: dict[str, Any] = {
     "outstanding": _("Principal not yet repaid by the active accounts of the bucket at the COB date."),
@@ -44,6 +50,10 @@ DEFINITIONS: dict[str, Any] = {
         "previous month-end and are in Mj now, divided by the principal of Mk at the previous month-end. "
         "For closed accounts (PAID, SETTLED, CO) the balance they left with. A month-end is the last COB "
         "date of the month."
+    ),
+    "month_end": _(
+        "The last close of business of the month. Before the month is over it is the latest one, and the "
+        "month's figures are incomplete: they cover the days closed so far."
     ),
     "flow_count": _("Accounts in Mk at the previous month-end that are in Mj at this month-end, divided by the accounts in Mk then."),
     "net_flow": _("Product of the balance flow rates M0 → M1 → … → the last bucket in the month: the share of current balance that would reach charge-off at these rates."),
@@ -79,6 +89,7 @@ class ReportFilters:
     team_id: int | None = None
     bucket: str = ""
     team_ids: tuple[int, ...] | None = None  # the teams a team lead may read; None: all
+    latest: dt.date | None = None  # the latest aggregated COB date, when the caller read it already
 
     def months(self) -> tuple[dt.date, dt.date]:
         return month_start(self.first), month_start(self.last)
@@ -222,10 +233,22 @@ class FlowCell:
 
 @dataclass
 class FlowMatrix:
+    """One month's transition matrix. ``complete``: its month-end is the month's last day, or a
+    later month has closed already; a running month's matrix reaches only to the latest COB date
+    (on its first day nearly every account is still where it was) and is provisional."""
+
     month: dt.date
     as_of: dt.date | None
     previous_as_of: dt.date | None
     cells: dict[tuple[str, str], FlowCell] = field(default_factory=dict)
+    complete: bool = True
+
+    @property
+    def note(self) -> str:
+        """What a reader must know about an incomplete month, else nothing."""
+        if self.complete:
+            return ""
+        return str(_("incomplete: to %(date)s") % {"date": self.as_of.isoformat() if self.as_of else ""})
 
     def row(self, source: str) -> FlowCell:
         total = FlowCell()
@@ -263,7 +286,17 @@ def flow_matrices(filters: ReportFilters, months: Iterable[dt.date] | None = Non
     for month, source, target, accounts, balance_from, balance_to, as_of, previous in rows:
         matrix = matrices.setdefault(month, FlowMatrix(month, as_of, previous))
         matrix.cells[(source, target)] = FlowCell(accounts, balance_from, balance_to)
+    latest = (filters.latest or latest_report_date()) if matrices else None
+    for month, matrix in matrices.items():
+        following = next_month(month)
+        matrix.complete = matrix.as_of == following - dt.timedelta(days=1) or bool(latest and latest >= following)
     return matrices
+
+
+def default_matrix_month(matrices: dict[dt.date, FlowMatrix]) -> dt.date | None:
+    """The month a page opens on: the latest complete month, else the latest there is."""
+    complete = [month for month, matrix in matrices.items() if matrix.complete]
+    return max(complete) if complete else max(matrices, default=None)
 
 
 def _flow_link(matrix: FlowMatrix, source: str, target: str, filters: ReportFilters, scale: BucketScale) -> str:
@@ -316,15 +349,17 @@ def flow_rate_table(matrices: dict[dt.date, FlowMatrix], filters: ReportFilters,
         _("Flow rates month over month (balance)"),
         [
             Column("month", _("Month"), MONTH),
+            Column("as_of", _("Month-end"), DATE, DEFINITIONS["month_end"]),
             *[Column(f"{a}_{b}", f"{a}\u2192{b}", RATE, DEFINITIONS["flow_rate"]) for a, b in steps],
             Column("net_flow", _("Net flow to charge-off"), RATE, DEFINITIONS["net_flow"]),
             Column("net_flow_count", _("Net flow (accounts)"), RATE, DEFINITIONS["net_flow"]),
         ],
         note=DEFINITIONS["flow_rate"],
     )
-    for month, matrix in sorted(matrices.items()):
+    for _month, matrix in sorted(matrices.items()):
         table.add(
-            month,
+            _month_cell(matrix),
+            matrix.as_of,
             *[
                 Cell(matrix.balance_rate(a, b), _flow_link(matrix, a, b, filters, scale) if matrix.cell(a, b).accounts else "")
                 for a, b in steps
@@ -342,35 +377,43 @@ def cure_rate_table(matrices: dict[dt.date, FlowMatrix], filters: ReportFilters,
         _("Cure rates month over month"),
         [
             Column("month", _("Month"), MONTH),
+            Column("as_of", _("Month-end"), DATE, DEFINITIONS["month_end"]),
             *[Column(f"{code}_accounts", _("%(bucket)s accounts") % {"bucket": code}, RATE, DEFINITIONS["cure"]) for code in scale.delinquent],
             *[Column(f"{code}_balance", _("%(bucket)s balance") % {"bucket": code}, RATE, DEFINITIONS["cure"]) for code in scale.delinquent],
         ],
         note=DEFINITIONS["cure"],
     )
-    for month, matrix in sorted(matrices.items()):
+    for _month, matrix in sorted(matrices.items()):
         links = {
             code: _flow_link(matrix, code, current, filters, scale) if matrix.cell(code, current).accounts else ""
             for code in scale.delinquent
         }
         table.add(
-            month,
+            _month_cell(matrix),
+            matrix.as_of,
             *[Cell(matrix.count_rate(code, current), links[code]) for code in scale.delinquent],
             *[Cell(matrix.balance_rate(code, current), links[code]) for code in scale.delinquent],
         )
     return table
 
 
+def _month_cell(matrix: FlowMatrix) -> Cell:
+    return Cell(matrix.month, note=matrix.note, provisional=not matrix.complete)
+
+
 def rate_chart(chart_id: str, table: Table, keys: list[str], *, labels: dict[str, str] | None = None) -> Chart:
-    """A line chart of some rate columns of a table, in percent."""
+    """A line chart of some rate columns of a table, in percent. Provisional rows (a running month)
+    are left out: a month one day old would plot as a fall to nearly 0."""
     index = {column.key: n for n, column in enumerate(table.columns)}
     titles = {column.key: str(column.label) for column in table.columns}
+    rows = [row for row in table.rows if not row[0].provisional]
     return Chart(
         chart_id, "line",
-        [_label(row[0].value) for row in table.rows],
+        [_label(row[0].value) for row in rows],
         [
             {
                 "label": (labels or {}).get(key, titles[key]),
-                "data": [_percent(row[index[key]].value) for row in table.rows],
+                "data": [_percent(row[index[key]].value) for row in rows],
             }
             for key in keys
         ],

@@ -45,9 +45,10 @@ def format_value(value: Any, kind: str) -> str:
 @register.simple_tag
 def cell(cell: Any, column: Column) -> SafeString:
     text = format_value(cell.value, column.kind)
-    if cell.link:
-        return format_html('<a href="{}">{}</a>', cell.link, text)
-    return format_html("{}", text)
+    content = format_html('<a href="{}">{}</a>', cell.link, text) if cell.link else format_html("{}", text)
+    if cell.note:
+        return format_html('{} <span class="cell-note">{}</span>', content, cell.note)
+    return content
 
 
 @register.simple_tag

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.calendar import business_today as book_today
 from collections_app import roles
+from collections_app.forms.widgets import DateInput
 from collections_app.selectors import report_agents as agent_selectors
 from collections_app.selectors import report_cases as drilldown
 from collections_app.selectors import reports as selectors
@@ -28,8 +29,8 @@ DEFAULT_MONTHS = 6
 
 
 class ReportFilterForm(forms.Form):
-    first = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    last = forms.DateField(label=_("To"), required=False, widget=DateInput())
     product = forms.ChoiceField(label=_("Product"), required=False)
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     bucket = forms.ChoiceField(label=_("Bucket"), required=False)
@@ -61,7 +62,8 @@ def report_filters(request: HttpRequest, scale: BucketScale) -> tuple[ReportFilt
     teams = selectors.teams_visible_to(request.user)
     form = ReportFilterForm(request.GET or None, products=selectors.report_products(), teams=teams, scale=scale)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    last = data.get("last") or selectors.latest_report_date() or book_today()
+    latest = None if data.get("last") else selectors.latest_report_date()
+    last = data.get("last") or latest or book_today()
     first = data.get("first") or _months_back(last, DEFAULT_MONTHS - 1)
     all_teams = roles.user_has_role(request.user, roles.SUPERVISOR, roles.ANALYST, roles.ADMINISTRATOR)
     team_ids = None if all_teams else tuple(pk for pk, _name in teams)
@@ -70,10 +72,16 @@ def report_filters(request: HttpRequest, scale: BucketScale) -> tuple[ReportFilt
         team = None
     filters = selectors.ReportFilters(
         first=first, last=last, product=data.get("product") or "", team_id=team,
-        bucket=data.get("bucket") or "", team_ids=team_ids,
+        bucket=data.get("bucket") or "", team_ids=team_ids, latest=latest,
     )
-    if not form.is_bound:  # show the dates the figures are for
+    # Show the dates the figures are for, also when the query names other filters only (?month=...).
+    if not form.is_bound:
         form.initial = {"first": first, "last": last}
+    elif not (data.get("first") and data.get("last")) and not form.errors:
+        shown = form.data.copy()
+        shown.setlist("first", [first.isoformat()])
+        shown.setlist("last", [last.isoformat()])
+        form.data = shown
     return form, filters
 
 
@@ -106,7 +114,7 @@ def report_portfolio(request: HttpRequest) -> HttpResponse:
     balances = selectors.bucket_balances(filters, scale)
     matrices = selectors.flow_matrices(filters)
     months = sorted(matrices)
-    month = _chosen_month(request, months)
+    month = _chosen_month(request, matrices)
     roll_tables = selectors.roll_matrix_tables(matrices[month], filters, scale) if month else []
     flows = selectors.flow_rate_table(matrices, filters, scale)
     cures = selectors.cure_rate_table(matrices, filters, scale)
@@ -122,19 +130,20 @@ def report_portfolio(request: HttpRequest) -> HttpResponse:
     ]
     tables = [balances.table, *roll_tables, flows, cures, entry, exits]
     context = {
-        "form": form, "tab": "portfolio", "balances": balances, "months": months, "month": month,
+        "form": form, "tab": "portfolio", "balances": balances, "months": [matrices[m] for m in months], "month": month,
         "matrix": matrices.get(month) if month else None, "roll_tables": roll_tables, "flows": flows,
         "cures": cures, "entry": entry, "exits": exits, "chart_data": charts,
     }
     return _page(request, "collections_app/reports/portfolio.html", context, tables, filters)
 
 
-def _chosen_month(request: HttpRequest, months: list[dt.date]) -> dt.date | None:
+def _chosen_month(request: HttpRequest, matrices: dict[dt.date, selectors.FlowMatrix]) -> dt.date | None:
+    """The month asked for, else the latest complete month (a running month is shown only when asked)."""
     wanted = request.GET.get("month", "")
-    for month in months:
+    for month in matrices:
         if month.strftime("%Y-%m") == wanted:
             return month
-    return months[-1] if months else None
+    return selectors.default_matrix_month(matrices)
 
 
 @roles.role_required(*REPORT_ROLES)

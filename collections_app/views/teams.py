@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from collections_app import roles
+from collections_app.forms.widgets import DateInput
 from collections_app.models import Agent, Case
 from collections_app.selectors.cases import agents_manageable_by, cases_manageable_by
 from collections_app.selectors.teams import team_board, teams_visible_to
@@ -46,8 +47,8 @@ class BulkActionForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
-    leave_from = forms.DateField(required=False, label=gettext_lazy("Leave from"), widget=forms.DateInput(attrs={"type": "date"}))
-    leave_to = forms.DateField(required=False, label=gettext_lazy("Leave to"), widget=forms.DateInput(attrs={"type": "date"}))
+    leave_from = forms.DateField(required=False, label=gettext_lazy("Leave from"), widget=DateInput())
+    leave_to = forms.DateField(required=False, label=gettext_lazy("Leave to"), widget=DateInput())
 
 
 @roles.role_required(*BOARD_ROLES, roles.ANALYST)
