@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Installment
+from accounts.models import AuditEntry, Installment
 from collections_app.models import Case, ExtensionRequest
 from collections_app.roles import ADMINISTRATOR, SUPERVISOR, TEAM_LEAD, user_has_role
 from collections_app.selectors.cases import teams_led_by
@@ -45,3 +50,55 @@ def approval_queue(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Extension
 
 def unpaid_installments(case: Case) -> QuerySet[Installment]:
     return Installment.objects.filter(loan_id=case.account_id, settled_on__isnull=True).order_by("seq")
+
+
+# The steps of a request's life that the history shows (ticks are in the script record already).
+DECISION_STEPS: dict[str, str | Promise] = {
+    "extension.create": _("Started"),
+    "extension.submit": _("Submitted"),
+    "extension.approve": _("Approved"),
+    "extension.reject": _("Rejected"),
+    "extension.apply": _("Applied: the schedule changed"),
+    "extension.cancel": _("Cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    label: str | Promise
+    at: datetime
+    by: str
+    reason: str
+
+
+def extension_histories(requests: Iterable[ExtensionRequest]) -> dict[int, list[HistoryStep]]:
+    """Each request's decisions in order (who, when, why), from the audit trail: one query."""
+    ids = [str(request.pk) for request in requests]
+    histories: dict[int, list[HistoryStep]] = {int(pk): [] for pk in ids}
+    if not ids:
+        return histories
+    entries = (
+        AuditEntry.objects.filter(
+            object_type=ExtensionRequest._meta.label_lower, object_id__in=ids, action__in=list(DECISION_STEPS)
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    for entry in entries:
+        by = entry.actor.get_username() if entry.actor else entry.actor_label
+        after = entry.after if isinstance(entry.after, dict) else {}
+        label = DECISION_STEPS[entry.action]
+        if entry.action == "extension.submit" and after.get("status") == ExtensionRequest.Status.APPROVED:
+            label = _("Submitted and approved within the submitter's authority")
+        histories[int(entry.object_id)].append(HistoryStep(label, entry.at, by, entry.reason))
+    return histories
+
+
+def recent_decisions(user: AbstractBaseUser | AnonymousUser, *, limit: int = 10) -> QuerySet[ExtensionRequest]:
+    """The requests ``user`` decided last (approved or rejected), newest first."""
+    return (
+        ExtensionRequest.objects.filter(approver_id=getattr(user, "pk", None), decided_at__isnull=False)
+        .exclude(requested_by_id=getattr(user, "pk", None))
+        .select_related("case__account", "requested_by")
+        .order_by("-decided_at", "-id")[:limit]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from collections_app import roles
+from collections_app.selectors.extensions import approval_queue
 
 register = template.Library()
 
@@ -23,6 +25,11 @@ class NavItem:
     label: str | Promise
     roles: tuple[str, ...]  # empty: every signed-in user
     staff_only: bool = False
+    count: Callable[[Any], int] | None = None  # a figure shown beside the label (what waits there)
+
+
+def approvals_waiting(user: Any) -> int:
+    return approval_queue(user).count()
 
 
 # A link shows only once its URL exists, so screens still to come need no placeholder routes.
@@ -31,6 +38,7 @@ NAVIGATION = (
     NavItem("promises", _("My promises"), (roles.AGENT,)),
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
     NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
+    NavItem("extension-queue", _("Approvals"), (roles.TEAM_LEAD, roles.SUPERVISOR), count=approvals_waiting),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
     NavItem("report-portfolio", _("Reports"), roles.PORTFOLIO_ROLES),
     NavItem("admin:index", _("Admin"), (), staff_only=True),
@@ -42,6 +50,7 @@ class NavLink:
     url: str
     label: str | Promise
     active: bool
+    count: int | None = None
 
 
 @register.simple_tag(takes_context=True)
@@ -60,7 +69,8 @@ def nav_links(context: dict[str, Any]) -> list[NavLink]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        links.append(NavLink(url, item.label, request.path.startswith(url)))
+        count = item.count(user) if item.count else None
+        links.append(NavLink(url, item.label, request.path.startswith(url), count))
     return links
 
 

@@ -12,9 +12,11 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,7 +26,13 @@ from collections_app.models import Case, ExtensionRequest, ExtensionSop
 from collections_app.models.extensions import HARDSHIP_REASONS, OPEN_STATUSES
 from collections_app.selectors.cases import cases_visible_to
 from collections_app.selectors.contacts import cases_workable_by
-from collections_app.selectors.extensions import approval_queue, extensions_of_case, unpaid_installments
+from collections_app.selectors.extensions import (
+    approval_queue,
+    extension_histories,
+    extensions_of_case,
+    recent_decisions,
+    unpaid_installments,
+)
 from collections_app.services import clock
 from collections_app.services.extensions import (
     Terms,
@@ -101,6 +109,9 @@ def _panel(
     request: HttpRequest, case: Case, *, form: TermsForm | None = None, quote: Any = None, error: str = "", saved: str = ""
 ) -> HttpResponse:
     extensions = list(extensions_of_case(case))
+    histories = extension_histories(extensions)
+    for extension in extensions:
+        extension.history = histories[extension.pk]  # type: ignore[attr-defined]
     current = next((e for e in extensions if e.status in OPEN_STATUSES), None)
     can_work = cases_workable_by(request.user).filter(pk=case.pk).exists() and case.status == Case.Status.OPEN
     language = (getattr(request, "LANGUAGE_CODE", "") or "en")
@@ -220,21 +231,46 @@ def extension_apply_view(request: HttpRequest, extension_id: int) -> HttpRespons
 def extension_queue(request: HttpRequest) -> HttpResponse:
     """Requests waiting for the user's decision, with the script record and the numbers."""
     language = getattr(request, "LANGUAGE_CODE", "") or "en"
+    waiting = list(approval_queue(request.user)[:200])
+    histories = extension_histories(waiting)
     rows = []
-    for extension in approval_queue(request.user)[:200]:
+    for extension in waiting:
         steps = {s.code: s.text(language) for s in extension.sop.steps.all()}
         rows.append(
             {
                 "request": extension,
                 "script": [(steps.get(code, code), tick) for code, tick in extension.script.items()],
                 "refusal": extension_may_approve(request=extension, user=request.user),
+                "history": histories[extension.pk],
             }
         )
     return render(
         request,
         "collections_app/extensions/queue.html",
-        {"rows": rows, "error": request.GET.get("error", ""), "hardship": HARDSHIP_REASONS},
+        {
+            "rows": rows, "error": request.GET.get("error", ""), "hardship": HARDSHIP_REASONS,
+            "decided": list(recent_decisions(request.user)),
+        },
     )
+
+
+def _decision_message(extension: ExtensionRequest) -> str:
+    account = extension.case.account.external_id
+    if extension.status == ExtensionRequest.Status.REJECTED:
+        return gettext("Extension of %(account)s rejected: %(reason)s") % {
+            "account": account, "reason": extension.decision_reason,
+        }
+    if extension.status == ExtensionRequest.Status.APPLIED:
+        changes = ", ".join(
+            gettext("#%(seq)s now due %(date)s") % {"seq": change["seq"], "date": change["after"]["due_date"]}  # type: ignore[index]
+            for change in extension.schedule_changes
+        )
+        return gettext("Extension of %(account)s approved and applied: %(changes)s.") % {
+            "account": account, "changes": changes or gettext("the schedule changed"),
+        }
+    return gettext("Extension of %(account)s approved; it applies once the down payment of %(amount)s is received.") % {
+        "account": account, "amount": extension.down_payment,
+    }
 
 
 @require_POST
@@ -245,11 +281,12 @@ def extension_decide(request: HttpRequest, extension_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         if request.POST.get("decision") == "reject":
-            extension_reject(request=extension, actor=request.user, reason=reason)
+            decided = extension_reject(request=extension, actor=request.user, reason=reason)
         else:
-            approved = extension_approve(request=extension, actor=request.user, reason=reason)
-            if approved.down_payment == 0:
-                extension_apply(request=approved, actor=request.user, today=_today())
+            decided = extension_approve(request=extension, actor=request.user, reason=reason)
+            if decided.down_payment == 0:
+                decided = extension_apply(request=decided, actor=request.user, today=_today())
     except DomainError as error:
         return redirect(f"{reverse('extension-queue')}?{urlencode({'error': error.message})}")
+    messages.success(request, _decision_message(decided))
     return redirect("extension-queue")

@@ -98,8 +98,9 @@ def test_money_is_shown_with_two_decimals_and_thousands_separators(client_as, bo
 def test_the_portfolio_reads_a_fixed_number_of_queries_whatever_the_book(client_as, book, django_assert_max_num_queries):
     client = client_as(roles.SUPERVISOR)
 
-    # session, user, the user's roles, then the COB dates, the day totals and the buckets
-    with django_assert_max_num_queries(6):
+    # session, user, the user's roles, the menu's count of approvals waiting, then the COB dates, the day
+    # totals and the buckets
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("portfolio"))
 
     assert response.status_code == 200
