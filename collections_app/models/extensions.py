@@ -260,6 +260,11 @@ class ExtensionRequest(models.Model):
         return self.penalty_waived + self.interest_waived
 
     @property
+    def hardship_reason_label(self) -> str:
+        """The hardship reason in the reader's language (the code itself when it is not a shipped one)."""
+        return str(HARDSHIP_REASONS.get(self.hardship_reason, self.hardship_reason))
+
+    @property
     def waiver_share(self) -> Decimal:
         return max(self.penalty_waiver, self.interest_waiver)
 
