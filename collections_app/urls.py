@@ -30,6 +30,7 @@ from collections_app.views.promises import (
     promise_board,
     promise_cancel_view,
     promise_new,
+    promise_pipeline_view,
 )
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
 from collections_app.views.reports import (
@@ -39,7 +40,8 @@ from collections_app.views.reports import (
     report_portfolio,
     report_promises,
 )
-from collections_app.views.teams import agent_leave, team_board_view, team_list
+from collections_app.views.teams import agent_leave, cases_unworked, team_board_view, team_list
+from collections_app.views.today import today
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", home, name="home"),
@@ -56,11 +58,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/calls/<int:attempt_id>/outcome/", call_outcome_view, name="call-outcome"),
     path("cases/<int:case_id>/calls/<int:attempt_id>/not-dialed/", call_not_dialed_view, name="call-not-dialed"),
     path("cases/<int:case_id>/requests/", contact_request_view, name="contact-request"),
+    path("today/", today, name="today"),
+    path("cases/unworked/", cases_unworked, name="cases-unworked"),
     path("teams/", team_list, name="teams"),
     path("teams/<int:team_id>/", team_board_view, name="team-board"),
     path("agents/<int:agent_id>/leave/", agent_leave, name="agent-leave"),
     path("promises/", my_promises, name="promises"),
     path("promise-board/", promise_board, name="promise-board"),
+    path("promises/pipeline/", promise_pipeline_view, name="promise-pipeline"),
     path("cases/<int:case_id>/promises/", case_promises, name="case-promises"),
     path("cases/<int:case_id>/promises/new/", promise_new, name="promise-create"),
     path("promises/<int:promise_id>/cancel/", promise_cancel_view, name="promise-cancel"),

@@ -139,6 +139,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 # The calendar of the book: business dates (COB dates, due dates) are days in this zone.
 BOOK_TIME_ZONE = env_str("BOOK_TIME_ZONE", "UTC")
+# How often the leads' "Today, live" board asks for fresh figures (seconds).
+TODAY_REFRESH_SECONDS = env_int("TODAY_REFRESH_SECONDS", 30)
 
 # Book imports arrive as one JSON batch: allow batches of tens of thousands of loans.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)

@@ -145,6 +145,8 @@ class ContactAttempt(models.Model):
             models.Index(fields=["account", "placed_at"], name="attempt_account_placed_idx"),
             models.Index(fields=["phone", "placed_at"], name="attempt_phone_placed_idx"),
             models.Index(fields=["case", "-placed_at"], name="attempt_case_history_idx"),
+            # Today, live: each agent's calls so far today and the time of their last one.
+            models.Index(fields=["agent", "placed_at"], name="attempt_agent_placed_idx"),
             models.Index(
                 fields=["expires_at"], name="attempt_reserved_expiry_idx", condition=Q(status="reserved")
             ),

@@ -187,6 +187,9 @@ class PromiseToPay(models.Model):
             # The agent's day and the team lead's counts.
             models.Index(fields=["agent", "status", "settled_on"], name="promise_agent_idx"),
             models.Index(fields=["case", "-id"], name="promise_case_idx"),
+            # Today, live: promises taken today per agent; broken promises of the last days to chase.
+            models.Index(fields=["agent", "created_at"], name="promise_agent_created_idx"),
+            models.Index(fields=["settled_on"], name="promise_broken_idx", condition=Q(status="broken")),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from collections_app.models import Agent, Case, PromisePart, PromisePolicy, Prom
 from collections_app.models.promises import PROMISE_POLICY_COMMON, PROMISE_POLICY_SHIPPED
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
 from collections_app.selectors.cases import teams_led_by
+from collections_app.selectors.money import Amounts
 
 CENT = Decimal("0.01")
 SETTLED = (PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT, PromiseToPay.Status.BROKEN)
@@ -128,13 +129,13 @@ class AgentPromiseRow:
 
     agent: Agent
     open_count: int
-    open_amount: Decimal
+    open_amount: Amounts
     kept_count: int
-    kept_amount: Decimal
+    kept_amount: Amounts
     partial_count: int
-    partial_received: Decimal
+    partial_received: Amounts
     broken_count: int
-    broken_amount: Decimal
+    broken_amount: Amounts
 
     @property
     def settled_count(self) -> int:
@@ -148,37 +149,99 @@ class AgentPromiseRow:
 
 
 def promises_by_agent(agents: QuerySet[Agent], *, since: dt.date) -> list[AgentPromiseRow]:
-    """One aggregate query over the agents' promises."""
-    settled = Q(promises__settled_on__gte=since)
-    status = "promises__status"
-    rows = (
-        agents.select_related("user", "team")
+    """Two aggregate queries over the agents' promises: the counts per agent, the amounts per agent
+    and currency (never added across currencies)."""
+    settled = Q(settled_on__gte=since)
+    open_ = Q(status=PromiseToPay.Status.OPEN)
+    kept = settled & Q(status=PromiseToPay.Status.KEPT)
+    partial = settled & Q(status=PromiseToPay.Status.PARTIALLY_KEPT)
+    broken = settled & Q(status=PromiseToPay.Status.BROKEN)
+    promises = PromiseToPay.objects.filter(agent__in=agents).filter(open_ | kept | partial | broken)
+    counts = {
+        row["agent_id"]: row
+        for row in promises.values("agent_id").annotate(
+            n_open=Count("pk", filter=open_), n_kept=Count("pk", filter=kept),
+            n_partial=Count("pk", filter=partial), n_broken=Count("pk", filter=broken),
+        ).order_by()
+    }
+    sums: dict[tuple[int, str], Amounts] = {}
+    for agent_id, currency, a_open, a_kept, a_partial, a_broken in (
+        promises.values_list("agent_id", "account__currency")
         .annotate(
-            n_open=Count("promises", filter=Q(**{status: PromiseToPay.Status.OPEN})),
-            a_open=Sum("promises__amount", filter=Q(**{status: PromiseToPay.Status.OPEN})),
-            n_kept=Count("promises", filter=settled & Q(**{status: PromiseToPay.Status.KEPT})),
-            a_kept=Sum("promises__amount", filter=settled & Q(**{status: PromiseToPay.Status.KEPT})),
-            n_partial=Count("promises", filter=settled & Q(**{status: PromiseToPay.Status.PARTIALLY_KEPT})),
-            a_partial=Sum(
-                "promises__received_amount",
-                filter=settled & Q(**{status: PromiseToPay.Status.PARTIALLY_KEPT}),
-            ),
-            n_broken=Count("promises", filter=settled & Q(**{status: PromiseToPay.Status.BROKEN})),
-            a_broken=Sum("promises__amount", filter=settled & Q(**{status: PromiseToPay.Status.BROKEN})),
+            a_open=Sum("amount", filter=open_), a_kept=Sum("amount", filter=kept),
+            a_partial=Sum("received_amount", filter=partial), a_broken=Sum("amount", filter=broken),
         )
-        .order_by("team__name", "user__username")
+        .order_by()
+    ):
+        for name, amount in (("open", a_open), ("kept", a_kept), ("partial", a_partial), ("broken", a_broken)):
+            sums.setdefault((agent_id, name), Amounts()).add(currency, amount)
+    rows = []
+    for agent in agents.select_related("user", "team").order_by("team__name", "user__username"):
+        count = counts.get(agent.pk, {})
+        rows.append(
+            AgentPromiseRow(
+                agent=agent,
+                open_count=count.get("n_open", 0), open_amount=sums.get((agent.pk, "open"), Amounts()),
+                kept_count=count.get("n_kept", 0), kept_amount=sums.get((agent.pk, "kept"), Amounts()),
+                partial_count=count.get("n_partial", 0), partial_received=sums.get((agent.pk, "partial"), Amounts()),
+                broken_count=count.get("n_broken", 0), broken_amount=sums.get((agent.pk, "broken"), Amounts()),
+            )
+        )
+    return rows
+
+PIPELINE_LIMIT = 500
+
+
+@dataclass
+class PipelineDay:
+    """The open promise parts due on one date, with what is promised and received, per currency."""
+
+    date: dt.date
+    parts: list[PromisePart]
+    promised: Amounts
+    received: Amounts
+
+
+@dataclass
+class Pipeline:
+    today: dt.date
+    last: dt.date
+    days: list[PipelineDay]
+    truncated: bool
+
+    @property
+    def promised(self) -> Amounts:
+        return sum((day.promised for day in self.days), Amounts())
+
+    @property
+    def received(self) -> Amounts:
+        return sum((day.received for day in self.days), Amounts())
+
+    @property
+    def parts(self) -> int:
+        return sum(len(day.parts) for day in self.days)
+
+
+def promise_pipeline(cases: QuerySet[Case], *, today: dt.date, days: int, agent_id: int | None = None) -> Pipeline:
+    """Open promises of ``cases`` by the date of each open part, from the parts still in their grace
+    days to ``days`` ahead, with what has been received toward each part and each promise. One query."""
+    last = today + dt.timedelta(days=days)
+    parts = PromisePart.objects.filter(
+        status=PromisePart.Status.OPEN, promise__status=PromiseToPay.Status.OPEN, due_date__lte=last,
+        promise__case__in=cases,
     )
-    return [
-        AgentPromiseRow(
-            agent=row,
-            open_count=row.n_open,
-            open_amount=row.a_open or ZERO,
-            kept_count=row.n_kept,
-            kept_amount=row.a_kept or ZERO,
-            partial_count=row.n_partial,
-            partial_received=row.a_partial or ZERO,
-            broken_count=row.n_broken,
-            broken_amount=row.a_broken or ZERO,
-        )
-        for row in rows
-    ]
+    if agent_id is not None:
+        parts = parts.filter(promise__case__agent_id=agent_id)
+    rows = list(
+        parts.select_related("promise__account__borrower", "promise__case__agent__user", "promise__agent__user")
+        .order_by("due_date", "promise__case__agent__user__username", "pk")[: PIPELINE_LIMIT + 1]
+    )
+    truncated = len(rows) > PIPELINE_LIMIT
+    by_date: dict[dt.date, PipelineDay] = {}
+    for part in rows[:PIPELINE_LIMIT]:
+        currency = part.promise.account.currency
+        day = by_date.setdefault(part.due_date, PipelineDay(part.due_date, [], Amounts(), Amounts()))
+        day.parts.append(part)
+        day.promised.add(currency, part.amount)
+        day.received.add(currency, part.received_amount)
+    return Pipeline(today, last, list(by_date.values()), truncated)

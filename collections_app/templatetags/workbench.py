@@ -10,7 +10,8 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from collections_app import roles
@@ -34,6 +35,7 @@ def approvals_waiting(user: Any) -> int:
 
 # A link shows only once its URL exists, so screens still to come need no placeholder routes.
 NAVIGATION = (
+    NavItem("today", _("Today"), (roles.TEAM_LEAD, roles.SUPERVISOR)),
     NavItem("queue", _("My queue"), (roles.AGENT,)),
     NavItem("promises", _("My promises"), (roles.AGENT,)),
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
@@ -123,3 +125,15 @@ def signed_percent(value: Decimal | None) -> str:
     if value is None:
         return mark_safe('<span class="muted">\u2014</span>')
     return f"{signed(value, 1)}%"
+
+
+@register.filter
+def amounts(value: Any) -> SafeString:
+    """An ``Amounts`` (sums per currency) as lines ``1,234.50 USD``; a muted dash when there is none."""
+    items = list(value or [])
+    if not items:
+        return mark_safe('<span class="muted">\u2014</span>')
+    return format_html_join(
+        "", '<span class="amount"><span class="num">{}</span> <span class="currency">{}</span></span>',
+        ((money(amount), currency) for currency, amount in items),
+    )

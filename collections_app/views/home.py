@@ -14,7 +14,10 @@ from collections_app.models import Case
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its screen: agents to their queue, supervisors and analysts to the portfolio."""
+    """Send each role to its screen: team leads and supervisors to today's board, analysts and
+    administrators to the portfolio, agents to their queue."""
+    if roles.user_has_role(request.user, roles.TEAM_LEAD, roles.SUPERVISOR):
+        return redirect("today")
     if roles.user_has_role(request.user, *roles.PORTFOLIO_ROLES):
         return redirect("portfolio")
     if roles.user_has_role(request.user, roles.AGENT):

@@ -27,11 +27,13 @@ from collections_app.forms.promises import PromiseForm
 from collections_app.models import Case, ContactAttempt, PromiseToPay, Team
 from collections_app.selectors.cases import cases_visible_to
 from collections_app.selectors.contacts import cases_workable_by
+from collections_app.selectors.money import Amounts
 from collections_app.selectors.promises import (
     agent_day,
     agents_reported_to,
     borrower_today,
     promise_limits,
+    promise_pipeline,
     promises_by_agent,
     promises_of_case,
 )
@@ -44,6 +46,7 @@ PROMISES_CHANGED = "promises-changed"
 # A promise recorded on the panel is linked to the user's right-party call on the case this recent.
 RECENT_CALL = dt.timedelta(hours=2)
 BOARD_PERIODS = (7, 30, 90)
+PIPELINE_PERIODS = (7, 14, 30)
 BOARD_ROLES = (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)
 
 
@@ -207,17 +210,14 @@ def promise_board(request: HttpRequest) -> HttpResponse:
     rows = promises_by_agent(agents, since=today - dt.timedelta(days=days - 1))
     totals = {
         name: sum((getattr(row, name) for row in rows), 0)
-        for name in (
-            "open_count",
-            "open_amount",
-            "kept_count",
-            "kept_amount",
-            "partial_count",
-            "partial_received",
-            "broken_count",
-            "broken_amount",
-        )
+        for name in ("open_count", "kept_count", "partial_count", "broken_count")
     }
+    totals.update(
+        {
+            name: sum((getattr(row, name) for row in rows), Amounts())
+            for name in ("open_amount", "kept_amount", "partial_received", "broken_amount")
+        }
+    )
     settled = totals["kept_count"] + totals["partial_count"] + totals["broken_count"]
     return render(
         request,
@@ -234,5 +234,38 @@ def promise_board(request: HttpRequest) -> HttpResponse:
             "team_id": int(team_id) if team_id.isdigit() else None,
             "since": today - dt.timedelta(days=days - 1),
             "today": today,
+        },
+    )
+
+
+@require_GET
+@roles.role_required(roles.AGENT, *BOARD_ROLES)
+def promise_pipeline_view(request: HttpRequest) -> HttpResponse:
+    """Open promises by date: an agent's own, a team's for its lead, any team's for a supervisor; with
+    what has been received toward each."""
+    days = int(request.GET["days"]) if request.GET.get("days", "").isdigit() else 14
+    days = days if days in PIPELINE_PERIODS else 14
+    today = book_date(clock.now())
+    agents = agents_reported_to(request.user).select_related("user", "team").order_by("user__username")
+    watches = roles.user_has_role(request.user, *BOARD_ROLES)
+    cases = cases_visible_to(request.user) if watches else Case.objects.filter(agent__user=cast(User, request.user))
+    team_id = request.GET.get("team", "")
+    if watches and team_id.isdigit():
+        cases = cases.filter(team_id=int(team_id))
+        agents = agents.filter(team_id=int(team_id))
+    agent_id = request.GET.get("agent", "")
+    pipeline = promise_pipeline(
+        cases, today=today, days=days, agent_id=int(agent_id) if watches and agent_id.isdigit() else None
+    )
+    return render(
+        request,
+        "collections_app/promises/pipeline.html",
+        {
+            "pipeline": pipeline, "days": days, "periods": PIPELINE_PERIODS, "watches": watches,
+            "agents": list(agents) if watches else [],
+            "teams": Team.objects.filter(pk__in=agents_reported_to(request.user).values("team")).order_by("name")
+            if watches else [],
+            "team_id": int(team_id) if team_id.isdigit() else None,
+            "agent_id": int(agent_id) if agent_id.isdigit() else None,
         },
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,11 +17,27 @@ from collections_app import roles
 from collections_app.forms.widgets import DateInput
 from collections_app.models import Agent, Case
 from collections_app.selectors.cases import agents_manageable_by, cases_manageable_by
-from collections_app.selectors.teams import team_board, teams_visible_to
+from collections_app.selectors.teams import (
+    BOARD_SORTS,
+    BoardFilters,
+    board_cases,
+    team_board,
+    teams_visible_to,
+)
+from collections_app.selectors.unworked import unworked_cases, unworked_summary
+from collections_app.services import clock
 from collections_app.services.assignment import agent_set_leave, cases_reassign
 from config.errors import DomainError
 
 BOARD_ROLES = (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)
+SORT_LABELS = [
+    ("agent", gettext_lazy("Agent")),
+    ("dpd", gettext_lazy("Days past due")),
+    ("overdue", gettext_lazy("Overdue amount")),
+    ("bucket", gettext_lazy("Bucket")),
+    ("last_call", gettext_lazy("Last call (oldest first)")),
+    ("priority", gettext_lazy("Priority")),
+]
 
 
 class BulkActionForm(forms.Form):
@@ -59,40 +76,56 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "collections_app/team_list.html", {"teams": teams})
 
 
+def _board_filters(request: HttpRequest) -> BoardFilters:
+    sort = request.GET.get("sort", "agent")
+    return BoardFilters(
+        agent=request.GET.get("agent", ""), bucket=request.GET.get("bucket", ""),
+        untouched=request.GET.get("untouched") == "1", locked=request.GET.get("locked", ""),
+        sort=sort if sort in BOARD_SORTS else "agent",
+    )
+
+
+def _bulk_action(request: HttpRequest, cases: QuerySet[Case]) -> tuple[BulkActionForm, HttpResponse | None]:
+    """The select-and-act form of a case list: reassign, lock or unlock the cases ticked."""
+    if request.method != "POST":
+        return BulkActionForm(user=request.user, team_cases=cases), None
+    if not roles.user_has_role(request.user, *BOARD_ROLES):
+        raise PermissionDenied  # analysts read the board; they move no case
+    form = BulkActionForm(request.POST, user=request.user, team_cases=cases)
+    if not form.is_valid():
+        return form, None
+    action = form.cleaned_data["action"]
+    cases_reassign(
+        case_ids=[c.pk for c in form.cleaned_data["cases"]],
+        agent=form.cleaned_data["agent"] if action == "reassign" else None,
+        by=request.user,
+        note=form.cleaned_data["reason"],
+        lock={"lock": True, "unlock": False}.get(action),
+    )
+    n = len(form.cleaned_data["cases"])
+    messages.success(request, ngettext("%(n)d case updated.", "%(n)d cases updated.", n) % {"n": n})
+    return form, redirect(request.get_full_path())
+
+
 @roles.role_required(*BOARD_ROLES, roles.ANALYST)
 def team_board_view(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(teams_visible_to(request.user), pk=team_id)
     team_cases = cases_manageable_by(request.user).filter(team=team, status=Case.Status.OPEN)
-    if request.method == "POST":
-        if not roles.user_has_role(request.user, *BOARD_ROLES):
-            raise PermissionDenied  # analysts read the board; they move no case
-        form = BulkActionForm(request.POST, user=request.user, team_cases=team_cases)
-        if form.is_valid():
-            action = form.cleaned_data["action"]
-            cases_reassign(
-                case_ids=[c.pk for c in form.cleaned_data["cases"]],
-                agent=form.cleaned_data["agent"] if action == "reassign" else None,
-                by=request.user,
-                note=form.cleaned_data["reason"],
-                lock={"lock": True, "unlock": False}.get(action),
-            )
-            n = len(form.cleaned_data["cases"])
-            messages.success(request, ngettext("%(n)d case updated.", "%(n)d cases updated.", n) % {"n": n})
-            return redirect(request.get_full_path())
-    else:
-        form = BulkActionForm(user=request.user, team_cases=team_cases)
-    agent_filter = request.GET.get("agent")
-    listed = team_cases.select_related("account__borrower", "agent__user").order_by("agent__user__username", "-dpd")
-    if agent_filter == "none":
-        listed = listed.filter(agent__isnull=True)
-    elif agent_filter and agent_filter.isdigit():
-        listed = listed.filter(agent_id=int(agent_filter))
-    page = Paginator(listed, 50).get_page(request.GET.get("page"))
-    can_manage = roles.user_has_role(request.user, *BOARD_ROLES)
+    form, done = _bulk_action(request, team_cases)
+    if done is not None:
+        return done
+    filters = _board_filters(request)
+    now = clock.now()
+    page = Paginator(board_cases(team_cases, filters, now=now), 50).get_page(request.GET.get("page"))
+    board = team_board(team, now=now)
     return render(
         request,
         "collections_app/team_board.html",
-        {"board": team_board(team), "form": form, "page": page, "can_manage": can_manage, "agent_filter": agent_filter},
+        {
+            "board": board, "form": form, "page": page, "can_manage": roles.user_has_role(request.user, *BOARD_ROLES),
+            "filters": filters, "sorts": SORT_LABELS, "agents": [row.agent for row in board.agents],
+            "unworked": unworked_cases(request.user).count(),
+        },
     )
 
 
@@ -114,3 +147,24 @@ def agent_leave(request: HttpRequest, agent_id: int) -> HttpResponse:
         messages.error(request, _("Dates must be in the form YYYY-MM-DD."))
     return redirect("team-board", team_id=agent.team_id)
 
+
+
+@roles.role_required(*BOARD_ROLES, roles.ANALYST)
+def cases_unworked(request: HttpRequest) -> HttpResponse:
+    """Open cases no team serves or no agent holds: per bucket, and the list to assign from."""
+    cases = unworked_cases(request.user)
+    form, done = _bulk_action(request, cases_manageable_by(request.user).filter(pk__in=cases.values("pk")))
+    if done is not None:
+        return done
+    bucket = request.GET.get("bucket", "")
+    listed = cases.filter(bucket=bucket) if bucket else cases
+    listed = listed.select_related("account__borrower", "team", "agent__user").order_by("-dpd", "-overdue_amount", "pk")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "collections_app/unworked.html",
+        {
+            "summary": unworked_summary(cases), "page": page, "form": form, "bucket": bucket,
+            "can_manage": roles.user_has_role(request.user, *BOARD_ROLES),
+        },
+    )

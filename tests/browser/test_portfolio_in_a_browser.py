@@ -26,6 +26,8 @@ def test_a_supervisor_logs_in_and_reads_the_bucket_table_of_the_latest_close(bro
     UserFactory(username="sue").groups.add(roles.roles_ensure()[roles.SUPERVISOR])
 
     log_in(browser_page, live_server, "sue")
+    expect(browser_page).to_have_url(re.compile(r"/today/$"))
+    browser_page.get_by_role("link", name="Portfolio").click()
 
     expect(browser_page).to_have_url(re.compile(r"/portfolio/$"))
     expect(browser_page.get_by_role("heading", name="Portfolio by bucket")).to_be_visible()

@@ -36,7 +36,7 @@ def test_an_agent_opens_the_first_case_and_a_supervisor_reassigns_it(browser_pag
     browser_page.goto(f"{live_server.url}/teams/{team.pk}/")
     browser_page.get_by_label(first.account.external_id).check()
     browser_page.locator("select[name=action]").select_option("reassign")
-    browser_page.locator("select[name=agent]").select_option(label="bob")
+    browser_page.locator("#bulk-form select[name=agent]").select_option(label="bob")
     browser_page.get_by_placeholder("Reason").fill("balancing by hand")
     browser_page.get_by_role("button", name="Apply to selected").click()
 

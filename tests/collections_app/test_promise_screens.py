@@ -244,9 +244,9 @@ def test_the_board_counts_promises_by_agent_with_the_kept_rate(team, django_asse
 
     rows = {row.agent.user.username: row for row in page.context["rows"]}
     assert set(rows) == {"ann", "bob"}  # cid is in another team
-    assert (rows["ann"].open_count, rows["ann"].open_amount) == (1, Decimal("70.00"))
+    assert (rows["ann"].open_count, rows["ann"].open_amount["USD"]) == (1, Decimal("70.00"))
     assert (rows["ann"].kept_count, rows["ann"].broken_count, rows["ann"].kept_rate) == (1, 1, Decimal("50.0"))
-    assert (rows["bob"].partial_count, rows["bob"].partial_received, rows["bob"].kept_rate) == (
+    assert (rows["bob"].partial_count, rows["bob"].partial_received["USD"], rows["bob"].kept_rate) == (
         1,
         Decimal("40.00"),
         Decimal("0.0"),

@@ -121,9 +121,9 @@ def test_the_team_board_shows_each_agents_load(team):
     page = login(team["lead"]).get(f"/teams/{team['team'].pk}/")
 
     board = page.context["board"]
-    assert {(r.agent.user.username, r.cases, r.balance) for r in board.agents} == {
-        ("ann", 2, Decimal("400.00")),
-        ("bob", 1, Decimal("200.00")),
+    assert {(r.agent.user.username, r.cases, tuple(r.balance)) for r in board.agents} == {
+        ("ann", 2, (("USD", Decimal("400.00")),)),
+        ("bob", 1, (("USD", Decimal("200.00")),)),
     }
     assert board.mean_cases == Decimal("1.5")
 

@@ -180,6 +180,12 @@ MATRIX: list[Row] = [
            analyst=DENIED),
     case_row("extension-decide", "post", "/extensions/{extension}/decide/", data={"decision": "reject", "reason": "x"},
              **NOBODY, agent=DENIED, lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=DENIED, analyst=DENIED),
+    # Team leads' and supervisors' day
+    screen("today", "/today/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED),
+    screen("cases-unworked", "/cases/unworked/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=OK, analyst=OK),
+    # A case with an agent is not among them: the form refuses it (200 with the error), nothing moves.
+    row("cases-unworked", "post", "/cases/unworked/", data={"action": "lock", "cases": "{case}", "reason": "matrix"},
+        variants=(OWN,), **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=OK, analyst=DENIED),
     # Team boards
     screen("teams", "/teams/", **NOBODY, agent=DENIED, lead=MOVED, supervisor=OK, admin=OK, analyst=OK),
     row("team-board", "get", "/teams/{team}/", variants=TEAMS, **NOBODY, agent=DENIED, lead=(OK, HIDDEN),
@@ -190,6 +196,8 @@ MATRIX: list[Row] = [
     case_row("agent-leave", "post", "/agents/{agent}/leave/", data={"leave_from": "", "leave_to": ""}, **NOBODY,
              agent=DENIED, lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=MOVED, analyst=DENIED),
     screen("promise-board", "/promise-board/", **REPORT_PAGE),
+    screen("promise-pipeline", "/promises/pipeline/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK,
+           analyst=OK),
     # Reports
     screen("report-portfolio", "/reports/", **REPORT_PAGE),
     screen("report-forecast", "/reports/forecast/", **REPORT_PAGE),

@@ -10,8 +10,16 @@ from tests.factories import LoanFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.TEAM_LEAD, roles.ANALYST, roles.ADMINISTRATOR])
-def test_people_who_watch_the_book_start_on_the_portfolio(client_as, role):
+@pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.TEAM_LEAD])
+def test_team_leads_and_supervisors_start_on_todays_board(client_as, role):
+    response = client_as(role).get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("today")
+
+
+@pytest.mark.parametrize("role", [roles.ANALYST, roles.ADMINISTRATOR])
+def test_analysts_and_administrators_start_on_the_portfolio(client_as, role):
     response = client_as(role).get(reverse("home"))
 
     assert response.status_code == 302

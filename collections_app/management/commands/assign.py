@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from collections_app.selectors.unworked import unworked_cases, unworked_summary
 from collections_app.services.assignment import cases_assign
 
 
@@ -27,3 +28,21 @@ class Command(BaseCommand):
             f"Assignment: {result.moved} cases moved ({reasons}); {result.unplaced} without an agent with room; "
             f"{time.monotonic() - started:.2f}s"
         )
+        unworked = unworked_summary(unworked_cases())
+        if not unworked.cases:
+            self.stdout.write("Unworked: none; every open case has a team and an agent.")
+            return
+        by_bucket = ", ".join(f"{row.bucket} {row.cases:,}" for row in unworked.buckets)
+        overdue = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in unworked.overdue)
+        self.stdout.write(
+            self.style.WARNING(
+                f"Unworked: {unworked.cases:,} open cases nobody works ({by_bucket}; {overdue} overdue): "
+                f"{unworked.without_team:,} without a team, {unworked.without_agent:,} without an agent."
+            )
+        )
+        if unworked.unserved_buckets:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"No team serves {', '.join(unworked.unserved_buckets)}: give a team these buckets, then assign again."
+                )
+            )

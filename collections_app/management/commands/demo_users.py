@@ -22,8 +22,8 @@ from collections_app.models import Agent, Team
 
 DEFAULT_PASSWORD = "demo-pass-2026"
 
-# team name -> bucket codes it serves
-DEMO_TEAMS = {"M1 Team": ("M1",), "M2-M3 Team": ("M2", "M3")}
+# team name -> bucket codes it serves: together, every delinquent bucket of the shipped scale
+DEMO_TEAMS = {"M1 Team": ("M1",), "M2-M3 Team": ("M2", "M3"), "M4-M6+ Team": ("M4", "M5", "M6", "M6+")}
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ DEMO_USERS = (
     DemoUser("agent1", roles.AGENT, team="M1 Team"),
     DemoUser("agent2", roles.AGENT, team="M1 Team"),
     DemoUser("agent3", roles.AGENT, team="M2-M3 Team"),
+    DemoUser("agent4", roles.AGENT, team="M4-M6+ Team"),
     DemoUser("lead1", roles.TEAM_LEAD, team="M1 Team", is_staff=True),
+    DemoUser("lead2", roles.TEAM_LEAD, team="M4-M6+ Team", is_staff=True),
     DemoUser("supervisor1", roles.SUPERVISOR, is_staff=True),
     DemoUser("admin1", roles.ADMINISTRATOR, is_staff=True, is_superuser=True),
     DemoUser("analyst1", roles.ANALYST),
