@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -157,7 +157,7 @@ def promises_by_agent(agents: QuerySet[Agent], *, since: dt.date) -> list[AgentP
     partial = settled & Q(status=PromiseToPay.Status.PARTIALLY_KEPT)
     broken = settled & Q(status=PromiseToPay.Status.BROKEN)
     promises = PromiseToPay.objects.filter(agent__in=agents).filter(open_ | kept | partial | broken)
-    counts = {
+    counts: dict[int, Any] = {
         row["agent_id"]: row
         for row in promises.values("agent_id").annotate(
             n_open=Count("pk", filter=open_), n_kept=Count("pk", filter=kept),

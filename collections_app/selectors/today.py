@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
@@ -118,7 +119,7 @@ def today_board(user: AbstractBaseUser | AnonymousUser, *, now: dt.datetime, tea
         .select_related("user", "team").order_by("team__name", "user__username")
     )
     users = [agent.user_id for agent in agents]
-    calls = {
+    calls: dict[int, Any] = {
         row["agent_id"]: row
         for row in ContactAttempt.objects.filter(
             agent_id__in=users, placed_at__gte=start, placed_at__lte=now, channel=ContactAttempt.Channel.CALL,

@@ -68,7 +68,7 @@ class UnworkedSummary:
 def unworked_summary(cases: QuerySet[Case]) -> UnworkedSummary:
     """Per bucket (in the scale's order): cases without a team, without an agent, overdue per currency.
     Three queries."""
-    order = {code: position for position, code in Bucket.objects.values_list("code", "position")}
+    order: dict[str, int] = dict(Bucket.objects.values_list("code", "position"))
     rows: dict[str, BucketUnworked] = {}
     for bucket, currency, no_team, no_agent, overdue in (
         cases.values_list("bucket", "account__currency")

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -78,7 +78,8 @@ def report_filters(request: HttpRequest, scale: BucketScale) -> tuple[ReportFilt
     if not form.is_bound:
         form.initial = {"first": first, "last": last}
     elif not (data.get("first") and data.get("last")) and not form.errors:
-        shown = form.data.copy()
+        shown = QueryDict(mutable=True)
+        shown.update(form.data)
         shown.setlist("first", [first.isoformat()])
         shown.setlist("last", [last.isoformat()])
         form.data = shown
