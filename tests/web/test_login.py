@@ -17,12 +17,12 @@ def test_the_login_page_asks_for_a_username_and_password(client):
     assert "/static/vendor/htmx/htmx.min.js" in page
 
 
-def test_a_supervisor_who_logs_in_lands_on_the_portfolio(client, user_with_role):
+def test_a_supervisor_who_logs_in_lands_on_todays_board(client, user_with_role):
     user_with_role(roles.SUPERVISOR, username="sue")
 
     response = client.post(reverse("login"), {"username": "sue", "password": PASSWORD}, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("portfolio")
+    assert response.redirect_chain[-1][0] == reverse("today")
     assert response.context["user"].username == "sue"
 
 
