@@ -359,20 +359,22 @@ class DelinquencySnapshot(models.Model):
 
 
 class BucketDailyTotal(models.Model):
-    """Book-wide totals per bucket at a COB date (active accounts)."""
+    """Book-wide totals per bucket and currency at a COB date (active accounts): amounts in two
+    currencies are never added together."""
 
     date = models.DateField()
     bucket = models.CharField(max_length=8)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     accounts = models.PositiveIntegerField()
     overdue_amount = money()
     outstanding_balance = money()
 
     class Meta:
-        ordering = ["date", "bucket"]
-        constraints = [models.UniqueConstraint(fields=["date", "bucket"], name="daily_total_unique")]
+        ordering = ["date", "bucket", "currency"]
+        constraints = [models.UniqueConstraint(fields=["date", "bucket", "currency"], name="daily_total_unique_currency")]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.bucket}: {self.accounts}"
+        return f"{self.date} {self.bucket} {self.currency}: {self.accounts}"
 
 
 class PiiReveal(models.Model):

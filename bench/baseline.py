@@ -22,7 +22,7 @@ DUE = "i.principal_due + i.interest_due + i.fee_due + i.penalty_due"
 STEPS = [
     ("aggregate", f"""
         CREATE TEMPORARY TABLE night AS
-        SELECT l.id, l.bucket AS prev_bucket, s.dpd, s.overdue, s.outstanding,
+        SELECT l.id, l.currency, l.bucket AS prev_bucket, s.dpd, s.overdue, s.outstanding,
                (SELECT code FROM accounts_bucket b
                  WHERE s.dpd >= b.min_dpd AND (b.max_dpd IS NULL OR s.dpd <= b.max_dpd)) AS bucket
         FROM accounts_loanaccount l
@@ -42,8 +42,8 @@ STEPS = [
         SELECT %(d)s, id, dpd, bucket, prev_bucket, overdue, outstanding, 'active' FROM night
         WHERE dpd > 0 OR bucket <> prev_bucket"""),
     ("daily_totals", """
-        INSERT INTO accounts_bucketdailytotal (date, bucket, accounts, overdue_amount, outstanding_balance)
-        SELECT %(d)s, bucket, COUNT(*), SUM(overdue), SUM(outstanding) FROM night GROUP BY bucket"""),
+        INSERT INTO accounts_bucketdailytotal (date, bucket, currency, accounts, overdue_amount, outstanding_balance)
+        SELECT %(d)s, bucket, currency, COUNT(*), SUM(overdue), SUM(outstanding) FROM night GROUP BY bucket, currency"""),
     ("accounts", """
         UPDATE accounts_loanaccount l SET dpd = n.dpd, bucket = n.bucket, overdue_amount = n.overdue,
                outstanding_balance = n.outstanding

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Bucket, CobRun
 
@@ -28,15 +29,17 @@ logger = logging.getLogger(__name__)
 # Pseudo-buckets for accounts that left the book as of D, so transitions can say "to paid off".
 CLOSED_CODES = {"paid_off": "PAID", "settled": "SETTLED", "charged_off": "CO"}
 
+# Labels are stored as data (administrators may rename them); the shipped ones are in the catalogue
+# so that screens show them translated.
 DEFAULT_BUCKETS = [
-    ("M0", "Current", 0, 0),
-    ("M1", "1-30 DPD", 1, 30),
-    ("M2", "31-60 DPD", 31, 60),
-    ("M3", "61-90 DPD", 61, 90),
-    ("M4", "91-120 DPD", 91, 120),
-    ("M5", "121-150 DPD", 121, 150),
-    ("M6", "151-180 DPD", 151, 180),
-    ("M6+", "Over 180 DPD (write-off candidate)", 181, None),
+    ("M0", gettext_noop("Current"), 0, 0),
+    ("M1", gettext_noop("1-30 DPD"), 1, 30),
+    ("M2", gettext_noop("31-60 DPD"), 31, 60),
+    ("M3", gettext_noop("61-90 DPD"), 61, 90),
+    ("M4", gettext_noop("91-120 DPD"), 91, 120),
+    ("M5", gettext_noop("121-150 DPD"), 121, 150),
+    ("M6", gettext_noop("151-180 DPD"), 151, 180),
+    ("M6+", gettext_noop("Over 180 DPD (write-off candidate)"), 181, None),
 ]
 
 
@@ -93,7 +96,7 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
     # A loan closed without a date (charged off by the core system, say) is closed on every date.
     closed_as_of_d = f"(l.status <> 'active' AND (l.closed_on IS NULL OR l.closed_on <= {d}))"
     aggregate = f"""
-        SELECT l.id AS account_id,
+        SELECT l.id AS account_id, l.currency,
                CASE WHEN {closed_as_of_d} THEN {_closed_code_sql("l.status")} END AS closed_code,
                CASE WHEN l.status <> 'active' AND (l.closed_on IS NULL OR l.closed_on <= %(d_prev)s)
                     THEN {_closed_code_sql("l.status")} ELSE 'M0' END AS default_prev,
@@ -105,10 +108,10 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
         FROM accounts_loanaccount l
         LEFT JOIN ({installment_as_of}) i ON i.loan_id = l.id
         WHERE l.opened_on <= {d} AND (l.status = 'active' OR l.closed_on >= %(d_prev)s)
-        GROUP BY l.id, l.status, l.closed_on, l.principal"""
+        GROUP BY l.id, l.currency, l.status, l.closed_on, l.principal"""
     dpd = f"CASE WHEN g.closed_code IS NOT NULL OR g.oldest_unpaid IS NULL THEN 0 ELSE {dialect.days_between(d, 'g.oldest_unpaid')} END"
     state = f"""
-        SELECT s.account_id, s.status, s.dpd, s.oldest_unpaid,
+        SELECT s.account_id, s.currency, s.status, s.dpd, s.oldest_unpaid,
                CASE WHEN s.closed_code IS NOT NULL THEN 0 ELSE s.overdue END AS overdue,
                CASE WHEN s.closed_code IS NOT NULL THEN 0 ELSE s.outstanding END AS outstanding,
                COALESCE(s.closed_code, b.code) AS bucket,
@@ -130,9 +133,9 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
             SELECT {d}, account_id, dpd, bucket, prev_bucket, overdue, outstanding, status FROM cob_state
             WHERE dpd > 0 OR bucket <> prev_bucket""",
         f"DELETE FROM accounts_bucketdailytotal WHERE date = {d}",
-        f"""INSERT INTO accounts_bucketdailytotal (date, bucket, accounts, overdue_amount, outstanding_balance)
-            SELECT {d}, bucket, COUNT(*), SUM(overdue), SUM(outstanding) FROM cob_state
-            WHERE status = 'active' GROUP BY bucket""",
+        f"""INSERT INTO accounts_bucketdailytotal (date, bucket, currency, accounts, overdue_amount, outstanding_balance)
+            SELECT {d}, bucket, currency, COUNT(*), SUM(overdue), SUM(outstanding) FROM cob_state
+            WHERE status = 'active' GROUP BY bucket, currency""",
     ]
     if is_latest:
         since = f"CASE WHEN s.dpd > 0 THEN {dialect.plus_one_day('s.oldest_unpaid')} END"

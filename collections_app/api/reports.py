@@ -32,6 +32,10 @@ FILTER_PARAMETERS = [
     OpenApiParameter("first", OpenApiTypes.DATE, description="First date (default: six months before the last)."),
     OpenApiParameter("last", OpenApiTypes.DATE, description="Last date (default: the latest aggregated date)."),
     OpenApiParameter("product", OpenApiTypes.STR, description="One product; empty: all."),
+    OpenApiParameter(
+        "currency", OpenApiTypes.STR,
+        description="The currency of the figures (amounts are never added across currencies; default: the largest book).",
+    ),
     OpenApiParameter("team", OpenApiTypes.INT, description="One team (exit and agent figures)."),
     OpenApiParameter("bucket", OpenApiTypes.STR, description="One bucket (agent figures)."),
 ]
@@ -49,7 +53,7 @@ def _table_body(table: Table) -> dict[str, Any]:
         "title": str(table.title),
         "note": str(table.note),
         "columns": [
-            {"key": c.key, "label": str(c.label), "kind": c.kind, "definition": str(c.definition)}
+            {"key": c.key, "label": table.heading(c), "kind": c.kind, "definition": str(c.definition)}
             for c in table.columns
         ],
         "rows": table.as_records(),
@@ -62,10 +66,12 @@ def table_json(figure: str, filters: selectors.ReportFilters, tables: list[Table
         "figure": figure,
         "filters": {
             "first": filters.first.isoformat(), "last": filters.last.isoformat(), "product": filters.product,
-            "team": filters.team_id, "bucket": filters.bucket,
+            "currency": filters.currency, "team": filters.team_id, "bucket": filters.bucket,
         },
         **{key: plain(value) for key, value in extra.items()},
     }
+    for table in tables:
+        table.currency = filters.currency
     if len(tables) == 1:
         body.update(_table_body(tables[0]))
     else:

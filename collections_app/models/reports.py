@@ -22,6 +22,7 @@ class ReportBucketDay(models.Model):
 
     date = models.DateField(_("COB date"))
     product = models.CharField(_("product"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     bucket = models.CharField(_("bucket"), max_length=8)
     accounts = models.PositiveIntegerField(_("accounts"), help_text=_("Active accounts in the bucket at the COB date."))
     overdue_amount = money(
@@ -34,7 +35,7 @@ class ReportBucketDay(models.Model):
     class Meta:
         verbose_name = _("bucket balance (day)")
         verbose_name_plural = _("bucket balances (day)")
-        constraints = [models.UniqueConstraint(fields=["date", "product", "bucket"], name="rpt_bucket_day_unique")]
+        constraints = [models.UniqueConstraint(fields=["date", "product", "currency", "bucket"], name="rpt_bucket_day_unique_currency")]
 
     def __str__(self) -> str:
         return f"{self.date} {self.product} {self.bucket}"
@@ -45,6 +46,7 @@ class ReportRollDay(models.Model):
 
     date = models.DateField(_("COB date"))
     product = models.CharField(_("product"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     from_bucket = models.CharField(_("from"), max_length=8)
     to_bucket = models.CharField(_("to"), max_length=8)
     accounts = models.PositiveIntegerField(_("accounts"))
@@ -55,7 +57,7 @@ class ReportRollDay(models.Model):
         verbose_name = _("bucket change (day)")
         verbose_name_plural = _("bucket changes (day)")
         constraints = [
-            models.UniqueConstraint(fields=["date", "product", "from_bucket", "to_bucket"], name="rpt_roll_day_unique")
+            models.UniqueConstraint(fields=["date", "product", "currency", "from_bucket", "to_bucket"], name="rpt_roll_day_unique_currency")
         ]
 
     def __str__(self) -> str:
@@ -75,6 +77,7 @@ class ReportFlowMonth(models.Model):
     as_of = models.DateField(_("month-end COB date"))
     previous_as_of = models.DateField(_("previous month-end COB date"))
     product = models.CharField(_("product"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     from_state = models.CharField(_("from"), max_length=8)
     to_state = models.CharField(_("to"), max_length=8)
     accounts = models.PositiveIntegerField(_("accounts"))
@@ -95,7 +98,7 @@ class ReportFlowMonth(models.Model):
         verbose_name = _("transition matrix cell (month)")
         verbose_name_plural = _("transition matrix cells (month)")
         constraints = [
-            models.UniqueConstraint(fields=["month", "product", "from_state", "to_state"], name="rpt_flow_month_unique")
+            models.UniqueConstraint(fields=["month", "product", "currency", "from_state", "to_state"], name="rpt_flow_month_unique_currency")
         ]
 
     def __str__(self) -> str:
@@ -107,6 +110,7 @@ class ReportEntryDay(models.Model):
 
     date = models.DateField(_("due date"))
     product = models.CharField(_("product"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     installments_due = models.PositiveIntegerField(
         _("installments due"), help_text=_("Installments due on the date, of accounts open that day.")
     )
@@ -120,7 +124,7 @@ class ReportEntryDay(models.Model):
     class Meta:
         verbose_name = _("entry rate (day)")
         verbose_name_plural = _("entry rates (day)")
-        constraints = [models.UniqueConstraint(fields=["date", "product"], name="rpt_entry_day_unique")]
+        constraints = [models.UniqueConstraint(fields=["date", "product", "currency"], name="rpt_entry_day_unique_currency")]
 
     def __str__(self) -> str:
         return f"{self.date} {self.product}"
@@ -131,6 +135,7 @@ class ReportExitDay(models.Model):
 
     date = models.DateField(_("date"))
     product = models.CharField(_("product"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     cases_entered = models.PositiveIntegerField(_("cases opened"), help_text=_("Cases opened on the date (DPD 1)."))
     cases_assigned_in = models.PositiveIntegerField(
@@ -158,6 +163,7 @@ class ReportVintage(models.Model):
     as_of = models.DateField(_("month-end COB date"))
     cohort = models.DateField(_("origination month"))
     product = models.CharField(_("product"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     months_on_book = models.PositiveSmallIntegerField(_("months on book"))
     loans = models.PositiveIntegerField(_("loans disbursed"))
     disbursed = money(verbose_name=_("principal disbursed"))
@@ -173,7 +179,7 @@ class ReportVintage(models.Model):
     class Meta:
         verbose_name = _("vintage point")
         verbose_name_plural = _("vintage points")
-        constraints = [models.UniqueConstraint(fields=["month", "cohort", "product"], name="rpt_vintage_unique")]
+        constraints = [models.UniqueConstraint(fields=["month", "cohort", "product", "currency"], name="rpt_vintage_unique_currency")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.cohort:%Y-%m} {self.product}"
@@ -184,6 +190,7 @@ class ReportForecastMatrix(models.Model):
 
     month = models.DateField(_("month"), help_text=_("First day of the month the forecast starts from."))
     product = models.CharField(_("product"), max_length=32, blank=True, help_text=_("Empty: the whole book."))
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     from_state = models.CharField(_("from"), max_length=8)
     to_state = models.CharField(_("to"), max_length=8)
     probability = models.DecimalField(_("probability"), max_digits=8, decimal_places=6)
@@ -193,7 +200,7 @@ class ReportForecastMatrix(models.Model):
         verbose_name = _("forecast matrix cell")
         verbose_name_plural = _("forecast matrix cells")
         constraints = [
-            models.UniqueConstraint(fields=["month", "product", "from_state", "to_state"], name="rpt_fc_matrix_unique")
+            models.UniqueConstraint(fields=["month", "product", "currency", "from_state", "to_state"], name="rpt_fc_matrix_unique_currency")
         ]
 
     def __str__(self) -> str:
@@ -205,6 +212,7 @@ class ReportForecastBalance(models.Model):
 
     month = models.DateField(_("month"))
     product = models.CharField(_("product"), max_length=32, blank=True, help_text=_("Empty: the whole book."))
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     step = models.PositiveSmallIntegerField(_("months ahead"))
     state = models.CharField(_("state"), max_length=8)
     balance = money(verbose_name=_("balance"))
@@ -213,7 +221,7 @@ class ReportForecastBalance(models.Model):
         verbose_name = _("forecast balance")
         verbose_name_plural = _("forecast balances")
         constraints = [
-            models.UniqueConstraint(fields=["month", "product", "step", "state"], name="rpt_fc_balance_unique")
+            models.UniqueConstraint(fields=["month", "product", "currency", "step", "state"], name="rpt_fc_balance_unique_currency")
         ]
 
     def __str__(self) -> str:
@@ -230,6 +238,7 @@ class ReportAgentDay(models.Model):
     )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     bucket = models.CharField(_("bucket"), max_length=8)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     attempts = models.PositiveIntegerField(
         _("attempts"), default=0, help_text=_("Outbound calls placed (every call not released as not dialed).")
     )
@@ -289,6 +298,7 @@ class ReportAgentMonth(models.Model):
     )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     bucket = models.CharField(_("bucket"), max_length=8)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     contacts = models.PositiveIntegerField(_("contacts"), default=0)
     right_party_contacts = models.PositiveIntegerField(_("right-party contacts"), default=0)

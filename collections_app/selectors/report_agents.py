@@ -1,5 +1,8 @@
 """Agent, team and bucket efficiency and the promise figures, read from the aggregate tables.
 
+Counts and rates take all the agents' work; amounts (promised, collected) are those in the filters'
+currency: the rows are per currency, and amounts of two currencies are never added.
+
 Whole calendar months inside the range come from ``ReportAgentMonth`` (a row per agent, team and
 bucket per month), the other days from ``ReportAgentDay``; logged time from ``ReportAgentShift``.
 Cases held at the start of the period are the first day's (or the first month's) figure.
@@ -99,11 +102,18 @@ def _whole_months(filters: ReportFilters) -> list[dt.date]:
     ]
 
 
-def _sums(queryset: QuerySet, key: str, name: str, start: Q) -> dict[Any, tuple[Any, dict[str, Any]]]:
+MONEY_SUMS = ("ptp_amount", "collected_amount")
+
+
+def _sums(
+    queryset: QuerySet, key: str, name: str, start: Q, currency: str
+) -> dict[Any, tuple[Any, dict[str, Any]]]:
+    """Counts over all the work; amounts only in ``currency`` (they are never added across currencies)."""
+    in_currency = Q(currency=currency)
     rows = (
         queryset.values_list(*dict.fromkeys([key, name]))
         .annotate(
-            **{field: Sum(field) for field in AGENT_SUMS},
+            **{field: Sum(field, filter=in_currency) if field in MONEY_SUMS else Sum(field) for field in AGENT_SUMS},
             cases_open_at_start=Sum("cases_open_at_start", filter=start),
         )
         .order_by()
@@ -132,10 +142,10 @@ def efficiency(filters: ReportFilters, group: str = "agent") -> list[Efficiency]
     days = ReportAgentDay.objects.filter(date__range=(filters.first, filters.last))
     for month in rolled:
         days = days.exclude(date__gte=month, date__lt=next_month(month))
-    parts = [_sums(_scoped(days, filters), key, name, Q(date=filters.first))]
+    parts = [_sums(_scoped(days, filters), key, name, Q(date=filters.first), filters.currency)]
     if rolled:
         by_month = ReportAgentMonth.objects.filter(month__in=rolled)
-        parts.append(_sums(_scoped(by_month, filters), key, name, Q(month=filters.first)))
+        parts.append(_sums(_scoped(by_month, filters), key, name, Q(month=filters.first), filters.currency))
     merged: dict[Any, tuple[Any, dict[str, Any]]] = {}
     for part in parts:
         for group_key, (label, figures) in part.items():

@@ -90,6 +90,8 @@ def bucket_accounts(params: dict[str, str], scale: BucketScale, user: User, limi
     snapshots = DelinquencySnapshot.objects.filter(date=day, bucket=bucket, status="active")
     if params.get("product"):
         snapshots = snapshots.filter(account__product=params["product"])
+    if params.get("currency"):
+        snapshots = snapshots.filter(account__currency=params["currency"])
     rows = list(
         snapshots.order_by("-outstanding_balance", "account_id").values_list(
             "account_id", "account__external_id", "account__product", "dpd", "overdue_amount", "outstanding_balance"
@@ -119,9 +121,12 @@ def flow_accounts(params: dict[str, str], scale: BucketScale, user: User, limit:
     rows = [
         row for row in sql.flow_accounts(prev=prev, cur=cur, current=scale.current, from_state=source, to_state=target)
         if not params.get("product") or row[1] == params["product"]
-    ][:limit]
-
-    names = dict(LoanAccount.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "external_id"))
+    ]
+    loans = LoanAccount.objects.filter(pk__in=[row[0] for row in rows])
+    if params.get("currency"):
+        loans = loans.filter(currency=params["currency"])
+    names = dict(loans.values_list("pk", "external_id"))
+    rows = [row for row in rows if row[0] in names][:limit]
     cases = _cases_of((row[0] for row in rows), cur)
     for account_id, product, _s, _t, before, after in rows:
         table.add(names[account_id], product, _case_cell(cases.get(account_id)), before, after)
@@ -139,6 +144,8 @@ def entry_installments(params: dict[str, str], scale: BucketScale, user: User, l
     )
     if params.get("product"):
         installments = installments.filter(loan__product=params["product"])
+    if params.get("currency"):
+        installments = installments.filter(loan__currency=params["currency"])
     table = Table(
         "cases", _("Installments due %(first)s to %(last)s unpaid at DPD 1") % {"first": first, "last": last},
         [*_account_columns(), Column("due_date", _("Due date"), DATE), Column("seq", _("Installment"), COUNT),
@@ -176,6 +183,8 @@ def exit_cases(params: dict[str, str], scale: BucketScale, user: User, limit: in
     cases = Case.objects.all()
     if params.get("product"):
         cases = cases.filter(account__product=params["product"])
+    if params.get("currency"):
+        cases = cases.filter(account__currency=params["currency"])
     team = _int(params, "team")
     if team is not None and reason != "assigned":
         cases = cases.filter(team_id=team)
@@ -213,6 +222,8 @@ def vintage_accounts(params: dict[str, str], scale: BucketScale, user: User, lim
     )
     if params.get("product"):
         snapshots = snapshots.filter(account__product=params["product"])
+    if params.get("currency"):
+        snapshots = snapshots.filter(account__currency=params["currency"])
     rows = list(
         snapshots.order_by("-outstanding_balance", "account_id").values_list(
             "account_id", "account__external_id", "account__product", "bucket", "dpd", "outstanding_balance"
@@ -287,15 +298,17 @@ def _promise_list(title: Any, promises: QuerySet[PromiseToPay], params: dict[str
     table = Table(
         "cases", title,
         [*_account_columns(), Column("made_on", _("Made on"), DATE), Column("agent", _("Agent")),
-         Column("amount", _("Amount promised"), MONEY), Column("received", _("Received toward it"), MONEY),
-         Column("status", _("Status")), Column("settled_on", _("Judged on"), DATE)],
+         Column("currency", _("Currency")), Column("amount", _("Amount promised"), MONEY),
+         Column("received", _("Received toward it"), MONEY), Column("status", _("Status")),
+         Column("settled_on", _("Judged on"), DATE)],
     )
     for row in promises.order_by("made_on", "pk").values_list(
-        "case_id", "account__external_id", "account__product", "made_on", "agent__user__username", "amount",
-        "received_amount", "status", "settled_on",
+        "case_id", "account__external_id", "account__product", "made_on", "agent__user__username",
+        "account__currency", "amount", "received_amount", "status", "settled_on",
     )[:limit]:
-        case_id, external_id, product, made_on, agent, amount, received, status, settled_on = row
-        table.add(external_id, product, _case_cell(case_id), made_on, agent or "", amount, received, status, settled_on)
+        case_id, external_id, product, made_on, agent, currency, amount, received, status, settled_on = row
+        table.add(external_id, product, _case_cell(case_id), made_on, agent or "", currency, amount, received, status,
+                  settled_on)
     return table
 
 

@@ -78,6 +78,17 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     note: Label = ""
     heat: bool = False
+    currency: str = ""  # the currency of every amount of the table, named in the money columns' headings
+
+    def heading(self, column: Column) -> str:
+        """A column's label as shown: money columns say their currency (``Overdue amount (USD)``)."""
+        if column.kind == MONEY and self.currency:
+            return f"{column.label} ({self.currency})"
+        return str(column.label)
+
+    @property
+    def headings(self) -> list[tuple[Column, str]]:
+        return [(column, self.heading(column)) for column in self.columns]
 
     def add(self, *values: Any) -> list[Cell]:
         row = [value if isinstance(value, Cell) else Cell(value) for value in values]
@@ -132,7 +143,7 @@ def table_csv(table: Table) -> str:
     """The table as CSV (rates in percent, money with two decimals, no thousands separators)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{column.label} (%)" if column.kind == RATE else str(column.label) for column in table.columns])
+    writer.writerow([f"{column.label} (%)" if column.kind == RATE else table.heading(column) for column in table.columns])
     for row in table.rows:
         writer.writerow([csv_value(cell.value, column.kind) for column, cell in zip(table.columns, row, strict=True)])
     return out.getvalue()

@@ -86,6 +86,9 @@ class ReportFilters:
     first: dt.date
     last: dt.date
     product: str = ""
+    # The currency of the loans (portfolio and forecast) and of the amounts (agents, promises) read:
+    # one at a time, never two added together.
+    currency: str = "USD"
     team_id: int | None = None
     bucket: str = ""
     team_ids: tuple[int, ...] | None = None  # the teams a team lead may read; None: all
@@ -99,8 +102,27 @@ def latest_report_date() -> dt.date | None:
     return ReportBucketDay.objects.aggregate(d=Max("date"))["d"]
 
 
-def report_products() -> list[str]:
-    return list(ReportBucketDay.objects.order_by("product").values_list("product", flat=True).distinct())
+@dataclass(frozen=True)
+class ReportScope:
+    """The products and currencies of the book at the latest aggregated date; the largest
+    currency (by accounts) first."""
+
+    products: list[str]
+    currencies: list[str]
+
+
+def report_scope(latest: dt.date | None) -> ReportScope:
+    """One query on the latest date's bucket balances."""
+    sizes: dict[str, int] = {}
+    products: set[str] = set()
+    if latest is not None:
+        for product, currency, accounts in (
+            ReportBucketDay.objects.filter(date=latest).values_list("product", "currency")
+            .annotate(n=Sum("accounts")).order_by()
+        ):
+            products.add(product)
+            sizes[currency] = sizes.get(currency, 0) + (accounts or 0)
+    return ReportScope(sorted(products), sorted(sizes, key=lambda currency: (-sizes[currency], currency)))
 
 
 def teams_visible_to(user: AbstractBaseUser | AnonymousUser) -> list[tuple[int, str]]:
@@ -112,6 +134,8 @@ def teams_visible_to(user: AbstractBaseUser | AnonymousUser) -> list[tuple[int, 
 
 
 def _product(queryset: QuerySet, filters: ReportFilters) -> QuerySet:
+    """The rows of the filters' product (if any) and currency: an aggregate row is one currency's."""
+    queryset = queryset.filter(currency=filters.currency)
     return queryset.filter(product=filters.product) if filters.product else queryset
 
 
@@ -171,7 +195,7 @@ def bucket_balances(filters: ReportFilters, scale: BucketScale) -> BucketBalance
         for code in scale.codes:
             accounts, overdue, outstanding = by_key.get((as_of, code), (0, ZERO, ZERO))
             listed = accounts and code != scale.current  # current accounts are the book, not cases
-            link = drill("bucket", date=as_of, bucket=code, product=filters.product) if listed else ""
+            link = drill("bucket", date=as_of, bucket=code, product=filters.product, currency=filters.currency) if listed else ""
             table.add(code, Cell(accounts, link), overdue, outstanding, Rate(outstanding, book))
     chart = Chart(
         "bucket-chart",
@@ -302,7 +326,10 @@ def default_matrix_month(matrices: dict[dt.date, FlowMatrix]) -> dt.date | None:
 def _flow_link(matrix: FlowMatrix, source: str, target: str, filters: ReportFilters, scale: BucketScale) -> str:
     if source == target == scale.current:
         return ""  # the accounts that stayed current are the book itself, not cases
-    return drill("flow", month=matrix.month, from_state=source, to_state=target, product=filters.product)
+    return drill(
+        "flow", month=matrix.month, from_state=source, to_state=target, product=filters.product,
+        currency=filters.currency,
+    )
 
 
 def roll_matrix_tables(matrix: FlowMatrix, filters: ReportFilters, scale: BucketScale) -> list[Table]:
@@ -468,7 +495,9 @@ def entry_table(filters: ReportFilters) -> tuple[Table, Chart]:
         sums[3] += amount_entered
     for month, (due, entered, amount_due, amount_entered) in months.items():
         last_day = min(filters.last, (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))
-        link = drill("entry", first=max(month, filters.first), last=last_day, product=filters.product)
+        link = drill(
+            "entry", first=max(month, filters.first), last=last_day, product=filters.product, currency=filters.currency
+        )
         table.add(month, due, Cell(entered, link), Rate(entered, due), amount_due, amount_entered, Rate(amount_entered, amount_due))
     chart = Chart(
         "entry-chart", "line",
@@ -512,7 +541,10 @@ def exit_table(filters: ReportFilters) -> tuple[Table, Chart]:
     for month, entered, assigned, cured, paid_off, settled, charged_off in rows:
         month = _as_date(month)
         last_day = min(filters.last, (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))
-        span = {"first": max(month, filters.first), "last": last_day, "product": filters.product, "team": filters.team_id}
+        span = {
+            "first": max(month, filters.first), "last": last_day, "product": filters.product, "team": filters.team_id,
+            "currency": filters.currency,
+        }
         base = assigned if by_team else entered
         table.add(
             month,
@@ -563,7 +595,7 @@ def vintage_table(filters: ReportFilters) -> tuple[Table, Chart]:
         for mob in range(horizon + 1):
             if mob in points:
                 rate, month = points[mob]
-                link = drill("vintage", month=month, cohort=cohort, product=filters.product) if rate.numerator else ""
+                link = drill("vintage", month=month, cohort=cohort, product=filters.product, currency=filters.currency) if rate.numerator else ""
                 cells.append(Cell(rate, link))
             else:
                 cells.append(Cell(None))
@@ -590,7 +622,9 @@ class Forecast:
 def forecast(filters: ReportFilters, scale: BucketScale) -> Forecast:
     states = forecast_states(scale)
     month = (
-        ReportForecastMatrix.objects.filter(month__lte=month_start(filters.last), product=filters.product)
+        ReportForecastMatrix.objects.filter(
+            month__lte=month_start(filters.last), product=filters.product, currency=filters.currency
+        )
         .aggregate(m=Max("month"))["m"]
     )
     matrix = Table(
@@ -609,13 +643,17 @@ def forecast(filters: ReportFilters, scale: BucketScale) -> Forecast:
         return Forecast(None, matrix, projection, chart)
     cells = {
         (source, target): probability
-        for source, target, probability in ReportForecastMatrix.objects.filter(month=month, product=filters.product)
+        for source, target, probability in ReportForecastMatrix.objects.filter(
+            month=month, product=filters.product, currency=filters.currency
+        )
         .values_list("from_state", "to_state", "probability")
     }
     for source in states:
         matrix.add(source, *[Cell(Rate(cells.get((source, t), ZERO), 1), heat=cells.get((source, t), ZERO)) for t in states])
     balances: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for step, state, balance in ReportForecastBalance.objects.filter(month=month, product=filters.product).values_list(
+    for step, state, balance in ReportForecastBalance.objects.filter(
+        month=month, product=filters.product, currency=filters.currency
+    ).values_list(
         "step", "state", "balance"
     ):
         balances[step][state] = balance

@@ -31,13 +31,17 @@ DEFAULT_MONTHS = 6
 class ReportFilterForm(forms.Form):
     first = forms.DateField(label=_("From"), required=False, widget=DateInput())
     last = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    currency = forms.ChoiceField(label=_("Currency"), required=False)
     product = forms.ChoiceField(label=_("Product"), required=False)
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     bucket = forms.ChoiceField(label=_("Bucket"), required=False)
 
-    def __init__(self, data: Any, *, products: list[str], teams: list[tuple[int, str]], scale: BucketScale) -> None:
+    def __init__(
+        self, data: Any, *, products: list[str], currencies: list[str], teams: list[tuple[int, str]], scale: BucketScale
+    ) -> None:
         super().__init__(data)
         everything: list[tuple[str, Any]] = [("", _("All"))]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = [(c, c) for c in currencies]
         cast(forms.ChoiceField, self.fields["product"]).choices = everything + [(p, p) for p in products]
         cast(forms.ChoiceField, self.fields["team"]).choices = everything + [(str(pk), name) for pk, name in teams]
         cast(forms.ChoiceField, self.fields["bucket"]).choices = everything + [(code, code) for code in scale.codes]
@@ -60,10 +64,14 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 def report_filters(request: HttpRequest, scale: BucketScale) -> tuple[ReportFilterForm, selectors.ReportFilters]:
     """The filter form and the filters it gives (defaults: the last six months to the latest figures)."""
     teams = selectors.teams_visible_to(request.user)
-    form = ReportFilterForm(request.GET or None, products=selectors.report_products(), teams=teams, scale=scale)
+    latest = selectors.latest_report_date()
+    scope = selectors.report_scope(latest)
+    form = ReportFilterForm(
+        request.GET or None, products=scope.products, currencies=scope.currencies, teams=teams, scale=scale
+    )
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    latest = None if data.get("last") else selectors.latest_report_date()
     last = data.get("last") or latest or book_today()
+    currency = data.get("currency") or (scope.currencies[0] if scope.currencies else "USD")
     first = data.get("first") or _months_back(last, DEFAULT_MONTHS - 1)
     all_teams = roles.user_has_role(request.user, roles.SUPERVISOR, roles.ANALYST, roles.ADMINISTRATOR)
     team_ids = None if all_teams else tuple(pk for pk, _name in teams)
@@ -71,17 +79,18 @@ def report_filters(request: HttpRequest, scale: BucketScale) -> tuple[ReportFilt
     if team_ids is not None and team not in team_ids:
         team = None
     filters = selectors.ReportFilters(
-        first=first, last=last, product=data.get("product") or "", team_id=team,
+        first=first, last=last, product=data.get("product") or "", currency=currency, team_id=team,
         bucket=data.get("bucket") or "", team_ids=team_ids, latest=latest,
     )
     # Show the dates the figures are for, also when the query names other filters only (?month=...).
     if not form.is_bound:
-        form.initial = {"first": first, "last": last}
-    elif not (data.get("first") and data.get("last")) and not form.errors:
+        form.initial = {"first": first, "last": last, "currency": currency}
+    elif not (data.get("first") and data.get("last") and data.get("currency")) and not form.errors:
         shown = QueryDict(mutable=True)
         shown.update(form.data)
         shown.setlist("first", [first.isoformat()])
         shown.setlist("last", [last.isoformat()])
+        shown.setlist("currency", [currency])
         form.data = shown
     return form, filters
 
@@ -93,7 +102,7 @@ def _export(request: HttpRequest, tables: list[Table], filters: selectors.Report
     for table in tables:
         if table.id == wanted:
             response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
-            name = f"{table.id}-{filters.first.isoformat()}-{filters.last.isoformat()}.csv"
+            name = f"{table.id}-{filters.currency}-{filters.first.isoformat()}-{filters.last.isoformat()}.csv"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
     return HttpResponseBadRequest("Unknown table to export.")
@@ -101,6 +110,8 @@ def _export(request: HttpRequest, tables: list[Table], filters: selectors.Report
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], tables: list[Table],
           filters: selectors.ReportFilters) -> HttpResponse:
+    for table in tables:
+        table.currency = filters.currency
     exported = _export(request, tables, filters)
     if exported is not None:
         return exported
@@ -211,6 +222,8 @@ def report_cases(request: HttpRequest) -> HttpResponse:
         table = drilldown.drill_table(params, scale, request.user, limit=limit)
     except drilldown.DrillError as error:
         return render(request, "collections_app/reports/cases.html", {"error": str(error), "tab": ""}, status=400)
+    if not any(column.key == "currency" for column in table.columns):  # one currency, named in the headings
+        table.currency = params.get("currency", "")
     if exporting:
         response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="cases-{params.get("figure", "")}.csv"'

@@ -32,7 +32,7 @@ def test_a_supervisor_logs_in_and_reads_the_bucket_table_of_the_latest_close(bro
     expect(browser_page).to_have_url(re.compile(r"/portfolio/$"))
     expect(browser_page.get_by_role("heading", name="Portfolio by bucket")).to_be_visible()
     expect(browser_page.locator(".page-head")).to_contain_text("2026-03-03")
-    table = browser_page.locator("#bucket-table")
+    table = browser_page.locator("#bucket-table-USD")
     m1 = table.locator("tbody tr", has_text="M1")
     expect(m1).to_contain_text("4,300.00")
     expect(m1).to_contain_text("\u221250.0%")

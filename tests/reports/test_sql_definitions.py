@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import LoanAccount
 from collections_app.models import ReportFlowMonth
 from collections_app.services.reports import sql
 from collections_app.services.reports.common import dates_in
@@ -22,12 +23,13 @@ CLOSED = ("PAID", "SETTLED", "CO")
 
 def test_the_books_totals_per_product_are_the_active_accounts_and_their_principal_as_of_the_date(book):
     product_of = definitions.products()
+    currency_of = dict(LoanAccount.objects.values_list("pk", "currency"))
     for day in [*dates_in(FIRST_DAY, LAST_DAY)[::7], LAST_DAY]:
-        expected: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+        expected: dict[tuple[str, str], list] = defaultdict(lambda: [0, Decimal(0)])
         for account, state in definitions.states_at(day).items():
             if state.state and state.state not in CLOSED:
-                expected[product_of[account]][0] += 1
-                expected[product_of[account]][1] += state.outstanding
+                expected[(product_of[account], currency_of[account])][0] += 1
+                expected[(product_of[account], currency_of[account])][1] += state.outstanding
 
         assert sql.book_totals(day) == {p: (n, b) for p, (n, b) in expected.items()}, day
 

@@ -58,41 +58,57 @@ def test_the_portfolio_shows_the_latest_cob_date_and_the_one_it_is_compared_with
     assert "compared with 2026-03-02" in page
 
 
+def books() -> dict[str, object]:
+    portfolio = portfolio_latest()
+    return {book.currency: book for book in portfolio.books}
+
+
 def test_each_bucket_has_its_count_and_amounts_with_the_change_from_the_previous_close(book):
     portfolio = portfolio_latest()
 
     assert (portfolio.cob_date, portfolio.previous_cob_date) == (LATEST_COB, PREVIOUS_COB)
-    rows = {row.code: row for row in portfolio.rows}
+    assert [b.currency for b in portfolio.books] == ["USD", "CNY"]  # the larger book first
+    usd = {row.code: row for row in books()["USD"].rows}
+    cny = {row.code: row for row in books()["CNY"].rows}
     # L-B paid its first installment on the 3rd: M1 loses it to M0.
-    assert (rows["M1"].accounts.current, rows["M1"].accounts.previous) == (1, 2)
-    assert rows["M1"].accounts.percent == Decimal("-50.0")
-    assert rows["M1"].overdue_amount.current == Decimal("4300.00")
-    assert rows["M1"].overdue_amount.delta == Decimal("-2150.00")
-    assert rows["M1"].overdue_amount.percent == Decimal("-33.3")
-    assert (rows["M0"].accounts.current, rows["M0"].accounts.previous) == (2, 1)
-    # L-D rolled from M2 to M3: nothing to compare M3 with, M2 fell by all of it.
-    assert rows["M3"].overdue_amount.current == Decimal("6450.00")
-    assert rows["M3"].overdue_amount.percent is None
-    assert rows["M2"].overdue_amount.percent == Decimal("-100.0")
+    assert (usd["M1"].accounts.current, usd["M1"].accounts.previous) == (1, 2)
+    assert usd["M1"].accounts.percent == Decimal("-50.0")
+    assert usd["M1"].overdue_amount.current == Decimal("4300.00")
+    assert usd["M1"].overdue_amount.delta == Decimal("-2150.00")
+    assert usd["M1"].overdue_amount.percent == Decimal("-33.3")
+    assert (usd["M0"].accounts.current, usd["M0"].accounts.previous) == (2, 1)
+    # L-D (in CNY) rolled from M2 to M3: nothing to compare M3 with, M2 fell by all of it.
+    assert cny["M3"].overdue_amount.current == Decimal("6450.00")
+    assert cny["M3"].overdue_amount.percent is None
+    assert cny["M2"].overdue_amount.percent == Decimal("-100.0")
+    assert usd["M3"].accounts.current == 0
 
 
-def test_the_totals_add_up_every_bucket_and_the_collections_subtotal_leaves_out_the_current_one(book):
-    portfolio = portfolio_latest()
+def test_totals_are_per_currency_and_the_collections_subtotal_leaves_out_the_current_bucket(book):
+    usd, cny = books()["USD"], books()["CNY"]
 
-    assert portfolio.total.accounts.current == 4
-    assert portfolio.total.outstanding_balance.current == sum(row.outstanding_balance.current for row in portfolio.rows)
-    assert portfolio.delinquent.accounts.current == 2
-    assert portfolio.delinquent.overdue_amount.current == Decimal("10750.00")
-    assert portfolio.delinquent.overdue_amount.previous == Decimal("12900.00")
+    assert (usd.total.accounts.current, cny.total.accounts.current) == (3, 1)
+    assert usd.total.outstanding_balance.current == sum(row.outstanding_balance.current for row in usd.rows)
+    assert (usd.delinquent.accounts.current, cny.delinquent.accounts.current) == (1, 1)
+    assert (usd.delinquent.overdue_amount.current, usd.delinquent.overdue_amount.previous) == (
+        Decimal("4300.00"), Decimal("6450.00")
+    )
+    assert (cny.delinquent.overdue_amount.current, cny.delinquent.overdue_amount.previous) == (
+        Decimal("6450.00"), Decimal("6450.00")
+    )
 
 
-def test_money_is_shown_with_two_decimals_and_thousands_separators(client_as, book):
+def test_money_is_shown_with_two_decimals_and_thousands_separators_and_never_added_across_currencies(
+    client_as, book
+):
     page = client_as(roles.SUPERVISOR).get(reverse("portfolio")).content.decode()
 
     assert "4,300.00" in page
-    assert "10,750.00" in page
     assert "\u22122,150.00" in page  # the fall of M1's overdue amount, with a real minus sign
     assert "\u221233.3%" in page
+    assert 'id="bucket-table-USD"' in page and 'id="bucket-table-CNY"' in page
+    assert "Overdue amount (CNY)" in page
+    assert "10,750.00" not in page  # 4,300.00 USD + 6,450.00 CNY is no amount
 
 
 def test_the_portfolio_reads_a_fixed_number_of_queries_whatever_the_book(client_as, book, django_assert_max_num_queries):

@@ -1,6 +1,7 @@
 """Agent, team and bucket efficiency per day (DESIGN.md section 9); weeks and months sum the days.
 
-A row per (day, agent, team, bucket). The day is a day of the book's calendar; the agent is the
+A row per (day, agent, team, bucket, currency of the loans worked: money is never added across
+currencies). The day is a day of the book's calendar; the agent is the
 user who placed the call, the agent credited with the promise, or the agent holding the case
 (``Case.agent`` when the job runs: a backfill credits today's holder); the team is that agent's
 team, else the case's; the bucket is the account's bucket at the previous close of business
@@ -62,7 +63,7 @@ MONEY_FIELDS = ("ptp_amount", "collected_amount")
 JUDGED = (PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT, PromiseToPay.Status.BROKEN)
 CONTACT_CATEGORIES = (DispositionCode.Category.RIGHT_PARTY, DispositionCode.Category.THIRD_PARTY)
 
-Key = tuple[int | None, int | None, str]
+Key = tuple[int | None, int | None, str, str]
 
 
 def bucket_before(day: dt.date, account: str) -> Expression:
@@ -91,7 +92,7 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
     calls = (
         _calls(day)
         .annotate(team_key=Coalesce(F("agent__agent__team_id"), F("case__team_id")), bucket_key=bucket_before(day, "account_id"))
-        .values_list("agent_id", "team_key", "bucket_key")
+        .values_list("agent_id", "team_key", "bucket_key", "account__currency")
         .annotate(
             attempts=Count("pk", filter=outbound),
             contacts=Count("pk", filter=outbound & contact),
@@ -101,8 +102,8 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
         )
         .order_by()
     )
-    for agent, team, bucket, attempts, contacts, rpc, talk, handled in calls:
-        row = figures[(agent, team, bucket)]
+    for agent, team, bucket, currency, attempts, contacts, rpc, talk, handled in calls:
+        row = figures[(agent, team, bucket, currency)]
         row["attempts"] += attempts
         row["contacts"] += contacts
         row["right_party_contacts"] += rpc
@@ -114,17 +115,17 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
         PromiseToPay.objects.filter(made_on=day)
         .exclude(status=PromiseToPay.Status.CANCELLED)
         .annotate(team_key=promise_team, bucket_key=bucket_before(day, "account_id"))
-        .values_list("agent__user_id", "team_key", "bucket_key")
+        .values_list("agent__user_id", "team_key", "bucket_key", "account__currency")
         .annotate(n=Count("pk"), amount=Sum("amount"))
         .order_by()
     )
-    for agent, team, bucket, count, amount in made:
-        figures[(agent, team, bucket)]["ptps"] += count
-        figures[(agent, team, bucket)]["ptp_amount"] += amount or ZERO
+    for agent, team, bucket, currency, count, amount in made:
+        figures[(agent, team, bucket, currency)]["ptps"] += count
+        figures[(agent, team, bucket, currency)]["ptp_amount"] += amount or ZERO
     judged = (
         PromiseToPay.objects.filter(settled_on=day, status__in=JUDGED)
         .annotate(team_key=promise_team, bucket_key=bucket_before(day, "account_id"))
-        .values_list("agent__user_id", "team_key", "bucket_key")
+        .values_list("agent__user_id", "team_key", "bucket_key", "account__currency")
         .annotate(
             due=Count("pk"),
             kept=Count("pk", filter=Q(status=PromiseToPay.Status.KEPT)),
@@ -133,8 +134,8 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
         )
         .order_by()
     )
-    for agent, team, bucket, due, kept, partly, broken in judged:
-        row = figures[(agent, team, bucket)]
+    for agent, team, bucket, currency, due, kept, partly, broken in judged:
+        row = figures[(agent, team, bucket, currency)]
         row["ptps_due"] += due
         row["ptps_kept"] += kept
         row["ptps_partially_kept"] += partly
@@ -150,17 +151,17 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
             bucket_key=bucket_before(day, "loan_id"),
         )
         .filter(agent_key__isnull=False)
-        .values_list("agent_key", "team_key", "bucket_key")
+        .values_list("agent_key", "team_key", "bucket_key", "loan__currency")
         .annotate(amount=Sum("amount"))
         .order_by()
     )
-    for agent, team, bucket, amount in collected:
-        figures[(agent, team, bucket)]["collected_amount"] += amount or ZERO
+    for agent, team, bucket, currency, amount in collected:
+        figures[(agent, team, bucket, currency)]["collected_amount"] += amount or ZERO
 
     held = (
         Case.objects.filter(open_that_day, agent__isnull=False)
         .annotate(team_key=Coalesce(F("agent__team_id"), F("team_id")), bucket_key=bucket_before(day, "account_id"))
-        .values_list("agent__user_id", "team_key", "bucket_key")
+        .values_list("agent__user_id", "team_key", "bucket_key", "account__currency")
         .annotate(
             at_start=Count("pk", filter=Q(opened_on__lt=day)),
             opened=Count("pk", filter=Q(opened_on=day)),
@@ -168,15 +169,15 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
         )
         .order_by()
     )
-    for agent, team, bucket, at_start, opened, cured in held:
-        row = figures[(agent, team, bucket)]
+    for agent, team, bucket, currency, at_start, opened, cured in held:
+        row = figures[(agent, team, bucket, currency)]
         row["cases_open_at_start"] += at_start
         row["cases_opened"] += opened
         row["cases_cured"] += cured
 
     days = [
-        ReportAgentDay(date=day, agent_id=agent, team_id=team, bucket=bucket, **values)
-        for (agent, team, bucket), values in sorted(figures.items(), key=lambda item: _sort_key(item[0]))
+        ReportAgentDay(date=day, agent_id=agent, team_id=team, bucket=bucket, currency=currency, **values)
+        for (agent, team, bucket, currency), values in sorted(figures.items(), key=lambda item: _sort_key(item[0]))
     ]
     teams = dict(Agent.objects.values_list("user_id", "team_id"))
     shifts = [
@@ -197,9 +198,9 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
     return days, shifts
 
 
-def _sort_key(key: Key) -> tuple[int, int, str]:
-    agent, team, bucket = key
-    return (agent or 0, team or 0, bucket)
+def _sort_key(key: Key) -> tuple[int, int, str, str]:
+    agent, team, bucket, currency = key
+    return (agent or 0, team or 0, bucket, currency)
 
 
 def agent_month_aggregate(*, month: dt.date) -> int:
@@ -207,9 +208,9 @@ def agent_month_aggregate(*, month: dt.date) -> int:
     sums = {field: Sum(field) for field in (*COUNT_FIELDS, *MONEY_FIELDS) if field != "cases_open_at_start"}
     groups = (
         ReportAgentDay.objects.filter(date__gte=month, date__lt=next_month(month))
-        .values_list("agent_id", "team_id", "bucket")
+        .values_list("agent_id", "team_id", "bucket", "currency")
         .annotate(**sums, cases_open_at_start=Sum("cases_open_at_start", filter=Q(date=month)))
-        .order_by("agent_id", "team_id", "bucket")
+        .order_by("agent_id", "team_id", "bucket", "currency")
     )
     names = [*sums, "cases_open_at_start"]
     return rows_replace(
@@ -217,10 +218,10 @@ def agent_month_aggregate(*, month: dt.date) -> int:
         where={"month": month},
         rows=(
             ReportAgentMonth(
-                month=month, agent_id=agent, team_id=team, bucket=bucket,
+                month=month, agent_id=agent, team_id=team, bucket=bucket, currency=currency,
                 **{name: value if value is not None else 0 for name, value in zip(names, values, strict=True)},
             )
-            for agent, team, bucket, *values in groups
+            for agent, team, bucket, currency, *values in groups
         ),
     )
 

@@ -44,24 +44,24 @@ def entry_day_aggregate(*, day: dt.date) -> int:
     groups = (
         Installment.objects.filter(due_date=day, loan__opened_on__lte=day)
         .exclude(closed_by_then)
-        .values_list("loan__product")
+        .values_list("loan__product", "loan__currency")
         .annotate(
             due=Count("pk"),
             amount_due=Sum(TOTAL_DUE),
             entered=Count("pk", filter=unpaid_at_dpd1),
             amount_entered=Sum(TOTAL_DUE, filter=unpaid_at_dpd1),
         )
-        .order_by("loan__product")
+        .order_by("loan__product", "loan__currency")
     )
     return rows_replace(
         ReportEntryDay,
         where={"date": day},
         rows=(
             ReportEntryDay(
-                date=day, product=product, installments_due=due, amount_due=amount_due or ZERO,
+                date=day, product=product, currency=currency, installments_due=due, amount_due=amount_due or ZERO,
                 installments_entered=entered, amount_entered=amount_entered or ZERO,
             )
-            for product, due, amount_due, entered, amount_entered in groups
+            for product, currency, due, amount_due, entered, amount_entered in groups
         ),
     )
 
@@ -80,33 +80,39 @@ def exit_day_aggregate(*, day: dt.date) -> int:
     latest = latest_cob()
     if latest is None or day > latest:
         return 0
-    figures: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(EXIT_FIELDS, 0))
-    opened = Case.objects.filter(opened_on=day).values_list("account__product", "team_id").annotate(n=Count("pk"))
-    for product, team_id, count in opened.order_by():
-        figures[(product, team_id)]["cases_entered"] += count
+    figures: dict[tuple[str, str, int | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(EXIT_FIELDS, 0))
+    opened = (
+        Case.objects.filter(opened_on=day)
+        .values_list("account__product", "account__currency", "team_id")
+        .annotate(n=Count("pk"))
+    )
+    for product, currency, team_id, count in opened.order_by():
+        figures[(product, currency, team_id)]["cases_entered"] += count
     closed = (
         Case.objects.filter(closed_on=day)
-        .values_list("account__product", "team_id", "close_reason")
+        .values_list("account__product", "account__currency", "team_id", "close_reason")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for product, team_id, reason, count in closed:
+    for product, currency, team_id, reason, count in closed:
         if reason in CLOSE_FIELDS:
-            figures[(product, team_id)][CLOSE_FIELDS[reason]] += count
+            figures[(product, currency, team_id)][CLOSE_FIELDS[reason]] += count
     start, end = day_bounds(day)
     assigned = (
         AssignmentRecord.objects.filter(at__gte=start, at__lt=end, to_team__isnull=False)
-        .values_list("case__account__product", "to_team_id")
+        .values_list("case__account__product", "case__account__currency", "to_team_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for product, team_id, count in assigned:
-        figures[(product, team_id)]["cases_assigned_in"] += count
+    for product, currency, team_id, count in assigned:
+        figures[(product, currency, team_id)]["cases_assigned_in"] += count
     return rows_replace(
         ReportExitDay,
         where={"date": day},
         rows=(
-            ReportExitDay(date=day, product=product, team_id=team_id, **values)
-            for (product, team_id), values in sorted(figures.items(), key=lambda item: (item[0][0], item[0][1] or 0))
+            ReportExitDay(date=day, product=product, currency=currency, team_id=team_id, **values)
+            for (product, currency, team_id), values in sorted(
+                figures.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)
+            )
         ),
     )

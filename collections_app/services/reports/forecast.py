@@ -119,35 +119,42 @@ def forecast_month_aggregate(*, month: dt.date) -> int:
     balance_rows: list[ReportForecastBalance] = []
     flows = list(
         ReportFlowMonth.objects.filter(month__in=window_months(month)).values_list(
-            "month", "product", "from_state", "to_state", "balance_from"
+            "month", "product", "currency", "from_state", "to_state", "balance_from"
         )
     )
     if as_of is not None and flows:
         if not ReportBucketDay.objects.filter(date=as_of).exists():
             bucket_day_aggregate(day=as_of)
-        starting: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(states, Decimal(0)))
-        for product, bucket, balance in ReportBucketDay.objects.filter(date=as_of).values_list(
-            "product", "bucket", "outstanding_balance"
+        # (product or "" for the whole book, currency): a forecast per currency, never across them.
+        starting: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(states, Decimal(0)))
+        for product, currency, bucket, balance in ReportBucketDay.objects.filter(date=as_of).values_list(
+            "product", "currency", "bucket", "outstanding_balance"
         ):
             for key in ("", product):
-                if bucket in starting[key]:
-                    starting[key][bucket] += balance
-        for product in ["", *sorted({row[1] for row in flows})]:
-            rows = [(m, source, target, balance) for m, p, source, target, balance in flows if product in ("", p)]
+                if bucket in starting[(key, currency)]:
+                    starting[(key, currency)][bucket] += balance
+        books = sorted({("", currency) for _m, _p, currency, *_rest in flows} | {(p, c) for _m, p, c, *_rest in flows})
+        for product, currency in books:
+            rows = [
+                (m, source, target, balance)
+                for m, p, c, source, target, balance in flows
+                if c == currency and product in ("", p)
+            ]
             monthly = monthly_matrices(rows, scale)
             matrix, used = average_matrix([monthly[m] for m in sorted(monthly)], scale)
             matrix_rows += [
                 ReportForecastMatrix(
-                    month=month, product=product, from_state=source, to_state=target,
+                    month=month, product=product, currency=currency, from_state=source, to_state=target,
                     probability=matrix[source][target], months_used=used,
                 )
                 for source in states
                 for target in states
             ]
-            for step, balances in enumerate(project(starting[product], matrix, states, HORIZON)):
+            for step, balances in enumerate(project(starting[(product, currency)], matrix, states, HORIZON)):
                 balance_rows += [
                     ReportForecastBalance(
-                        month=month, product=product, step=step, state=state, balance=balances[state].quantize(CENT)
+                        month=month, product=product, currency=currency, step=step, state=state,
+                        balance=balances[state].quantize(CENT),
                     )
                     for state in states
                 ]

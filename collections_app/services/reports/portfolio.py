@@ -31,28 +31,28 @@ from .common import BucketScale, bucket_scale, cob_done, month_end_cob, previous
 
 
 def bucket_day_compute(day: dt.date, scale: BucketScale) -> list[ReportBucketDay]:
-    """The bucket balance rows of a COB date (not saved)."""
+    """The bucket balance rows of a COB date (not saved), per product and currency."""
     totals = sql.book_totals(day)
     delinquent = (
         DelinquencySnapshot.objects.filter(date=day, status="active")
-        .values_list("account__product", "bucket")
+        .values_list("account__product", "account__currency", "bucket")
         .annotate(accounts=Count("pk"), overdue=Sum("overdue_amount"), outstanding=Sum("outstanding_balance"))
     )
-    rows: dict[tuple[str, str], list] = {}
-    for product, bucket, accounts, overdue, outstanding in delinquent:
-        rows[(product, bucket)] = [accounts, overdue or ZERO, outstanding or ZERO]
-    for product, (accounts, outstanding) in totals.items():
-        others = [value for (p, b), value in rows.items() if p == product and b != scale.current]
-        current = rows.setdefault((product, scale.current), [0, ZERO, ZERO])
+    rows: dict[tuple[str, str, str], list] = {}
+    for product, currency, bucket, accounts, overdue, outstanding in delinquent:
+        rows[(product, currency, bucket)] = [accounts, overdue or ZERO, outstanding or ZERO]
+    for (product, currency), (accounts, outstanding) in totals.items():
+        others = [v for (p, c, b), v in rows.items() if (p, c) == (product, currency) and b != scale.current]
+        current = rows.setdefault((product, currency, scale.current), [0, ZERO, ZERO])
         current[0] = accounts - sum(value[0] for value in others)
         current[2] = outstanding - sum((value[2] for value in others), ZERO)
     return [
         ReportBucketDay(
-            date=day, product=product, bucket=bucket, accounts=accounts,
+            date=day, product=product, currency=currency, bucket=bucket, accounts=accounts,
             overdue_amount=Decimal(overdue).quantize(Decimal("0.01")),
             outstanding_balance=Decimal(outstanding).quantize(Decimal("0.01")),
         )
-        for (product, bucket), (accounts, overdue, outstanding) in sorted(rows.items())
+        for (product, currency, bucket), (accounts, overdue, outstanding) in sorted(rows.items())
         if accounts
     ]
 
@@ -70,19 +70,19 @@ def roll_day_aggregate(*, day: dt.date) -> int:
         return 0
     groups = (
         BucketTransition.objects.filter(date=day)
-        .values_list("account__product", "from_bucket", "to_bucket")
+        .values_list("account__product", "account__currency", "from_bucket", "to_bucket")
         .annotate(accounts=Count("pk"), balance=Sum("balance"), overdue=Sum("overdue_amount"))
-        .order_by("account__product", "from_bucket", "to_bucket")
+        .order_by("account__product", "account__currency", "from_bucket", "to_bucket")
     )
     return rows_replace(
         ReportRollDay,
         where={"date": day},
         rows=(
             ReportRollDay(
-                date=day, product=product, from_bucket=source, to_bucket=target, accounts=accounts,
-                balance=balance or ZERO, overdue_amount=overdue or ZERO,
+                date=day, product=product, currency=currency, from_bucket=source, to_bucket=target,
+                accounts=accounts, balance=balance or ZERO, overdue_amount=overdue or ZERO,
             )
-            for product, source, target, accounts, balance, overdue in groups
+            for product, currency, source, target, accounts, balance, overdue in groups
         ),
     )
 
@@ -94,37 +94,39 @@ def flow_month_compute(month: dt.date, scale: BucketScale) -> list[ReportFlowMon
         return []
     current = scale.current
     cells = sql.flow_cells(prev=prev, cur=cur, current=current)
-    before = {r.product: r for r in bucket_day_compute(prev, scale) if r.bucket == current}
-    after = {r.product: r for r in bucket_day_compute(cur, scale) if r.bucket == current}
+    before = {(r.product, r.currency): r for r in bucket_day_compute(prev, scale) if r.bucket == current}
+    after = {(r.product, r.currency): r for r in bucket_day_compute(cur, scale) if r.bucket == current}
 
-    explicit: dict[tuple[str, str, str], tuple[int, Decimal, Decimal]] = {}
-    leaving_m0: dict[str, list] = defaultdict(lambda: [0, ZERO])  # product -> [accounts, balance at prev]
-    into_m0: dict[str, Decimal] = defaultdict(lambda: ZERO)  # product -> balance at cur, from elsewhere
-    for product, source, target, accounts, balance_from, balance_to in cells:
+    Book = tuple[str, str]  # (product, currency)
+    explicit: dict[tuple[str, str, str, str], tuple[int, Decimal, Decimal]] = {}
+    leaving_m0: dict[Book, list] = defaultdict(lambda: [0, ZERO])  # [accounts, balance at prev]
+    into_m0: dict[Book, Decimal] = defaultdict(lambda: ZERO)  # balance at cur, from elsewhere
+    for product, currency, source, target, accounts, balance_from, balance_to in cells:
+        book = (product, currency)
         if source == current and target == current:
             continue  # derived below from the totals
         if target == current:
-            into_m0[product] += balance_to
+            into_m0[book] += balance_to
         if source == current:
-            leaving_m0[product][0] += accounts
-            leaving_m0[product][1] += balance_from
+            leaving_m0[book][0] += accounts
+            leaving_m0[book][1] += balance_from
         if source != "NEW":
-            explicit[(product, source, target)] = (accounts, balance_from, balance_to)
+            explicit[(product, currency, source, target)] = (accounts, balance_from, balance_to)
 
-    for product in sorted(set(before) | set(after)):
-        start, end = before.get(product), after.get(product)
-        accounts = (start.accounts if start else 0) - leaving_m0[product][0]
-        balance_from = (start.outstanding_balance if start else ZERO) - leaving_m0[product][1]
-        balance_to = (end.outstanding_balance if end else ZERO) - into_m0[product]
+    for book in sorted(set(before) | set(after)):
+        start, end = before.get(book), after.get(book)
+        accounts = (start.accounts if start else 0) - leaving_m0[book][0]
+        balance_from = (start.outstanding_balance if start else ZERO) - leaving_m0[book][1]
+        balance_to = (end.outstanding_balance if end else ZERO) - into_m0[book]
         if accounts:
-            explicit[(product, current, current)] = (accounts, balance_from, balance_to)
+            explicit[(*book, current, current)] = (accounts, balance_from, balance_to)
 
     return [
         ReportFlowMonth(
-            month=month, as_of=cur, previous_as_of=prev, product=product, from_state=source, to_state=target,
-            accounts=accounts, balance_from=balance_from, balance_to=balance_to,
+            month=month, as_of=cur, previous_as_of=prev, product=product, currency=currency,
+            from_state=source, to_state=target, accounts=accounts, balance_from=balance_from, balance_to=balance_to,
         )
-        for (product, source, target), (accounts, balance_from, balance_to) in sorted(explicit.items())
+        for (product, currency, source, target), (accounts, balance_from, balance_to) in sorted(explicit.items())
     ]
 
 

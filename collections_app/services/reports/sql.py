@@ -2,7 +2,7 @@
 
 Two questions need an account's outstanding principal *as of* a past date, for accounts that no
 snapshot holds (current accounts are not snapshotted): the book's totals per product at a COB
-date, and the month-over-month states of the accounts that moved. Both use the COB's own rule
+date, and the month-over-month states of the accounts that moved (both per product and currency). Both use the COB's own rule
 (``accounts.services.cob``): principal due minus principal paid as of the date, where paid is the
 installment's paid column when no payment after the date touched it, else the sum of its
 allocations valued on or before the date; a loan without installments owes its principal.
@@ -41,20 +41,23 @@ def _closed_by(alias: str, param: str) -> str:
 
 
 BOOK_TOTALS = f"""
-SELECT l.product, COUNT(*) AS accounts, COALESCE(SUM(COALESCE(x.outstanding, l.principal)), 0) AS outstanding
+SELECT l.product, l.currency, COUNT(*) AS accounts, COALESCE(SUM(COALESCE(x.outstanding, l.principal)), 0) AS outstanding
 FROM accounts_loanaccount l
 LEFT JOIN (SELECT i.loan_id, SUM(i.principal_due - {_principal_paid_as_of("d")}) AS outstanding
            FROM accounts_installment i GROUP BY i.loan_id) x ON x.loan_id = l.id
 WHERE l.opened_on <= %(d)s AND NOT {_closed_by("l", "d")}
-GROUP BY l.product
+GROUP BY l.product, l.currency
 """
 
 
-def book_totals(day: dt.date) -> dict[str, tuple[int, Decimal]]:
-    """Active accounts and their outstanding principal at ``day``, per product."""
+def book_totals(day: dt.date) -> dict[tuple[str, str], tuple[int, Decimal]]:
+    """Active accounts and their outstanding principal at ``day``, per product and currency."""
     with connection.cursor() as cursor:
         cursor.execute(BOOK_TOTALS, {"d": day})
-        return {product: (count, _money(outstanding)) for product, count, outstanding in cursor.fetchall()}
+        return {
+            (product, currency): (count, _money(outstanding))
+            for product, currency, count, outstanding in cursor.fetchall()
+        }
 
 
 # Every account that may not have stayed current from one month-end (prev) to the next (cur):
@@ -86,16 +89,16 @@ def _flow_states(movers: str) -> str:
 WITH movers AS ({movers}
 ),
 balances AS (
-    SELECT l.id AS account_id, l.product, l.opened_on, l.status, l.closed_on,
+    SELECT l.id AS account_id, l.product, l.currency, l.opened_on, l.status, l.closed_on,
            COALESCE(SUM(i.principal_due - {_principal_paid_as_of("prev")}), l.principal) AS out_prev,
            COALESCE(SUM(i.principal_due - {_principal_paid_as_of("cur")}), l.principal) AS out_cur
     FROM movers m
     JOIN accounts_loanaccount l ON l.id = m.account_id
     LEFT JOIN accounts_installment i ON i.loan_id = l.id
-    GROUP BY l.id, l.product, l.opened_on, l.status, l.closed_on, l.principal
+    GROUP BY l.id, l.product, l.currency, l.opened_on, l.status, l.closed_on, l.principal
 ),
 states AS (
-    SELECT b.account_id, b.product,
+    SELECT b.account_id, b.product, b.currency,
            CASE WHEN sp.bucket IS NOT NULL THEN sp.bucket
                 WHEN {_closed_by("b", "prev")} THEN {_closed_code("b.status")}
                 WHEN b.opened_on <= %(prev)s THEN %(current)s
@@ -121,12 +124,12 @@ _CLOSED_LIST = ", ".join(f"'{code}'" for code in CLOSED_STATES)
 FLOW_CELLS = (
     _flow_states(ALL_MOVERS)
     + f"""
-SELECT product, from_state, to_state, COUNT(*),
+SELECT product, currency, from_state, to_state, COUNT(*),
        SUM(balance_prev),
        SUM(CASE WHEN to_state IN ({_CLOSED_LIST}) THEN balance_prev ELSE balance_cur END)
 FROM states
 WHERE from_state NOT IN ({_CLOSED_LIST})
-GROUP BY product, from_state, to_state
+GROUP BY product, currency, from_state, to_state
 """
 )
 
@@ -141,8 +144,10 @@ ORDER BY balance_prev DESC, account_id
 )
 
 
-def flow_cells(*, prev: dt.date, cur: dt.date, current: str) -> list[tuple[str, str, str, int, Decimal, Decimal]]:
-    """(product, from, to, accounts, balance at prev, balance at cur) of every mover, grouped.
+def flow_cells(
+    *, prev: dt.date, cur: dt.date, current: str
+) -> list[tuple[str, str, str, str, int, Decimal, Decimal]]:
+    """(product, currency, from, to, accounts, balance at prev, balance at cur) of every mover, grouped.
 
     ``from`` is ``NEW`` for accounts opened after ``prev``; closed destinations carry the balance
     at ``prev`` as their balance at ``cur`` (the balance that left the book).
@@ -150,8 +155,8 @@ def flow_cells(*, prev: dt.date, cur: dt.date, current: str) -> list[tuple[str, 
     with connection.cursor() as cursor:
         cursor.execute(FLOW_CELLS, {"prev": prev, "cur": cur, "current": current})
         return [
-            (product, source, target, count, _money(before), _money(after))
-            for product, source, target, count, before, after in cursor.fetchall()
+            (product, currency, source, target, count, _money(before), _money(after))
+            for product, currency, source, target, count, before, after in cursor.fetchall()
         ]
 
 

@@ -31,7 +31,7 @@ def vintage_month_aggregate(*, month: dt.date) -> int:
     cohorts = (
         LoanAccount.objects.filter(opened_on__lte=as_of)
         .annotate(cohort=TruncMonth("opened_on"))
-        .values_list("cohort", "product")
+        .values_list("cohort", "product", "currency")
         .annotate(
             loans=Count("pk"),
             disbursed=Sum("principal"),
@@ -40,28 +40,28 @@ def vintage_month_aggregate(*, month: dt.date) -> int:
         )
         .order_by()
     )
-    late: dict[tuple[dt.date, str], tuple[int, object]] = defaultdict(lambda: (0, ZERO))
-    for cohort, product, accounts, balance in (
+    late: dict[tuple[dt.date, str, str], tuple[int, object]] = defaultdict(lambda: (0, ZERO))
+    for cohort, product, currency, accounts, balance in (
         DelinquencySnapshot.objects.filter(date=as_of, status="active", bucket__in=bucket_scale().m2_and_worse)
         .annotate(cohort=TruncMonth("account__opened_on"))
-        .values_list("cohort", "account__product")
+        .values_list("cohort", "account__product", "account__currency")
         .annotate(accounts=Count("pk"), balance=Sum("outstanding_balance"))
         .order_by()
     ):
-        late[(_as_date(cohort), product)] = (accounts, balance or ZERO)
+        late[(_as_date(cohort), product, currency)] = (accounts, balance or ZERO)
     rows = []
-    for cohort, product, loans, disbursed, co, co_principal in cohorts:
+    for cohort, product, currency, loans, disbursed, co, co_principal in cohorts:
         cohort = _as_date(cohort)
-        accounts, balance = late[(cohort, product)]
+        accounts, balance = late[(cohort, product, currency)]
         rows.append(
             ReportVintage(
-                month=month, as_of=as_of, cohort=cohort, product=product,
+                month=month, as_of=as_of, cohort=cohort, product=product, currency=currency,
                 months_on_book=months_on_book(cohort, month), loans=loans, disbursed=disbursed or ZERO,
                 accounts_m2plus=accounts, balance_m2plus=balance,
                 accounts_charged_off=co, principal_charged_off=co_principal or ZERO,
             )
         )
-    rows.sort(key=lambda row: (row.cohort, row.product))
+    rows.sort(key=lambda row: (row.cohort, row.product, row.currency))
     return rows_replace(ReportVintage, where={"month": month}, rows=rows)
 
 
