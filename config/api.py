@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from .errors import DomainError
+from .errors import DomainError, ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,36 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"__all__": [str(detail)]} if detail else {}
 
 
+# The HTTP status of each refusal a service raises: the one place a domain error meets HTTP.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.NOT_ELIGIBLE: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.OPEN_REQUEST: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.CONTACT_NOT_ALLOWED: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.NOT_AUTHORIZED: status.HTTP_403_FORBIDDEN,
+    ErrorCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorCode.AUTHORIZATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorCode.CALL_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorCode.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorCode.AMBIGUOUS: status.HTTP_409_CONFLICT,
+    ErrorCode.ATTEMPT_REPORTED: status.HTTP_409_CONFLICT,
+    ErrorCode.ATTEMPT_NOT_RESERVED: status.HTTP_409_CONFLICT,
+    ErrorCode.AUTHORIZATION_USED: status.HTTP_409_CONFLICT,
+    ErrorCode.AUTHORIZATION_RELEASED: status.HTTP_409_CONFLICT,
+    ErrorCode.AUTHORIZATION_EXPIRED: status.HTTP_409_CONFLICT,
+    ErrorCode.CALL_OPEN: status.HTTP_409_CONFLICT,
+    ErrorCode.CALL_ID_IN_USE: status.HTTP_409_CONFLICT,
+    ErrorCode.CALL_COMPLETED: status.HTTP_409_CONFLICT,
+    ErrorCode.RESULT_CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorCode.WRONG_STATUS: status.HTTP_409_CONFLICT,
+    ErrorCode.SCHEDULE_CHANGED: status.HTTP_409_CONFLICT,
+    ErrorCode.DOWN_PAYMENT_MISSING: status.HTTP_409_CONFLICT,
+    ErrorCode.REVOKED: status.HTTP_409_CONFLICT,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    ErrorCode.NO_DEBT: status.HTTP_422_UNPROCESSABLE_ENTITY,
+}
+
+
 def database_error_response(exc: DatabaseError) -> Response:
     """A database error no service expected, in the error body (its traceback goes to the log).
 
@@ -78,7 +108,7 @@ def database_error_response(exc: DatabaseError) -> Response:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Answer every error as ``{"message", "errors", "code"}``."""
     if isinstance(exc, DomainError):
-        return Response(exc.as_body(), status=exc.status)
+        return Response(exc.as_body(), status=HTTP_STATUS[exc.code])
     if isinstance(exc, DatabaseError):
         return database_error_response(exc)
     if isinstance(exc, DjangoValidationError):

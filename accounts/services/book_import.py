@@ -59,7 +59,7 @@ from accounts.services.import_fields import Errors
 from accounts.services.payments import PaymentIn, payments_post, payments_validate
 from accounts.services.phones import borrower_timezone_resolve
 from accounts.services.waterfall import loans_reallocate
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 
 BATCH = 1000
 IN_CHUNK = 5000
@@ -436,7 +436,7 @@ def payments_import(
         if items:
             errors.merge(payments_validate(items=items, paths=item_paths).errors)
         raise DomainError(
-            _("The payments were not posted; nothing was written."), errors=errors.by_path, code="invalid"
+            _("The payments were not posted; nothing was written."), errors=errors.by_path, code=ErrorCode.INVALID
         )
     posted = payments_post(items=items, paths=item_paths, actor=actor, actor_label=actor_label)
     return list(zip(posted.payments, posted.created, strict=True))
@@ -455,4 +455,4 @@ def _refused(errors: Errors, relabel: Callable[[str], str] | None) -> DomainErro
         "The batch was not imported (%(count)d problems); nothing was written.",
         count,
     )
-    return DomainError(message % {"count": count}, errors=by_path, code="invalid")
+    return DomainError(message % {"count": count}, errors=by_path, code=ErrorCode.INVALID)

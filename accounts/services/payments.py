@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEntry, LoanAccount, Payment
 from accounts.services.audit import audit_record
 from accounts.services.waterfall import loans_reallocate
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,7 @@ def payments_post(
         raise DomainError(
             _("The payments were not posted; nothing was written."),
             errors=problems.errors,
-            code="conflict" if conflict else "invalid",
-            status=409 if conflict else 400,
+            code=ErrorCode.CONFLICT if conflict else ErrorCode.INVALID,
         )
 
     existing = set(

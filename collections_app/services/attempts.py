@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from accounts.models import LoanAccount, Phone
 from accounts.services.audit import audit_record
 from collections_app.models import Case, ContactAttempt, DispositionCode
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 from scheduling.engine import Decision, decision_from_json, evaluate
 from scheduling.models import DebtContactCounter
 
@@ -164,8 +164,7 @@ def attempt_release(attempt: ContactAttempt, *, outcome: str = ContactAttempt.St
     if not released and attempt.status != ContactAttempt.Status.NOT_DIALED:
         raise DomainError(
             _("This attempt was already reported; it cannot be released."),
-            code="attempt_reported",
-            status=409,
+            code=ErrorCode.ATTEMPT_REPORTED,
         )
     return attempt
 
@@ -200,8 +199,7 @@ def attempt_outcome_set(locked: ContactAttempt, outcome: AttemptOutcome) -> Cont
         raise DomainError(
             _("Only a reserved attempt can be completed (this one is %(status)s).")
             % {"status": locked.status},
-            code="attempt_not_reserved",
-            status=409,
+            code=ErrorCode.ATTEMPT_NOT_RESERVED,
         )
     conversation = outcome.conversation or (outcome.disposition is not None and outcome.disposition.conversation)
     answered_at, ended_at = outcome.answered_at, outcome.ended_at
@@ -254,7 +252,7 @@ def attempt_record_refused(
     lost), with the refusal as its decision, and audited as a compliance exception."""
     if decision.account_id is None:
         raise DomainError(
-            _("This number has no debt to collect: the call cannot be recorded."), code="no_debt", status=422
+            _("This number has no debt to collect: the call cannot be recorded."), code=ErrorCode.NO_DEBT
         )
     attempt = ContactAttempt.objects.create(
         case=case or Case.objects.filter(account_id=decision.account_id, status=Case.Status.OPEN).first(),

@@ -31,7 +31,7 @@ from collections_app.services.attempts import (
 )
 from collections_app.services.dnc import dnc_cease_record, dnc_number_record
 from collections_app.services.priorities import cases_reprioritize
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 from scheduling.engine import Decision
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
@@ -105,8 +105,7 @@ def call_place(
     if open_calls(case=case, user=actor, at=at).exists():
         raise DomainError(
             _("Finish the open call first: log its outcome or mark it not dialed."),
-            code="call_open",
-            status=409,
+            code=ErrorCode.CALL_OPEN,
         )
     decision, attempt = attempt_reserve(
         phone=phone,

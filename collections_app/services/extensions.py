@@ -25,7 +25,7 @@ from accounts.services.waterfall import loans_reallocate
 from collections_app.models import Case, ExtensionRequest, ExtensionSop, ExtensionWaiver, PromiseToPay
 from collections_app.models.extensions import OPEN_STATUSES, ExtensionAuthority, ExtensionSopStep
 from collections_app.roles import SUPERVISOR, user_roles
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 from scheduling.models import ContactPreference
 
 CENT = Decimal("0.01")
@@ -138,7 +138,7 @@ def extension_create(
     eligibility = next((e for e in extension_eligibility(case=case, today=today) if e.sop.pk == sop.pk), None)
     if eligibility is None or not eligibility.eligible:
         reasons = eligibility.reasons if eligibility else [_("Not active.")]
-        raise DomainError(_("The case is not eligible for this SOP."), code="not_eligible", errors={"sop": reasons})
+        raise DomainError(_("The case is not eligible for this SOP."), code=ErrorCode.NOT_ELIGIBLE, errors={"sop": reasons})
     since = timezone.now() - YEAR
     repeated = (
         ExtensionRequest.objects.filter(account=case.account, created_at__gte=since)
@@ -158,7 +158,7 @@ def extension_create(
                 flag_repeated=repeated,
             )
     except IntegrityError as exc:  # a concurrent request won the race for the account
-        raise DomainError(_("An extension request is already open on this account."), code="open_request") from exc
+        raise DomainError(_("An extension request is already open on this account."), code=ErrorCode.OPEN_REQUEST) from exc
     audit_record(action="extension.create", obj=request, actor=actor, after=_snapshot(request))
     return request
 
@@ -168,8 +168,7 @@ def _locked(request: ExtensionRequest, *statuses: str) -> ExtensionRequest:
     if locked.status not in statuses:
         raise DomainError(
             _("The request is %(status)s: this cannot be done now.") % {"status": locked.get_status_display()},
-            code="wrong_status",
-            status=409,
+            code=ErrorCode.WRONG_STATUS,
         )
     return locked
 
@@ -329,7 +328,7 @@ def extension_approve(*, request: ExtensionRequest, actor: Actor, reason: str = 
     request = _locked(request, ExtensionRequest.Status.SUBMITTED)
     refusal = extension_may_approve(request=request, user=actor)
     if refusal:
-        raise DomainError(refusal, code="not_authorized", status=403)
+        raise DomainError(refusal, code=ErrorCode.NOT_AUTHORIZED)
     request.status = ExtensionRequest.Status.APPROVED
     request.approver = cast(User, actor)
     request.decision_reason = reason
@@ -346,7 +345,7 @@ def extension_reject(*, request: ExtensionRequest, actor: Actor, reason: str) ->
         raise DomainError(_("Give the reason for the rejection."), errors={"reason": [_("Required.")]})
     request = _locked(request, ExtensionRequest.Status.SUBMITTED)
     if request.requested_by_id == getattr(actor, "pk", None):
-        raise DomainError(_("Nobody decides their own request."), code="not_authorized", status=403)
+        raise DomainError(_("Nobody decides their own request."), code=ErrorCode.NOT_AUTHORIZED)
     request.status = ExtensionRequest.Status.REJECTED
     request.approver = cast(User, actor)
     request.decision_reason = reason.strip()
@@ -398,14 +397,13 @@ def extension_apply(*, request: ExtensionRequest, actor: Actor, today: dt.date) 
         if received < request.down_payment:
             raise DomainError(
                 _("The down payment of %(amount)s has not been received yet.") % {"amount": request.down_payment},
-                code="down_payment_missing",
-                status=409,
+                code=ErrorCode.DOWN_PAYMENT_MISSING,
             )
     installments = list(Installment.objects.select_for_update().filter(loan_id=request.account_id).order_by("seq"))
     before = _schedule(installments)
     chosen = [i for i in installments if i.seq in request.installment_seqs]
     if len(chosen) != len(request.installment_seqs) or any(i.settled_on is not None for i in chosen):
-        raise DomainError(_("An installment of the agreement is no longer unpaid."), code="schedule_changed", status=409)
+        raise DomainError(_("An installment of the agreement is no longer unpaid."), code=ErrorCode.SCHEDULE_CHANGED)
     now = timezone.now()
     waivers: list[ExtensionWaiver] = []
     penalty_total = interest_total = ZERO
@@ -426,7 +424,7 @@ def extension_apply(*, request: ExtensionRequest, actor: Actor, today: dt.date) 
                     )
                 )
     if (penalty_total, interest_total) != (request.penalty_waived, request.interest_waived):
-        raise DomainError(_("The amounts owed changed since the agreement: submit it again."), code="schedule_changed", status=409)
+        raise DomainError(_("The amounts owed changed since the agreement: submit it again."), code=ErrorCode.SCHEDULE_CHANGED)
     Installment.objects.bulk_update(chosen, ["due_date", "penalty_due", "interest_due"])
     ExtensionWaiver.objects.bulk_create(waivers)
     loans_reallocate(loan_ids=[request.account_id])

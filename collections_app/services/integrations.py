@@ -23,7 +23,7 @@ from accounts.services.audit import audit_record
 from collections_app.models import DispositionCode, DispositionMapping, Integration
 from collections_app.models.integrations import SCOPES, token_digest
 from collections_app.roles import DIALER_INTEGRATION
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 
 TOKEN_RE = re.compile(r"^cw_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{40,})$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
@@ -144,7 +144,7 @@ def integration_revoke(*, integration: Integration, actor: AbstractBaseUser | No
 def integration_token_rotate(*, integration: Integration, actor: AbstractBaseUser | None = None) -> str:
     """A new token for a live integration; the old one stops working at once. Returns the clear token."""
     if integration.revoked_at is not None:
-        raise DomainError(_("A revoked integration cannot get a new token."), code="revoked", status=409)
+        raise DomainError(_("A revoked integration cannot get a new token."), code=ErrorCode.REVOKED)
     prefix, token = _token_new()
     Integration.objects.filter(pk=integration.pk).update(token_prefix=prefix, token_hash=token_digest(token))
     integration.refresh_from_db()

@@ -23,7 +23,7 @@ from collections_app.models import Agent, Case, ContactAttempt, PromisePart, Pro
 from collections_app.selectors.promises import PromiseLimits, borrower_today, promise_limits
 from collections_app.services.priorities import cases_reprioritize
 from collections_app.services.promise_matching import promises_apply_payments
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 from scheduling.models import Callback
 from scheduling.services.callbacks import callback_schedule
 from scheduling.services.preferences import preference_update
@@ -166,8 +166,7 @@ def promise_create(
         raise DomainError(
             _("The promise was not recorded."),
             errors=errors,
-            code="conflict" if conflict else "invalid",
-            status=409 if conflict else 400,
+            code=ErrorCode.CONFLICT if conflict else ErrorCode.INVALID,
         )
 
     policy = limits.policy
@@ -200,8 +199,7 @@ def promise_create(
             errors={
                 "case": [_("The case has an open promise already: cancel it before recording a new one.")]
             },
-            code="conflict",
-            status=409,
+            code=ErrorCode.CONFLICT,
         ) from exc
     PromisePart.objects.bulk_create(
         PromisePart(promise=promise, seq=seq, due_date=date, amount=amount, deadline=date + grace)
@@ -243,7 +241,6 @@ def promise_create(
                 _("The promise was not recorded: %(reason)s") % {"reason": refusal.message},
                 errors={"follow_up_at": [m for messages in refusal.errors.values() for m in messages]},
                 code=refusal.code,
-                status=refusal.status,
                 extra=refusal.extra,
             ) from refusal
     promises_apply_payments(loan_ids=[case.account_id])

@@ -37,7 +37,7 @@ from accounts.calendar import business_today, day_end
 from accounts.models import LoanAccount, Phone
 from accounts.services.audit import audit_record
 from collections_app.models import Case, ContactAttempt, PromiseToPay
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 from scheduling.engine import Decision, evaluate, evaluate_many
 from scheduling.models import Callback
 
@@ -110,7 +110,7 @@ def refusal(decision: Decision, *, at: dt.datetime, zone: str) -> DomainError:
     return DomainError(
         message,
         errors={"due_at": [reason.message for reason in decision.reasons]},
-        code="contact_not_allowed",
+        code=ErrorCode.CONTACT_NOT_ALLOWED,
         extra={
             "next_allowed_at": next_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
             if next_at

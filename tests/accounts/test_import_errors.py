@@ -110,7 +110,7 @@ def test_a_bad_row_refuses_the_batch_naming_its_path_and_writes_nothing(spoil, k
     # then
     assert list(refused.value.errors) == [key]
     assert reason in refused.value.errors[key][0]
-    assert refused.value.status == 400
+    assert refused.value.code == "invalid"
     assert table_counts() == before
 
 
