@@ -2,6 +2,11 @@
 
 Workflow: draft -> submitted -> approved | rejected -> applied, or cancelled. Every step is
 audited. Applying changes the schedule in one transaction with the loan row locked.
+
+Concurrency: every step that reads or changes what the SOP's rules read takes the account's locks
+first, always in one order (``_account_lock``: the loan, its cases, its installments, its
+extension requests), so two requests or approvals on one account run one after the other and the
+second sees what the first did (one extension per 12 months holds however many arrive at once).
 """
 
 from __future__ import annotations
@@ -127,11 +132,26 @@ def _snapshot(request: ExtensionRequest) -> dict[str, Any]:
     }
 
 
+def _account_lock(loan_id: int) -> None:
+    """Lock what the SOP's rules read for one account, in the one order every step uses: the loan,
+    its cases, its installments, its extension requests (``SELECT ... FOR UPDATE``)."""
+    LoanAccount.objects.select_for_update().filter(pk=loan_id).values_list("pk", flat=True).first()
+    list(Case.objects.select_for_update().filter(account_id=loan_id).order_by("pk").values_list("pk", flat=True))
+    list(Installment.objects.select_for_update().filter(loan_id=loan_id).order_by("seq").values_list("pk", flat=True))
+    list(ExtensionRequest.objects.select_for_update().filter(account_id=loan_id).order_by("pk").values_list("pk", flat=True))
+
+
 @transaction.atomic
 def extension_create(
     *, case: Case, sop: ExtensionSop, actor: Actor, today: dt.date, via_third_party: bool = False
 ) -> ExtensionRequest:
-    """Start a draft under ``sop`` (its current version) when the case is eligible for it."""
+    """Start a draft under ``sop`` (its current version) when the case is eligible for it.
+
+    Takes the account's locks (``_account_lock``) and reads the case again under them, so a
+    concurrent request on the account is decided first and counted here.
+    """
+    _account_lock(case.account_id)
+    case = Case.objects.select_related("account").get(pk=case.pk)
     sop = ExtensionSop.objects.get(pk=sop.pk)
     if not sop.active:
         raise DomainError(_("This SOP version is no longer active."), errors={"sop": [_("Not active.")]})
@@ -164,6 +184,8 @@ def extension_create(
 
 
 def _locked(request: ExtensionRequest, *statuses: str) -> ExtensionRequest:
+    """The request read again under the account's locks, refused unless in one of ``statuses``."""
+    _account_lock(request.account_id)
     locked = ExtensionRequest.objects.select_for_update().select_related("sop", "case").get(pk=request.pk)
     if locked.status not in statuses:
         raise DomainError(
@@ -385,11 +407,21 @@ def _schedule(installments: Sequence[Installment]) -> list[dict[str, str | int]]
 def extension_apply(*, request: ExtensionRequest, actor: Actor, today: dt.date) -> ExtensionRequest:
     """Change the schedule as agreed, post the waivers, reallocate the loan's payments: all or nothing.
 
-    Locks the loan row, then the request. The down payment (if any) must have been received
+    Takes the account's locks (``_account_lock``), then checks again, under them, that the SOP's
+    yearly limit still leaves room for this one. The down payment (if any) must have been received
     since the request was made.
     """
-    LoanAccount.objects.select_for_update().get(pk=request.account_id)
     request = _locked(request, ExtensionRequest.Status.APPROVED)
+    applied_in_year = ExtensionRequest.objects.filter(
+        account_id=request.account_id, status=ExtensionRequest.Status.APPLIED, applied_at__date__gt=today - YEAR
+    ).count()
+    if applied_in_year >= request.sop.max_per_year:
+        raise DomainError(
+            _("Already %(count)s extension(s) in the last 12 months (at most %(max)s).")
+            % {"count": applied_in_year, "max": request.sop.max_per_year},
+            code="limit_reached",
+            status=409,
+        )
     if request.down_payment > 0:
         received = Payment.objects.filter(
             loan_id=request.account_id, status=Payment.Status.POSTED, value_date__gte=request.created_at.date()
@@ -399,7 +431,7 @@ def extension_apply(*, request: ExtensionRequest, actor: Actor, today: dt.date) 
                 _("The down payment of %(amount)s has not been received yet.") % {"amount": request.down_payment},
                 code=ErrorCode.DOWN_PAYMENT_MISSING,
             )
-    installments = list(Installment.objects.select_for_update().filter(loan_id=request.account_id).order_by("seq"))
+    installments = list(Installment.objects.filter(loan_id=request.account_id).order_by("seq"))
     before = _schedule(installments)
     chosen = [i for i in installments if i.seq in request.installment_seqs]
     if len(chosen) != len(request.installment_seqs) or any(i.settled_on is not None for i in chosen):
