@@ -419,8 +419,7 @@ def extension_apply(*, request: ExtensionRequest, actor: Actor, today: dt.date) 
         raise DomainError(
             _("Already %(count)s extension(s) in the last 12 months (at most %(max)s).")
             % {"count": applied_in_year, "max": request.sop.max_per_year},
-            code="limit_reached",
-            status=409,
+            code=ErrorCode.CONFLICT,
         )
     if request.down_payment > 0:
         received = Payment.objects.filter(
