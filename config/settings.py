@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
@@ -64,6 +63,9 @@ INSTALLED_APPS = [
     "accounts",
     "collections_app",
     "scheduling",
+    # After the project's apps: scheduling's runserver (staticfiles' own, plus the embedded
+    # scheduler) takes precedence over staticfiles' (an earlier app's command wins).
+    "django.contrib.staticfiles",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +200,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # book), or a running task is handed to a second worker as well.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Without a broker, `manage.py runserver` runs the beat schedule in a thread of its own
+# (scheduling.embedded), so that a demo lives with nothing else installed.
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", not CELERY_BROKER_URL)
 
 # The default cache holds the integrations' rate-limit counters and the worker heartbeat: on Redis
 # (CACHE_URL, else a Redis broker's URL) every web process shares them; "locmem://" or no Redis

@@ -19,3 +19,4 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 # sent with no worker listening would wait forever. Tests that prove the real worker use the
 # ``celery_worker_process`` fixture, which turns eager mode off for their duration.
 CELERY_TASK_ALWAYS_EAGER = True
+EMBEDDED_SCHEDULER = False  # tests start the embedded scheduler themselves
