@@ -19,9 +19,11 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 
 from config.logging import request_id_var
@@ -108,3 +110,37 @@ class RequestLogMiddleware:
         if integration_id is not None:
             fields["integration_id"] = integration_id
         logger.log(level, "%s %s %s %.1fms", request.method, path, status, duration_ms, extra=fields)
+
+
+BROWSER_ZONE_COOKIE = "cw_tz"
+
+
+def browser_zone(request: HttpRequest) -> ZoneInfo | None:
+    """The IANA zone the browser reported in the ``cw_tz`` cookie, or None.
+
+    Browsers write the cookie with ``encodeURIComponent`` (``America%2FNew_York``) and Django hands
+    cookie values over as sent, so the value is decoded here; an unknown or overlong name is ignored.
+    """
+    name = unquote(request.COOKIES.get(BROWSER_ZONE_COOKIE, ""))
+    if not name or len(name) > 64 or name.startswith("Etc/Unknown"):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class BrowserZoneMiddleware:
+    """Shows a signed-in user's times on their own clock: the zone their browser reports is the
+    active one for the request (``timezone.activate``), else the site's. Rules never read it: the
+    compliance engine judges on the borrower's clock, and the database holds UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        zone = browser_zone(request)
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

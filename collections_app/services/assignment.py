@@ -37,6 +37,7 @@ from accounts.services.audit import audit_record
 from accounts.services.bulk import objects_update
 from collections_app.models import Agent, AssignmentRecord, Case, Team
 from collections_app.selectors.teams import agent_is_away
+from collections_app.services.case_work import case_work_follow
 from config.errors import DomainError
 
 Reason = AssignmentRecord.Reason
@@ -203,6 +204,7 @@ def _moves_write(moved: list[CaseRow], now: datetime) -> None:
     ]  # fmt: skip
     objects_update(Case, cases, ["team", "agent", "assigned_at"])
     AssignmentRecord.objects.bulk_create(records, batch_size=5000)
+    case_work_follow(case_ids=[r.id for r in moved])
 
 
 def _moves_copy(moved: list[CaseRow], now: datetime) -> int:
@@ -238,6 +240,7 @@ def _moves_copy(moved: list[CaseRow], now: datetime) -> int:
         )
         written = cursor.rowcount
         cursor.execute("DROP TABLE assignment_moves")
+    case_work_follow(case_ids=[r.id for r in moved])  # a move not written leaves the case as it was
     return written
 
 
@@ -420,6 +423,7 @@ def cases_reassign(
             audit_record(action="case.reassigned", obj=case, actor=by, reason=note, before=before, after=after)
     Case.objects.bulk_update(cases, ["team", "agent", "assigned_at", "locked"])
     AssignmentRecord.objects.bulk_create(records)
+    case_work_follow(case_ids=[record.case_id for record in records])
     return cases
 
 

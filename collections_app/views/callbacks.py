@@ -25,6 +25,7 @@ from collections_app.selectors.cases import cases_visible_to
 from collections_app.selectors.contacts import cases_workable_by
 from collections_app.services import clock
 from collections_app.services.callbacks import case_callback_close, case_callback_schedule
+from collections_app.views.contact_panel import borrower_now
 from config.errors import DomainError
 from scheduling.models import Callback
 
@@ -72,7 +73,7 @@ def _panel(
         "case": case,
         "borrower": borrower,
         "zone": borrower.timezone,
-        "local_now": clock.now().astimezone(zone),
+        "local_now": borrower_now(zone, clock.now()),
         "pending": [cb for cb in callbacks if cb.status == Callback.Status.PENDING],
         "closed": [cb for cb in callbacks if cb.status != Callback.Status.PENDING],
         "can_work": can_work,

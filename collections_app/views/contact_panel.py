@@ -1,7 +1,7 @@
 """What the account screen and the queue show about contacting a borrower, ready to print.
 
 Instants are shown twice: on the borrower's wall clock (the one the rules judge) and on the
-agent's (the zone their browser reports in the ``cw_tz`` cookie, else the site's current zone).
+agent's (the zone their browser reports, made the active zone by ``config.middleware.BrowserZoneMiddleware``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from scheduling.engine import Decision
 from scheduling.engine.clock import zone_or_none
 from scheduling.models import ContactPreference
 
-AGENT_ZONE_COOKIE = "cw_tz"
 MOMENT_FORMAT = "D Y-m-d H:i T"
 # Where the promise and callback features plug their forms into the outcome of a call. The
 # template gets ``case``, ``account``, ``borrower`` and ``attempt`` (the call just logged).
@@ -39,13 +38,14 @@ CALLBACK_FORM_TEMPLATE = "collections_app/_callback_form.html"
 
 
 def agent_zone(request: HttpRequest) -> tuple[str, dt.tzinfo]:
-    """The zone to show the agent's own times in: their browser's, else the active one."""
-    name = request.COOKIES.get(AGENT_ZONE_COOKIE, "")
-    zone = zone_or_none(name) if len(name) < 64 else None
-    if zone is not None:
-        return name, zone
-    current = timezone.get_current_timezone()
-    return timezone.get_current_timezone_name(), current
+    """The zone to show the agent's own times in: their browser's (``BrowserZoneMiddleware`` made
+    it the active zone), else the site's."""
+    return timezone.get_current_timezone_name(), timezone.get_current_timezone()
+
+
+def borrower_now(zone: ZoneInfo | None, at: dt.datetime) -> str:
+    """The borrower's wall clock at ``at``, as the compliance panel writes it (``Tue 2026-04-07 15:02 CDT``)."""
+    return dateformat.format(at.astimezone(zone or dt.UTC), MOMENT_FORMAT)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,7 @@
-// Contact screens: tell the server the agent's time zone (cookie cw_tz) so that times show in it too;
-// in the call outcome form, tick "right party" and "conversation" as the chosen outcome implies and
+// Contact screens: in the call outcome form, tick "right party" and "conversation" as the chosen outcome implies and
 // say which follow-up comes next; in the request form, show only the fields the request needs.
 (function () {
   "use strict";
-  function zone() {
-    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
-  }
-  function cookie(name) {
-    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf(name + "=") === 0; })[0];
-    return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
-  }
-  var tz = zone();
-  if (tz && cookie("cw_tz") !== tz) {
-    document.cookie = "cw_tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
-    document.addEventListener("DOMContentLoaded", function () {
-      if (window.htmx && document.getElementById("compliance-panel")) { window.htmx.trigger(document.body, "contact-changed"); }
-    });
-  }
-
   function outcomeChanged(select) {
     var form = select.closest("form");
     var option = select.options[select.selectedIndex];
