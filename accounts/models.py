@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 ZERO = Decimal("0.00")
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
@@ -99,6 +100,24 @@ class Phone(models.Model):
     @property
     def timezone_list(self) -> list[str]:
         return [tz for tz in self.timezones.split(",") if tz]
+
+
+# Pseudo-buckets for accounts that left the book as of D, so transitions can say "to paid off"
+# (COB and the reports both use them).
+CLOSED_CODES = {"paid_off": "PAID", "settled": "SETTLED", "charged_off": "CO"}
+
+# Labels are stored as data (administrators may rename them); the shipped ones are in the catalogue
+# so that screens show them translated.
+DEFAULT_BUCKETS = [
+    ("M0", gettext_noop("Current"), 0, 0),
+    ("M1", gettext_noop("1-30 DPD"), 1, 30),
+    ("M2", gettext_noop("31-60 DPD"), 31, 60),
+    ("M3", gettext_noop("61-90 DPD"), 61, 90),
+    ("M4", gettext_noop("91-120 DPD"), 91, 120),
+    ("M5", gettext_noop("121-150 DPD"), 121, 150),
+    ("M6", gettext_noop("151-180 DPD"), 151, 180),
+    ("M6+", gettext_noop("Over 180 DPD (write-off candidate)"), 181, None),
+]
 
 
 class Bucket(models.Model):

@@ -61,4 +61,4 @@ def callbacks_due_task(now: str | None = None) -> dict[str, int]:
 
 
 # The report tasks live in their own module; importing it here registers them with the worker.
-from collections_app import reports_tasks  # noqa: E402, F401
+from collections_app.reports import tasks as reports_tasks  # noqa: E402, F401

@@ -3,6 +3,13 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
+from collections_app.reports.views import (
+    report_agents,
+    report_cases,
+    report_forecast,
+    report_portfolio,
+    report_promises,
+)
 from collections_app.views.callbacks import callback_close_view, callback_new, case_callbacks
 from collections_app.views.calls import (
     call_not_dialed_view,
@@ -33,13 +40,6 @@ from collections_app.views.promises import (
     promise_pipeline_view,
 )
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
-from collections_app.views.reports import (
-    report_agents,
-    report_cases,
-    report_forecast,
-    report_portfolio,
-    report_promises,
-)
 from collections_app.views.teams import agent_leave, cases_unworked, team_board_view, team_list
 from collections_app.views.today import today
 

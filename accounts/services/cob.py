@@ -20,27 +20,10 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
-from accounts.models import Bucket, CobRun
+from accounts.models import CLOSED_CODES, DEFAULT_BUCKETS, Bucket, CobRun
 
 logger = logging.getLogger(__name__)
-
-# Pseudo-buckets for accounts that left the book as of D, so transitions can say "to paid off".
-CLOSED_CODES = {"paid_off": "PAID", "settled": "SETTLED", "charged_off": "CO"}
-
-# Labels are stored as data (administrators may rename them); the shipped ones are in the catalogue
-# so that screens show them translated.
-DEFAULT_BUCKETS = [
-    ("M0", gettext_noop("Current"), 0, 0),
-    ("M1", gettext_noop("1-30 DPD"), 1, 30),
-    ("M2", gettext_noop("31-60 DPD"), 31, 60),
-    ("M3", gettext_noop("61-90 DPD"), 61, 90),
-    ("M4", gettext_noop("91-120 DPD"), 91, 120),
-    ("M5", gettext_noop("121-150 DPD"), 121, 150),
-    ("M6", gettext_noop("151-180 DPD"), 151, 180),
-    ("M6+", gettext_noop("Over 180 DPD (write-off candidate)"), 181, None),
-]
 
 
 def buckets_ensure_defaults() -> None:

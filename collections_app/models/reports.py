@@ -3,7 +3,7 @@
 Every table holds counts and sums, never ratios: a rate is numerator over denominator, summed
 over whatever rows a filter keeps (products, teams, buckets, days), so filtering and rolling up
 stay exact. Each figure's definition and denominator is in its help text and on the dashboard.
-Rows are replaced per date (or month) in one transaction by ``collections_app.services.reports``.
+Rows are replaced per date (or month) in one transaction by ``collections_app.reports.jobs``.
 """
 
 from __future__ import annotations

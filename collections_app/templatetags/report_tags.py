@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from collections_app.selectors.report_tables import COUNT, HOURS, MONEY, MONTH, RATE, SECONDS, Column, Rate
+from collections_app.reports.tables import COUNT, HOURS, MONEY, MONTH, RATE, SECONDS, Column, Rate
 from collections_app.templatetags.workbench import count, money
 
 register = template.Library()

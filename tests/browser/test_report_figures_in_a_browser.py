@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from collections_app import roles
+from collections_app.reports.jobs import reports_aggregate_range
 from collections_app.services.close import book_close
-from collections_app.services.reports import reports_aggregate_range
 from tests.browser.screens import check_screen, log_in, set_language
 from tests.factories import BorrowerFactory, PhoneFactory, UserFactory, loan_with_schedule
 from tests.reports.book import FIRST_DAY, LAST_DAY, reports_book

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from collections_app import roles
-from collections_app.services.reports import reports_aggregate_range
+from collections_app.reports.jobs import reports_aggregate_range
 from tests.factories import UserFactory
 from tests.reports.book import FIRST_DAY, LAST_DAY, reports_book
 

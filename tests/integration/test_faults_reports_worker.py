@@ -27,11 +27,11 @@ from collections_app.models import (
     ReportRollDay,
     ReportVintage,
 )
-from collections_app.reports_tasks import reports_days_task
+from collections_app.reports.definitions import dates_in
+from collections_app.reports.jobs import reports_aggregate_days
+from collections_app.reports.jobs.entry_exit import exit_day_aggregate
+from collections_app.reports.tasks import reports_days_task
 from collections_app.services.close import book_close
-from collections_app.services.reports import reports_aggregate_days
-from collections_app.services.reports.common import dates_in
-from collections_app.services.reports.entry_exit import exit_day_aggregate
 from tests.integration.faults import (
     lock_waiters,
     second_session,

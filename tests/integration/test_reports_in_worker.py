@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from collections_app.models import ReportBucketDay, ReportFlowMonth, ReportForecastMatrix
-from collections_app.reports_tasks import reports_backfill_signature
-from collections_app.services.reports.common import dates_in
+from collections_app.reports.definitions import dates_in
+from collections_app.reports.tasks import reports_backfill_signature
 from tests.reports.book import reports_book
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from collections_app.services.reports import reports_aggregate_range
+from collections_app.reports.jobs import reports_aggregate_range
 from tests.reports.book import FIRST_DAY, LAST_DAY, Book, reports_book
 
 

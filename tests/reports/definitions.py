@@ -12,8 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.models import Bucket, Installment, LoanAccount, PaymentAllocation
-from accounts.services.cob import CLOSED_CODES
+from accounts.models import CLOSED_CODES, Bucket, Installment, LoanAccount, PaymentAllocation
 
 ZERO = Decimal("0.00")
 

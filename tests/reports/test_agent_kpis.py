@@ -12,9 +12,10 @@ from django.db.models import Q
 
 from accounts.models import Payment
 from collections_app.models import Case, ContactAttempt, PromiseToPay, ReportAgentDay, ReportAgentMonth
-from collections_app.selectors import report_agents as agent_selectors
-from collections_app.selectors import reports as selectors
-from collections_app.services.reports.common import dates_in
+from collections_app.reports import selectors
+from collections_app.reports.definitions import dates_in
+from collections_app.reports.selectors import agents as agent_selectors
+from collections_app.reports.tables import Rate
 from tests.reports import definitions
 from tests.reports.book import FIRST_DAY, LAST_DAY
 
@@ -96,7 +97,7 @@ def test_every_agent_kpi_over_the_whole_period_matches_its_definition(book):
         assert row.attempts_per_hour == (Decimal(plain["attempts"]) * 3600 / plain["logged_seconds"]).quantize(Decimal("0.1"))
         assert row.aht == round(plain["talk_seconds"] / plain["handled_calls"])
         cases = plain["cases_open_at_start"] + plain["cases_opened"]
-        assert selectors.Rate(row.sums["cases_cured"], row.cases).value == (Decimal(plain["cases_cured"]) / cases if cases else None)
+        assert Rate(row.sums["cases_cured"], row.cases).value == (Decimal(plain["cases_cured"]) / cases if cases else None)
     everyone = [plain_kpis(agent.user_id, FIRST_DAY, LAST_DAY) for agent in book.agents.values()]
     # The book exercises every figure, so none of the comparisons above is vacuous.
     for key in ("attempts", "contacts", "right_party_contacts", "ptps", "ptps_kept", "ptps_broken", "collected_amount", "cases_cured"):

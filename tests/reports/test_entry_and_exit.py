@@ -11,9 +11,9 @@ from django.db.models import Sum
 
 from accounts.models import Installment, LoanAccount, PaymentAllocation
 from collections_app.models import AssignmentRecord, Case, ReportEntryDay
-from collections_app.selectors import reports as selectors
-from collections_app.services.reports.common import dates_in
-from collections_app.services.reports.entry_exit import entry_day_aggregate
+from collections_app.reports import selectors
+from collections_app.reports.definitions import dates_in
+from collections_app.reports.jobs.entry_exit import entry_day_aggregate
 from tests.reports.book import FIRST_DAY, LAST_DAY
 
 pytestmark = pytest.mark.django_db

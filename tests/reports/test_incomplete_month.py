@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.services.cob import cob_run
 from collections_app import roles
-from collections_app.services.reports import reports_aggregate_range
+from collections_app.reports.jobs import reports_aggregate_range
 from tests.factories import UserFactory
 from tests.reports.book import FIRST_DAY, LAST_DAY, Book, reports_book
 

@@ -11,8 +11,8 @@ from django.db.models import Sum
 
 from accounts.models import BucketDailyTotal
 from collections_app.models import ReportBucketDay, ReportFlowMonth, ReportRollDay
-from collections_app.selectors import reports as selectors
-from collections_app.services.reports.common import bucket_scale, dates_in
+from collections_app.reports import selectors
+from collections_app.reports.definitions import bucket_scale, dates_in
 from tests.reports import definitions
 from tests.reports.book import FIRST_DAY, LAST_DAY
 from tests.reports.conftest import MONTH_ENDS

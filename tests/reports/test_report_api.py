@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from collections_app import roles
-from collections_app.api.reports import FIGURES
+from collections_app.reports.api import FIGURES
 from tests.factories import UserFactory
 from tests.reports import definitions
 from tests.reports.conftest import MONTH_ENDS

@@ -19,7 +19,7 @@ from django.urls import reverse
 from accounts.models import BucketDailyTotal
 from collections_app import roles
 from collections_app.models import ReportAgentDay, ReportBucketDay, ReportFlowMonth
-from collections_app.services.reports import reports_aggregate_range
+from collections_app.reports.jobs import reports_aggregate_range
 from tests.factories import BorrowerFactory, PhoneFactory, UserFactory, loan_with_schedule
 from tests.reports.book import FIRST_DAY, LAST_DAY, reports_book
 

@@ -22,14 +22,14 @@ from collections_app.models import (
     ReportRollDay,
     ReportVintage,
 )
-from collections_app.reports_tasks import (
+from collections_app.reports import jobs
+from collections_app.reports.definitions import dates_in
+from collections_app.reports.tasks import (
     reports_agents_intraday_task,
     reports_backfill_signature,
     reports_backfill_task,
     reports_nightly_task,
 )
-from collections_app.services import reports
-from collections_app.services.reports.common import dates_in
 from scheduling.beat import beat_schedule_ensure
 
 pytestmark = pytest.mark.django_db
@@ -63,23 +63,23 @@ def test_running_every_job_twice_for_a_date_gives_identical_rows(book):
     before = march()
     assert all(before.values()), "every table must have rows in March for this test to mean anything"
 
-    reports.reports_aggregate_days(days=[day])
-    reports.reports_aggregate_months(months=[MARCH])
-    reports.reports_aggregate_days(days=[day])
-    reports.reports_aggregate_months(months=[MARCH])
+    jobs.reports_aggregate_days(days=[day])
+    jobs.reports_aggregate_months(months=[MARCH])
+    jobs.reports_aggregate_days(days=[day])
+    jobs.reports_aggregate_months(months=[MARCH])
 
     assert march() == before
 
 
 def test_backfilling_a_month_gives_the_rows_of_running_the_nightly_job_day_by_day(book):
     wipe_march()
-    reports.reports_aggregate_range(first=MARCH, last=MARCH_DAYS[-1])
+    jobs.reports_aggregate_range(first=MARCH, last=MARCH_DAYS[-1])
     backfilled = march()
     wipe_march()
 
     for day in MARCH_DAYS:
-        reports.reports_after_cob(business_date=day)
-    reports.reports_aggregate_days(days=[MARCH_DAYS[-1]], families=[reports.ENTRY_EXIT])  # judged after April 1st closed
+        jobs.reports_after_cob(business_date=day)
+    jobs.reports_aggregate_days(days=[MARCH_DAYS[-1]], families=[jobs.ENTRY_EXIT])  # judged after April 1st closed
 
     assert march() == backfilled
     assert backfilled["ReportFlowMonth"] and backfilled["ReportEntryDay"]
@@ -99,7 +99,7 @@ def test_a_backfill_split_into_celery_chunks_runs_eagerly_without_a_broker_and_g
 def test_the_backfill_task_dispatches_the_chunks(book, eager):
     wipe_march()
 
-    reports_backfill_task.delay(MARCH.isoformat(), MARCH_DAYS[-1].isoformat(), [reports.PORTFOLIO])
+    reports_backfill_task.delay(MARCH.isoformat(), MARCH_DAYS[-1].isoformat(), [jobs.PORTFOLIO])
 
     assert ReportBucketDay.objects.filter(date=MARCH_DAYS[-1]).exists()
     assert ReportFlowMonth.objects.filter(month=MARCH).exists()

@@ -10,8 +10,8 @@ import pytest
 
 from accounts.models import LoanAccount
 from collections_app.models import ReportFlowMonth
-from collections_app.services.reports import sql
-from collections_app.services.reports.common import dates_in
+from collections_app.reports import sql
+from collections_app.reports.definitions import dates_in
 from tests.reports import definitions
 from tests.reports.book import FIRST_DAY, LAST_DAY
 from tests.reports.conftest import MONTH_ENDS

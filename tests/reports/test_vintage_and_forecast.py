@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import LoanAccount
 from collections_app.models import ReportForecastBalance, ReportForecastMatrix, ReportVintage
-from collections_app.services.reports.common import months_on_book
+from collections_app.reports.definitions import months_on_book
 from tests.reports import definitions
 from tests.reports.book import MONTH_ENDS
 from tests.reports.conftest import MONTH_ENDS as MATRIX_MONTHS

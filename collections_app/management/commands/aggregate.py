@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from collections_app.reports_tasks import reports_backfill_signature
-from collections_app.services import reports
+from collections_app.reports import jobs
+from collections_app.reports.tasks import reports_backfill_signature
 
 
 def _date(value: str) -> date:
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only",
             action="append",
-            choices=reports.FAMILIES,
+            choices=jobs.FAMILIES,
             help="Only this family (repeatable). Default: all of them.",
         )
         parser.add_argument("--chunk-days", type=int, default=7, help="Days per task (default 7).")
@@ -51,8 +51,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Aggregates {start}..{end}: queued as {canvas.apply_async().id}")
             return
-        result = reports.reports_aggregate_range(first=start, last=end, families=families)
-        chosen = ", ".join(reports.families_check(families))
+        result = jobs.reports_aggregate_range(first=start, last=end, families=families)
+        chosen = ", ".join(jobs.families_check(families))
         self.stdout.write(f"Aggregates {start}..{end} ({chosen}):")
         for name, count in sorted(result.rows.items()):
             self.stdout.write(f"  {name}: {count} rows")

@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ZERO
 from collections_app.models import ReportAgentDay, ReportAgentMonth, ReportAgentShift
-from collections_app.services.reports.common import months_between, next_month
+from collections_app.reports.definitions import months_between, next_month
 
-from .report_tables import COUNT, HOURS, MONEY, RATE, SECONDS, TEXT, Cell, Column, Rate, Table, drill
-from .reports import DEFINITIONS, Chart, ReportFilters, _percent
+from ..tables import COUNT, HOURS, MONEY, RATE, SECONDS, TEXT, Cell, Column, Rate, Table, drill
+from .scope import DEFINITIONS, Chart, ReportFilters, percent_text
 
 # --- Agents, teams, buckets ----------------------------------------------------------------
 
@@ -263,7 +263,7 @@ def efficiency_chart(table: Table, keys: list[str]) -> Chart:
     titles = {column.key: str(column.label) for column in table.columns}
     return Chart(
         "efficiency-chart", "bar", [str(row[index["name"]].value) for row in table.rows],
-        [{"label": titles[key], "data": [_percent(row[index[key]].value) for row in table.rows]} for key in keys],
+        [{"label": titles[key], "data": [percent_text(row[index[key]].value) for row in table.rows]} for key in keys],
         percent=True,
     )
 

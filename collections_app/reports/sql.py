@@ -20,9 +20,9 @@ from typing import Any
 
 from django.db import connection
 
-from accounts.services.cob import CLOSED_CODES
+from accounts.models import CLOSED_CODES
 
-from .common import CLOSED_STATES
+from .definitions import CLOSED_STATES
 
 
 def _principal_paid_as_of(param: str) -> str:

@@ -27,21 +27,17 @@ from collections_app.models import (
     ReportForecastMatrix,
 )
 
-from .common import BucketScale, bucket_scale, month_end_cob, months_between, rows_replace
+from ..definitions import PAID, BucketScale, bucket_scale, forecast_states, month_end_cob, months_between
 from .portfolio import bucket_day_aggregate
+from .rows import rows_replace
 
 WINDOW = 3
 HORIZON = 6
-PAID = "PAID"
 ONE = Decimal(1)
 PROBABILITY = Decimal("0.000001")
 CENT = Decimal("0.01")
 
 Matrix = dict[str, dict[str, Decimal]]
-
-
-def forecast_states(scale: BucketScale) -> tuple[str, ...]:
-    return (*scale.codes, PAID)
 
 
 def forecast_state(state: str, scale: BucketScale) -> str:

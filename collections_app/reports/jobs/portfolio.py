@@ -26,8 +26,9 @@ from django.db.models import Count, Sum
 from accounts.models import ZERO, BucketTransition, DelinquencySnapshot
 from collections_app.models import ReportBucketDay, ReportFlowMonth, ReportRollDay
 
-from . import sql
-from .common import BucketScale, bucket_scale, cob_done, month_end_cob, previous_month_end_cob, rows_replace
+from .. import sql
+from ..definitions import BucketScale, bucket_scale, cob_done, month_end_cob, previous_month_end_cob
+from .rows import rows_replace
 
 
 def bucket_day_compute(day: dt.date, scale: BucketScale) -> list[ReportBucketDay]:

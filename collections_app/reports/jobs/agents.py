@@ -53,14 +53,14 @@ from collections_app.models import (
     ReportAgentShift,
 )
 
-from .common import bucket_scale, next_month, previous_cob, rows_replace
+from ..definitions import JUDGED, bucket_scale, next_month, previous_cob
+from .rows import rows_replace
 
 COUNT_FIELDS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptps_due",
     "ptps_kept", "ptps_partially_kept", "ptps_broken", "cases_open_at_start", "cases_opened", "cases_cured",
 )
 MONEY_FIELDS = ("ptp_amount", "collected_amount")
-JUDGED = (PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT, PromiseToPay.Status.BROKEN)
 CONTACT_CATEGORIES = (DispositionCode.Category.RIGHT_PARTY, DispositionCode.Category.THIRD_PARTY)
 
 Key = tuple[int | None, int | None, str, str]

@@ -19,7 +19,8 @@ from django.db.models.functions import TruncMonth
 from accounts.models import ZERO, DelinquencySnapshot, LoanAccount
 from collections_app.models import ReportVintage
 
-from .common import bucket_scale, month_end_cob, months_on_book, rows_replace
+from ..definitions import bucket_scale, month_end_cob, months_on_book
+from .rows import rows_replace
 
 
 def vintage_month_aggregate(*, month: dt.date) -> int:

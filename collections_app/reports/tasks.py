@@ -14,30 +14,34 @@ from typing import Any
 from celery import chord, group, shared_task
 
 from accounts.calendar import business_today
-from collections_app.services import reports
-from collections_app.services.reports.common import chunked, dates_in, months_between
+from collections_app.reports import jobs
+from collections_app.reports.definitions import chunked, dates_in, months_between
 
 DEFAULT_CHUNK_DAYS = 7
+
+# The names the tasks had before the reports became one package: the beat schedule stored in the
+# database and messages already queued name them so.
+_NAMES = "collections_app.reports_tasks"
 
 
 def _dates(values: list[str]) -> list[dt.date]:
     return [dt.date.fromisoformat(value) for value in values]
 
 
-@shared_task(acks_late=True)
+@shared_task(name=f"{_NAMES}.reports_days_task", acks_late=True)
 def reports_days_task(days: list[str], families: list[str] | None = None) -> dict[str, int]:
-    return reports.reports_aggregate_days(days=_dates(days), families=families).rows
+    return jobs.reports_aggregate_days(days=_dates(days), families=families).rows
 
 
-@shared_task(acks_late=True)
+@shared_task(name=f"{_NAMES}.reports_months_task", acks_late=True)
 def reports_months_task(months: list[str], families: list[str] | None = None) -> dict[str, int]:
-    return reports.reports_aggregate_months(months=_dates(months), families=families).rows
+    return jobs.reports_aggregate_months(months=_dates(months), families=families).rows
 
 
-@shared_task(acks_late=True)
+@shared_task(name=f"{_NAMES}.reports_forecast_task", acks_late=True)
 def reports_forecast_task(_results: Any, months: list[str], families: list[str] | None = None) -> dict[str, int]:
     """Chord callback: the month jobs that read other aggregates (the forecast; the agents' roll-up)."""
-    return reports.reports_aggregate_months(months=_dates(months), families=families or [reports.FORECAST]).rows
+    return jobs.reports_aggregate_months(months=_dates(months), families=families or [jobs.FORECAST]).rows
 
 
 def reports_backfill_signature(
@@ -50,9 +54,9 @@ def reports_backfill_signature(
 ) -> Any:
     """The canvas of a backfill: day chunks and months in parallel, then the forecasts (on ``queue``)."""
     options = {"queue": queue} if queue else {}
-    chosen = list(reports.families_check(families))
-    day_families = [f for f in chosen if f in reports.DAY_JOBS]
-    month_families = [f for f in chosen if f in reports.MONTH_JOBS and f not in (reports.FORECAST, reports.AGENTS)]
+    chosen = list(jobs.families_check(families))
+    day_families = [f for f in chosen if f in jobs.DAY_JOBS]
+    month_families = [f for f in chosen if f in jobs.MONTH_JOBS and f not in (jobs.FORECAST, jobs.AGENTS)]
     months = [month.isoformat() for month in months_between(first, last)]
     tasks = [
         reports_days_task.si([day.isoformat() for day in chunk], day_families).set(**options)
@@ -63,7 +67,7 @@ def reports_backfill_signature(
         tasks += [reports_months_task.si([month], month_families).set(**options) for month in months]
     # What reads other aggregates runs after them, as the chord's callback: the forecast (the
     # matrices) and the agents' month roll-up (the day rows).
-    after = [f for f in (reports.FORECAST, reports.AGENTS) if f in chosen]
+    after = [f for f in (jobs.FORECAST, jobs.AGENTS) if f in chosen]
     if after:
         # A chord needs a header; an empty group would never call back.
         header = group(tasks) if tasks else group([reports_days_task.si([], []).set(**options)])
@@ -71,7 +75,7 @@ def reports_backfill_signature(
     return group(tasks)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=f"{_NAMES}.reports_backfill_task", acks_late=True)
 def reports_backfill_task(
     first: str, last: str, families: list[str] | None = None, chunk_days: int = DEFAULT_CHUNK_DAYS
 ) -> str:
@@ -82,16 +86,16 @@ def reports_backfill_task(
     return str(canvas.apply_async().id)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=f"{_NAMES}.reports_nightly_task", acks_late=True)
 def reports_nightly_task(business_date: str | None = None) -> dict[str, int]:
     """After COB (default: the latest COB date): the day's figures, yesterday's again, the month's."""
     day = dt.date.fromisoformat(business_date) if business_date else None
-    return reports.reports_after_cob(business_date=day).rows
+    return jobs.reports_after_cob(business_date=day).rows
 
 
-@shared_task(acks_late=True)
+@shared_task(name=f"{_NAMES}.reports_agents_intraday_task", acks_late=True)
 def reports_agents_intraday_task(day: str | None = None) -> dict[str, int]:
     """Today's agent figures so far (the book's today); safe to run as often as the beat likes."""
     today = dt.date.fromisoformat(day) if day else business_today()
-    result = reports.reports_aggregate_days(days=[today], families=[reports.AGENTS])
-    return result.merge(reports.reports_aggregate_months(months=[today.replace(day=1)], families=[reports.AGENTS])).rows
+    result = jobs.reports_aggregate_days(days=[today], families=[jobs.AGENTS])
+    return result.merge(jobs.reports_aggregate_months(months=[today.replace(day=1)], families=[jobs.AGENTS])).rows

@@ -20,8 +20,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ..definitions import dates_in, latest_cob, months_between
 from .agents import agent_day_aggregate, agent_month_aggregate
-from .common import dates_in, latest_cob, months_between
 from .entry_exit import entry_day_aggregate, exit_day_aggregate
 from .forecast import forecast_month_aggregate
 from .portfolio import bucket_day_aggregate, flow_month_aggregate, roll_day_aggregate

@@ -16,18 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from accounts.calendar import day_bounds
 from accounts.models import ZERO, Installment
 from collections_app.models import AssignmentRecord, Case, ReportEntryDay, ReportExitDay
 
-from .common import latest_cob, rows_replace
-
-TOTAL_DUE = ExpressionWrapper(
-    F("principal_due") + F("interest_due") + F("fee_due") + F("penalty_due"),
-    output_field=DecimalField(max_digits=14, decimal_places=2),
-)
+from ..definitions import TOTAL_DUE, latest_cob
+from .rows import rows_replace
 
 
 def entry_observable(day: dt.date) -> bool:

@@ -21,17 +21,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.calendar import book_zone, day_bounds
 from accounts.models import CobRun, DelinquencySnapshot, Installment, LoanAccount
 from collections_app.models import Case, ContactAttempt, PromiseToPay, ReportFlowMonth
-from collections_app.selectors.cases import cases_visible_to
-from collections_app.services.reports import sql
-from collections_app.services.reports.agents import JUDGED
-from collections_app.services.reports.common import (
+from collections_app.reports import sql
+from collections_app.reports.definitions import (
+    JUDGED,
+    TOTAL_DUE,
     BucketScale,
     month_end_cob,
     next_month,
 )
-from collections_app.services.reports.entry_exit import TOTAL_DUE
+from collections_app.selectors.cases import cases_visible_to
 
-from .report_tables import COUNT, DATE, MONEY, Cell, Column, Table
+from ..tables import COUNT, DATE, MONEY, Cell, Column, Table
 
 PAGE_ROWS = 500
 EXPORT_ROWS = 50_000

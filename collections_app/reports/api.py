@@ -20,11 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collections_app import roles
-from collections_app.selectors import report_agents as agent_selectors
-from collections_app.selectors import reports as selectors
-from collections_app.selectors.report_tables import Table, plain
-from collections_app.services.reports.common import BucketScale, bucket_scale
-from collections_app.views.reports import report_filters
+from collections_app.reports import selectors
+from collections_app.reports.definitions import BucketScale, bucket_scale
+from collections_app.reports.filters import report_filters
+from collections_app.reports.selectors import agents as agent_selectors
+from collections_app.reports.tables import Table, plain
 
 API_ROLES = (roles.ANALYST, roles.SUPERVISOR, roles.ADMINISTRATOR)
 

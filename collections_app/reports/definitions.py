@@ -1,20 +1,32 @@
-"""What every report family shares: COB dates, month-ends, the book's day, the states of the matrix."""
+"""What the report jobs and the report reads share: COB dates, month-ends, the bucket scale, the states
+of the matrix and of the forecast, and the expressions both count with. Reads only; nothing here writes."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import DecimalField, ExpressionWrapper, F, Max
 
-from accounts.models import Bucket, CobRun
-from accounts.services.cob import CLOSED_CODES, DEFAULT_BUCKETS
+from accounts.models import CLOSED_CODES, DEFAULT_BUCKETS, Bucket, CobRun
+from collections_app.models import PromiseToPay
 
 # Closed pseudo-buckets in the order the matrix shows them.
 CLOSED_STATES = ("PAID", "SETTLED", "CO")
 assert set(CLOSED_STATES) == set(CLOSED_CODES.values())
+
+# The forecast's absorbing state: paid off or settled.
+PAID = "PAID"
+
+# Promises whose outcome is known: the denominator of the kept rate.
+JUDGED = (PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT, PromiseToPay.Status.BROKEN)
+
+# What an installment asks for in all: principal, interest, fees and penalties.
+TOTAL_DUE = ExpressionWrapper(
+    F("principal_due") + F("interest_due") + F("fee_due") + F("penalty_due"),
+    output_field=DecimalField(max_digits=14, decimal_places=2),
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,10 @@ class BucketScale:
 def bucket_scale() -> BucketScale:
     codes = tuple(Bucket.objects.order_by("position").values_list("code", flat=True))
     return BucketScale(codes or tuple(code for code, *_rest in DEFAULT_BUCKETS))
+
+
+def forecast_states(scale: BucketScale) -> tuple[str, ...]:
+    return (*scale.codes, PAID)
 
 
 def cob_dates(first: dt.date | None = None, last: dt.date | None = None) -> list[dt.date]:
@@ -104,33 +120,6 @@ def previous_month_end_cob(month: dt.date) -> dt.date | None:
 
 def months_on_book(cohort: dt.date, month: dt.date) -> int:
     return (month.year - cohort.year) * 12 + month.month - cohort.month
-
-
-def rows_replace(model: type[models.Model], *, where: dict[str, object], rows: Iterable[models.Model]) -> int:
-    """Delete the rows matching ``where`` and insert ``rows`` instead, in one transaction.
-
-    This is what makes every job idempotent for its date: a second run replaces the first's rows
-    with identical ones, and a run killed half way leaves each date either replaced or untouched.
-    Two runs of the same rows at once (a redelivered task overlapping its first delivery, the
-    nightly job and a backfill) take turns on a lock of the table and ``where`` held until the
-    commit: otherwise the second would not see the first's new rows (read committed) and would
-    add a second set.
-    """
-    with transaction.atomic():
-        _replace_lock(model, where)
-        model._default_manager.filter(**where).delete()
-        created = model._default_manager.bulk_create(list(rows), batch_size=2000)
-    return len(created)
-
-
-def _replace_lock(model: type[models.Model], where: dict[str, object]) -> None:
-    """PostgreSQL: a transaction-level advisory lock named by the table and ``where`` (SQLite lets one
-    writer at a time in anyway)."""
-    if connection.vendor != "postgresql":
-        return
-    name = "|".join([model._meta.db_table, *(f"{key}={value}" for key, value in sorted(where.items()))])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
 
 
 def dates_in(first: dt.date, last: dt.date) -> list[dt.date]:
