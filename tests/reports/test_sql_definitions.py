@@ -1,4 +1,4 @@
-"""The raw SQL of the reports (``services/reports/sql.py``) gives what the plain definition gives."""
+"""The raw SQL of the reports (``collections_app/reports/sql.py``) gives what the plain definition gives."""
 
 from __future__ import annotations
 
