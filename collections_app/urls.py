@@ -16,6 +16,7 @@ from collections_app.views.calls import (
     call_outcome_view,
     call_place_view,
     compliance_panel_view,
+    contact_block_reverse_view,
     contact_history_view,
     contact_request_view,
 )
@@ -58,6 +59,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/calls/<int:attempt_id>/outcome/", call_outcome_view, name="call-outcome"),
     path("cases/<int:case_id>/calls/<int:attempt_id>/not-dialed/", call_not_dialed_view, name="call-not-dialed"),
     path("cases/<int:case_id>/requests/", contact_request_view, name="contact-request"),
+    path("cases/<int:case_id>/requests/reverse/", contact_block_reverse_view, name="contact-block-reverse"),
     path("today/", today, name="today"),
     path("cases/unworked/", cases_unworked, name="cases-unworked"),
     path("teams/", team_list, name="teams"),

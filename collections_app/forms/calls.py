@@ -9,10 +9,11 @@ from django import forms
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Phone
 from collections_app.forms.widgets import DateInput, TimeInput
 from collections_app.models import DispositionCode
 from collections_app.services.calls import MAX_NOTES, MAX_TALK_SECONDS
-from collections_app.services.contact_requests import ContactRequest
+from collections_app.services.contact_requests import GRAVE_REQUESTS, ContactRequest
 
 # The shipped disposition labels (migration 0003), so that they are shown translated; a label an
 # administrator adds or changes shows as written.
@@ -106,17 +107,51 @@ class CallOutcomeForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=MAX_NOTES, widget=forms.Textarea(attrs={"rows": 3})
     )
+    confirm = forms.BooleanField(
+        label=_("I read it back to the borrower and they confirmed it"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """An outcome that stops collection (cease, dispute, do not call) needs a note and the
+        agent's confirmation that the borrower asked for it."""
+        data = super().clean() or {}
+        disposition = data.get("disposition")
+        if disposition is not None and stops_collection(disposition):
+            if not (data.get("notes") or "").strip():
+                self.add_error("notes", _("Say what the borrower asked: this outcome stops collection."))
+            if not data.get("confirm"):
+                self.add_error("confirm", _("Confirm it with the borrower first: this outcome stops collection."))
+        return data
 
     def dispositions(self) -> list[DispositionCode]:
         """The active codes, for the template's options with their flags as data attributes."""
         codes = list(self.fields["disposition"].queryset)  # type: ignore[attr-defined]
         for code in codes:
             code.label_translated = disposition_label(code)
+            code.stops_collection = stops_collection(code)
         return codes
 
 
+def stops_collection(disposition: DispositionCode) -> bool:
+    return disposition.cease or disposition.dispute or disposition.do_not_call
+
+
+def phone_choices(phones: list[Phone]) -> list[tuple[str, str]]:
+    return [("", str(_("Choose the number")))] + [
+        (str(phone.pk), f"{phone.number_masked} · {phone.get_type_display()}") for phone in phones
+    ]
+
+
 class ContactRequestForm(forms.Form):
-    kind = forms.ChoiceField(label=_("The borrower asked"), choices=ContactRequest.choices)
+    """What the borrower asked. Nothing is chosen beforehand; cease, dispute and do not call need a
+    note and the agent's confirmation."""
+
+    kind = forms.ChoiceField(
+        label=_("The borrower asked"),
+        choices=[("", _("Choose what the borrower asked"))] + list(ContactRequest.choices),
+        error_messages={"required": _("Choose what the borrower asked.")},
+    )
+    phone = forms.ChoiceField(label=_("Number"), required=False)
     only_after = forms.TimeField(
         label=_("Only after"), required=False, widget=TimeInput()
     )
@@ -132,3 +167,40 @@ class ContactRequestForm(forms.Form):
         max_length=255,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. on this call; letter of 3 April")}),
     )
+    confirm = forms.BooleanField(
+        label=_("I read it back to the borrower and they confirmed it"), required=False
+    )
+
+    def __init__(self, *args: Any, phones: list[Phone] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phones = {str(phone.pk): phone for phone in phones or []}
+        self.fields["phone"].choices = phone_choices(list(self.phones.values()))  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind in GRAVE_REQUESTS:
+            if not (data.get("note") or "").strip():
+                self.add_error("note", _("Say how and when the borrower asked: this stops collection."))
+            if not data.get("confirm"):
+                self.add_error("confirm", _("Confirm it with the borrower first: this stops collection."))
+        if kind == ContactRequest.DO_NOT_CALL and not data.get("phone"):
+            self.add_error("phone", _("Choose one of the borrower's numbers."))
+        return data
+
+    def chosen_phone(self) -> Phone | None:
+        return self.phones.get(self.cleaned_data.get("phone") or "")
+
+
+class ReverseBlockForm(forms.Form):
+    """A team lead's or supervisor's undo of a cease, dispute or do-not-call entered by mistake."""
+
+    target = forms.ChoiceField(label=_("Entered by mistake"))
+    reason = forms.CharField(
+        label=_("Why it was a mistake"), max_length=255,
+        error_messages={"required": _("Say why the entry was a mistake.")},
+    )
+
+    def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = targets  # type: ignore[attr-defined]

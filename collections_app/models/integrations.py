@@ -202,6 +202,7 @@ class DncEntry(models.Model):
     class Source(models.TextChoices):
         API = "api", _("API")
         DISPOSITION = "disposition", _("Call disposition")
+        AGENT = "agent", _("Agent, on the borrower's request")
         ADMIN = "admin", _("Administrator")
         RECONCILE = "reconcile", _("Found on the book")
 

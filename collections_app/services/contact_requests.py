@@ -1,7 +1,10 @@
 """What a borrower asks about being contacted, recorded by an agent from the account screen.
 
-Each request becomes contact preferences (``scheduling.services.preference_update``, audited) that
-the compliance engine honours from its next decision on.
+Each request becomes contact preferences (``scheduling.services.preference_update``, audited) or an
+entry of the do-not-call register (``services.dnc``) that the compliance engine honours from its
+next decision on. The grave ones (cease, dispute, do not call a number) stop collection: they need
+a note saying how the borrower asked, and a team lead or supervisor can reverse one entered by
+mistake (``contact_block_reverse``), with a reason, audited.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Borrower
+from accounts.models import Borrower, Phone
+from accounts.services.audit import audit_record
+from collections_app.models import DncEntry
+from collections_app.services.dnc import dnc_cease_record, dnc_number_record
 from config.errors import DomainError
 from scheduling.engine.clock import local_date, zone_or_none
 from scheduling.models import ContactPreference
@@ -24,10 +30,15 @@ from scheduling.services.preferences import preference_update
 class ContactRequest(models.TextChoices):
     CEASE = "cease", gettext_lazy("Stop all communication (cease)")
     DISPUTE = "dispute", gettext_lazy("Disputes the debt")
+    DO_NOT_CALL = "do_not_call", gettext_lazy("Never call one of the numbers again")
     NO_WORK_CALLS = "no_work_calls", gettext_lazy("Do not call at work")
     WORK_CALLS_OK = "work_calls_ok", gettext_lazy("Calls at work are fine again")
     HOURS = "hours", gettext_lazy("Only at these hours")
     BREATHING_SPACE = "breathing_space", gettext_lazy("Breathing space until a date")
+
+
+# Requests that stop collection: recorded with a note and a confirmation; a lead can reverse one.
+GRAVE_REQUESTS = frozenset({ContactRequest.CEASE, ContactRequest.DISPUTE, ContactRequest.DO_NOT_CALL})
 
 
 @transaction.atomic
@@ -40,19 +51,36 @@ def borrower_request_record(
     only_after: dt.time | None = None,
     only_before: dt.time | None = None,
     breathing_space_until: dt.date | None = None,
+    phone: Phone | None = None,
     note: str = "",
-) -> ContactPreference:
-    """Record one request of the borrower as contact preferences; the audit entry carries ``note``.
+) -> ContactPreference | DncEntry:
+    """Record one request of the borrower as contact preferences or a do-not-call entry; the audit
+    entry carries ``note``, which the grave requests (``GRAVE_REQUESTS``) must have.
 
-    ``hours`` sets "only after" and / or "only before" (both empty: no restriction); ``breathing_space``
+    ``cease`` goes on the do-not-call register as well (the dialers' feed); ``do_not_call`` needs
+    ``phone``, one of the borrower's numbers. ``hours`` sets "only after" and / or "only before" (both empty: no restriction); ``breathing_space``
     needs a date from today on (the borrower's local date). Bad input raises ``DomainError`` and writes
     nothing. Locks the preference row (``preference_update``).
     """
     at = at or timezone.now()
+    note = note.strip()[:255]
+    if kind in GRAVE_REQUESTS and not note:
+        raise DomainError(
+            _("Say how and when the borrower asked: this stops collection."),
+            errors={"note": [_("A note is needed for this request.")]},
+        )
     changes: dict[str, object]
     if kind == ContactRequest.CEASE:
-        changes = {"cease_communication": True, "cease_requested_at": at}
-    elif kind == ContactRequest.DISPUTE:
+        return dnc_cease_record(
+            borrower=borrower, reason=note, source=DncEntry.Source.AGENT, actor=actor, requested_at=at
+        )[0]
+    if kind == ContactRequest.DO_NOT_CALL:
+        if phone is None or phone.borrower_id != borrower.pk:
+            raise DomainError(_("Which number?"), errors={"phone": [_("Choose one of the borrower's numbers.")]})
+        return dnc_number_record(
+            number=phone.number, reason=note, source=DncEntry.Source.AGENT, actor=actor, requested_at=at
+        )[0]
+    if kind == ContactRequest.DISPUTE:
         changes = {"dispute_hold": True, "dispute_opened_at": at}
     elif kind == ContactRequest.NO_WORK_CALLS:
         changes = {"no_work_calls": True}
@@ -85,5 +113,48 @@ def borrower_request_record(
         borrower=borrower,
         changes=changes,
         actor=actor,
-        reason=note.strip()[:255] or f"borrower request: {kind}",
+        reason=note or f"borrower request: {kind}",
     )
+
+
+@transaction.atomic
+def contact_block_reverse(
+    *, borrower: Borrower, kind: str, actor: User, reason: str, phone: Phone | None = None
+) -> None:
+    """Undo a cease, a dispute hold or a do-not-call number entered by mistake; the caller checks
+    that ``actor`` is the case's team lead or a supervisor. ``reason`` is required and audited
+    (``contact_block.reverse``, before and after). The register's entry goes out of force, so the
+    dialers' feed carries the change. Locks the preference row or the entry. Refuses what is not in
+    force."""
+    reason = reason.strip()[:255]
+    if not reason:
+        raise DomainError(
+            _("Say why the entry was a mistake."), errors={"reason": [_("A reason is needed to reverse it.")]}
+        )
+    now = timezone.now()
+    preference = ContactPreference.objects.select_for_update().filter(borrower=borrower).first()
+    if kind == ContactRequest.CEASE and preference is not None and preference.cease_communication:
+        changes: dict[str, object] = {"cease_communication": False, "cease_requested_at": None}
+        DncEntry.objects.filter(type=DncEntry.Type.CEASE, borrower=borrower, active=True).update(
+            active=False, updated_at=now
+        )
+    elif kind == ContactRequest.DISPUTE and preference is not None and preference.dispute_hold:
+        changes = {"dispute_hold": False, "dispute_opened_at": None}
+    elif kind == ContactRequest.DO_NOT_CALL and phone is not None and phone.borrower_id == borrower.pk and phone.do_not_call:
+        Phone.objects.filter(number=phone.number, do_not_call=True).update(do_not_call=False, updated_at=now)
+        DncEntry.objects.filter(type=DncEntry.Type.DO_NOT_CALL, number=phone.number, active=True).update(
+            active=False, updated_at=now
+        )
+        audit_record(
+            action="contact_block.reverse", obj=phone, actor=actor, reason=reason,
+            before={"kind": kind, "do_not_call": True}, after={"kind": kind, "do_not_call": False},
+        )  # fmt: skip
+        return
+    else:
+        raise DomainError(_("There is no such entry in force."), errors={"kind": [_("Nothing to reverse.")]})
+    assert preference is not None
+    preference_update(borrower=borrower, changes=changes, actor=actor, reason=reason)
+    audit_record(
+        action="contact_block.reverse", obj=preference, actor=actor, reason=reason,
+        before={"kind": kind, "in_force": True}, after={"kind": kind, "in_force": False},
+    )  # fmt: skip

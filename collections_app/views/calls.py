@@ -10,20 +10,29 @@ from __future__ import annotations
 
 from typing import cast
 
+from django import forms
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Phone
-from collections_app.forms.calls import CallOutcomeForm, ContactRequestForm, disposition_label
+from collections_app import roles
+from collections_app.forms.calls import (
+    CallOutcomeForm,
+    ContactRequestForm,
+    ReverseBlockForm,
+    disposition_label,
+)
 from collections_app.models import Case, ContactAttempt
 from collections_app.selectors.contacts import UNREPORTED, cases_workable_by
 from collections_app.services import clock
 from collections_app.services.calls import call_not_dialed, call_outcome_record, call_place
-from collections_app.services.contact_requests import borrower_request_record
+from collections_app.services.contact_requests import borrower_request_record, contact_block_reverse
 from collections_app.views.contact_panel import (
+    REVERSERS,
     CallArea,
     agent_zone,
     compliance_panel,
@@ -31,6 +40,8 @@ from collections_app.views.contact_panel import (
     follow_ups,
     history_rows,
     moment,
+    request_forms,
+    reverse_targets,
     talk_text,
 )
 from collections_app.views.queue import account_screen_context, case_for_screen
@@ -181,9 +192,11 @@ def call_not_dialed_view(request: HttpRequest, case_id: int, attempt_id: int) ->
 
 @require_POST
 def contact_request_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    """Record what the borrower asked (cease, dispute, not at work, hours, breathing space)."""
+    """Record what the borrower asked (cease, dispute, a number not to call, not at work, hours,
+    breathing space); the grave ones with a note and the agent's confirmation."""
     case = _workable_case(request, case_id)
-    form = ContactRequestForm(request.POST)
+    phones = list(case.account.borrower.phones.order_by("pk"))
+    form = ContactRequestForm(request.POST, phones=phones)
     saved = False
     if form.is_valid():
         data = form.cleaned_data
@@ -196,16 +209,63 @@ def contact_request_view(request: HttpRequest, case_id: int) -> HttpResponse:
                 only_after=data["only_after"],
                 only_before=data["only_before"],
                 breathing_space_until=data["breathing_space_until"],
+                phone=form.chosen_phone(),
                 note=data["note"],
             )
             saved = True
         except DomainError as refusal:
-            for name, messages in refusal.errors.items():
-                for message in messages:
-                    form.add_error(name if name in form.fields else None, message)
-            if not refusal.errors:
-                form.add_error(None, refusal.message)
-    context = {"case": case, "request_form": ContactRequestForm() if saved else form, "request_saved": saved}
+            _form_errors(form, refusal)
+    return _requests_response(request, case, form=None if saved else form, saved=saved)
+
+
+@require_POST
+def contact_block_reverse_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A team lead or supervisor reverses a cease, dispute or do-not-call entered by mistake (audited)."""
+    case = _workable_case(request, case_id)
+    if not roles.user_has_role(request.user, *REVERSERS):
+        raise PermissionDenied
+    phones = list(case.account.borrower.phones.order_by("pk"))
+    form = ReverseBlockForm(request.POST, targets=reverse_targets(case, phones))
+    saved = False
+    if form.is_valid():
+        kind, _sep, phone_id = form.cleaned_data["target"].partition(":")
+        try:
+            contact_block_reverse(
+                borrower=case.account.borrower,
+                kind=kind,
+                phone=next((p for p in phones if str(p.pk) == phone_id), None),
+                actor=_user(request),
+                reason=form.cleaned_data["reason"],
+            )
+            saved = True
+        except DomainError as refusal:
+            _form_errors(form, refusal)
+    return _requests_response(request, case, reverse_form=None if saved else form, saved=saved, reversed_=saved)
+
+
+def _form_errors(form: forms.Form, refusal: DomainError) -> None:
+    for name, messages in refusal.errors.items():
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+    if not refusal.errors:
+        form.add_error(None, refusal.message)
+
+
+def _requests_response(
+    request: HttpRequest,
+    case: Case,
+    *,
+    form: ContactRequestForm | None = None,
+    reverse_form: ReverseBlockForm | None = None,
+    saved: bool,
+    reversed_: bool = False,
+) -> HttpResponse:
+    context = {
+        "case": case,
+        **request_forms(request, case, form=form, reverse_form=reverse_form),
+        "request_saved": saved and not reversed_,
+        "request_reversed": reversed_,
+    }
     if _htmx(request):
         response = render(request, "collections_app/_contact_requests.html", context)
     else:

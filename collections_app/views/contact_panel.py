@@ -17,7 +17,8 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Phone
-from collections_app.forms.calls import disposition_label
+from collections_app import roles
+from collections_app.forms.calls import ContactRequestForm, ReverseBlockForm, disposition_label
 from collections_app.models import Case, ContactAttempt
 from collections_app.selectors.contacts import (
     CaseContact,
@@ -152,6 +153,44 @@ def compliance_panel(*, case: Case, at: dt.datetime, request: HttpRequest, can_c
         agent_zone=agent_name,
         can_call=can_call,
     )
+
+
+REVERSERS = (roles.TEAM_LEAD, roles.SUPERVISOR)
+
+
+def reverse_targets(case: Case, phones: list[Phone]) -> list[tuple[str, str]]:
+    """What stops collection on this borrower and a lead may reverse: cease, dispute, numbers on do-not-call."""
+    preference = contact_preference(case.account.borrower_id)
+    targets: list[tuple[str, str]] = []
+    if preference is not None and preference.cease_communication:
+        targets.append(("cease", _("Cease: stop all communication")))
+    if preference is not None and preference.dispute_hold:
+        targets.append(("dispute", _("Dispute hold")))
+    targets += [
+        (f"do_not_call:{phone.pk}", _("Do not call %(number)s") % {"number": phone.number_masked})
+        for phone in phones
+        if phone.do_not_call
+    ]
+    return targets
+
+
+def request_forms(
+    request: HttpRequest,
+    case: Case,
+    *,
+    form: ContactRequestForm | None = None,
+    reverse_form: ReverseBlockForm | None = None,
+) -> dict[str, object]:
+    """The borrower-request form and, for a team lead or supervisor, the form that reverses a mistake."""
+    phones = list(case.account.borrower.phones.order_by("pk"))
+    context: dict[str, object] = {"request_form": form or ContactRequestForm(phones=phones)}
+    if reverse_form is not None:  # a refused reversal shows with its errors
+        context["reverse_form"] = reverse_form
+    elif roles.user_has_role(request.user, *REVERSERS):
+        targets = reverse_targets(case, phones)
+        if targets:
+            context["reverse_form"] = ReverseBlockForm(targets=targets)
+    return context
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Bucket
 from accounts.services.pii import pii_reveal_record
 from collections_app import roles
-from collections_app.forms.calls import CallOutcomeForm, ContactRequestForm
+from collections_app.forms.calls import CallOutcomeForm
 from collections_app.models import Case
 from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, cases_visible_to
 from collections_app.selectors.contacts import cases_contact, cases_workable_by, open_calls
@@ -26,6 +26,7 @@ from collections_app.views.contact_panel import (
     compliance_panel,
     history_rows,
     queue_rows,
+    request_forms,
 )
 
 PAGE_SIZE = 25
@@ -93,7 +94,7 @@ def account_screen_context(request: HttpRequest, case: Case, *, call: CallArea |
         "panel": compliance_panel(case=case, at=at, request=request, can_call=can_call),
         "history": history_rows(case),
         "call": call,
-        "request_form": ContactRequestForm(),
+        **request_forms(request, case),
     }
 
 

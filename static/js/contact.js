@@ -11,12 +11,14 @@
     form.querySelector("input[data-conversation]").checked = option.dataset.conversation === "1";
     form.querySelector("[data-promise-hint]").hidden = option.dataset.promise !== "1";
     form.querySelector("[data-callback-hint]").hidden = option.dataset.callback !== "1";
+    var grave = form.querySelector("[data-grave-confirm]");
+    if (grave) { grave.hidden = option.dataset.grave !== "1"; }
   }
   function requestKindChanged(select) {
     var form = select.closest("form");
     if (!form) { return; }
     form.querySelectorAll("[data-for-kind]").forEach(function (part) {
-      part.hidden = part.dataset.forKind !== select.value;
+      part.hidden = part.dataset.forKind.split(" ").indexOf(select.value) < 0;
     });
   }
   function prepare(root) {

@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from collections_app import roles
 from collections_app.services import clock
+from collections_app.services.contact_requests import borrower_request_record
 from scheduling.presets import presets_ensure
-from tests.browser.screens import log_in
+from tests.browser.screens import check_screen, log_in
 from tests.collections_app.contact_fixtures import MORNING, dispositions_ensure, open_case
+from tests.collections_app.extension_book import user_with_role
 from tests.factories import make_agent, make_team
 
 pytestmark = pytest.mark.browser
@@ -43,3 +46,72 @@ def test_an_agent_in_new_york_reads_their_own_time_and_the_borrowers_in_every_pa
     callbacks = page.locator(".callback-panel")
     expect(callbacks).to_contain_text("The borrower's time zone is America/Chicago: it is Tue 2026-04-07 09:00 CDT there.")
     screenshot(page, "account-screen-clocks")
+
+
+def test_a_cease_takes_a_choice_a_note_and_a_confirmation_and_a_lead_can_reverse_it(
+    browser_page, live_server, monkeypatch, screenshot
+):
+    presets_ensure()
+    dispositions_ensure()
+    team = make_team("M1 Team", ["M1"])
+    ann = make_agent(team, "ann")
+    lee = user_with_role("lee", roles.TEAM_LEAD)
+    team.lead = lee
+    team.save()
+    case = open_case(ann)
+    monkeypatch.setattr(clock, "now", lambda: MORNING)
+    page = browser_page
+
+    log_in(page, live_server, "ann")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    requests = page.locator("#contact-requests")
+    kind = requests.get_by_label("The borrower asked", exact=True)
+    expect(kind).to_have_value("")
+    expect(requests.locator("[data-for-kind='cease dispute do_not_call']")).to_be_hidden()
+
+    kind.select_option("cease")
+    expect(requests.get_by_text("This stops collection on this borrower.")).to_be_visible()
+    requests.get_by_role("button", name="Record request").click()
+    expect(requests).to_contain_text("Say how and when the borrower asked: this stops collection.")
+    expect(requests).to_contain_text("Confirm it with the borrower first: this stops collection.")
+    expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
+
+    requests = page.locator("#contact-requests")
+    requests.get_by_label("How and when the borrower asked").fill("On this call, read back to her")
+    requests.get_by_label("I read it back to the borrower and they confirmed it").check()
+    screenshot(page, "account-cease-confirm")
+    requests.get_by_role("button", name="Record request").click()
+    expect(page.locator("#contact-requests")).to_contain_text("Recorded.")
+    expect(page.locator("#compliance-panel")).to_contain_text("Asked us to stop all communication (cease).")
+
+    # Entered by mistake: Lee, the team lead, reverses it with a reason.
+    page.context.clear_cookies()
+    log_in(page, live_server, "lee")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    reverse = page.locator("[data-reverse-form]")
+    reverse.get_by_label("Entered by mistake").select_option("cease")
+    reverse.get_by_label("Why it was a mistake").fill("Ann picked the wrong request")
+    reverse.get_by_role("button", name="Reverse").click()
+    expect(page.locator("#contact-requests")).to_contain_text("Reversed.")
+    expect(page.locator("#compliance-panel")).not_to_contain_text("Asked us to stop all communication")
+    expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
+
+
+def test_the_account_screen_fits_at_1024_and_1440_and_speaks_chinese(browser_page, live_server, monkeypatch, screenshot):
+    presets_ensure()
+    dispositions_ensure()
+    team = make_team("M1 Team", ["M1"])
+    ann = make_agent(team, "ann")
+    lee = user_with_role("lee", roles.TEAM_LEAD)
+    team.lead = lee
+    team.save()
+    case = open_case(ann, phones=2)
+    borrower_request_record(borrower=case.account.borrower, kind="dispute", actor=ann.user, note="letter of 3 April")
+    monkeypatch.setattr(clock, "now", lambda: MORNING)
+    account = case.account
+    data = [account.borrower.name, account.external_id, account.product, account.borrower.timezone, "ann", "lee",
+            "M1", "Team", "EDT", "EST", "M1-M2 cash loan deferral"]
+
+    log_in(browser_page, live_server, "lee")
+    check_screen(browser_page, live_server, f"/cases/{case.pk}/", "account-screen", allowed=data, screenshot=screenshot,
+                 ready=lambda page: page.locator(".callback-panel form, .callback-panel p").first.wait_for())

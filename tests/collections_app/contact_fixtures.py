@@ -135,5 +135,8 @@ def outcome(disposition: str, /, **fields: object) -> dict[str, object]:
     if chosen.conversation:
         data["conversation"] = "on"
         data["talk_time"] = "1:30"
+    if chosen.cease or chosen.dispute or chosen.do_not_call:  # stops collection: a note and a confirmation
+        data["notes"] = "Asked for it on this call; read back and confirmed."
+        data["confirm"] = "on"
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}

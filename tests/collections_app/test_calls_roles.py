@@ -31,7 +31,7 @@ def endpoints(case, phone, attempt):  # type: ignore[no-untyped-def]
         ("post", f"/cases/{case.pk}/calls/", {"phone": phone.pk}),
         ("post", f"/cases/{case.pk}/calls/{attempt.pk}/outcome/", outcome("no_answer")),
         ("post", f"/cases/{case.pk}/calls/{attempt.pk}/not-dialed/", {}),
-        ("post", f"/cases/{case.pk}/requests/", {"kind": "cease"}),
+        ("post", f"/cases/{case.pk}/requests/", {"kind": "cease", "note": "on this call", "confirm": "on"}),
     ]
 
 
@@ -72,7 +72,7 @@ def test_an_analyst_reads_the_panel_but_may_not_call_or_record_requests(floor, a
     panel = client.get(f"/cases/{case.pk}/compliance/")
     screen = client.get(f"/cases/{case.pk}/")
     call = client.post(f"/cases/{case.pk}/calls/", {"phone": phone.pk})
-    cease = client.post(f"/cases/{case.pk}/requests/", {"kind": "cease"})
+    cease = client.post(f"/cases/{case.pk}/requests/", {"kind": "cease", "note": "on this call", "confirm": "on"})
 
     assert panel.status_code == 200
     assert panel.context["panel"].can_call is False

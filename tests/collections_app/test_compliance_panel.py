@@ -128,8 +128,12 @@ def test_a_request_for_hours_is_recorded_audited_and_honoured_at_once(floor, at)
 @pytest.mark.parametrize(
     ("data", "line", "code"),
     [
-        ({"kind": "cease"}, "Asked us to stop all communication (cease).", "cease"),
-        ({"kind": "dispute"}, "Disputes the debt: collection paused until it is verified.", "dispute"),
+        ({"kind": "cease", "note": "on this call", "confirm": "on"}, "Asked us to stop all communication (cease).", "cease"),
+        (
+            {"kind": "dispute", "note": "letter of 3 April", "confirm": "on"},
+            "Disputes the debt: collection paused until it is verified.",
+            "dispute",
+        ),
         (
             {"kind": "breathing_space", "breathing_space_until": "2026-06-05"},
             "Breathing space until 2026-06-05 (inclusive).",

@@ -35,7 +35,7 @@ def test_each_case_shows_callable_now_or_the_next_allowed_time(floor, at):
     disputed = open_case(floor.ann)
     no_phone = open_case(floor.ann, phones=0)
     client = login(floor.ann.user)
-    client.post(f"/cases/{disputed.pk}/requests/", {"kind": "dispute"})
+    client.post(f"/cases/{disputed.pk}/requests/", {"kind": "dispute", "note": "letter of 3 April", "confirm": "on"})
 
     page = client.get("/queue/")
     rows = {row.case.pk: row for row in page.context["rows"]}

@@ -161,6 +161,9 @@ MATRIX: list[Row] = [
     case_row("call-not-dialed", "post", "/cases/{case}/calls/{attempt}/not-dialed/",
              **{**CASE_WORK, "lead": HIDDEN, "supervisor": HIDDEN}),
     case_row("contact-request", "post", "/cases/{case}/requests/", data={"kind": "no_work_calls"}, **CASE_WORK),
+    # Reversing a cease, dispute or do-not-call entered by mistake: the case's lead or a supervisor only.
+    case_row("contact-block-reverse", "post", "/cases/{case}/requests/reverse/",
+             data={"target": "dispute", "reason": "matrix"}, **{**CASE_WORK, "agent": (DENIED, HIDDEN, HIDDEN)}),
     case_row("case-promises", "get", "/cases/{case}/promises/", **CASE_READ),
     case_row("promise-create", "post", "/cases/{case}/promises/new/", data=PROMISE_FORM, **WORKER_ACTION),
     case_row("promise-cancel", "post", "/promises/{promise}/cancel/", data={"reason": "matrix"}, **WORKER_REDIRECT),
