@@ -38,6 +38,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(PY) .ci/code_shape.py
 
 typecheck: install
 	$(PY) -m mypy accounts collections_app scheduling config

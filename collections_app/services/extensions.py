@@ -28,7 +28,7 @@ from accounts.models import ZERO, Installment, LoanAccount, Payment
 from accounts.services.audit import audit_record
 from accounts.services.waterfall import loans_reallocate
 from collections_app.models import Case, ExtensionRequest, ExtensionSop, ExtensionWaiver, PromiseToPay
-from collections_app.models.extensions import OPEN_STATUSES, ExtensionAuthority, ExtensionSopStep
+from collections_app.models.extensions import OPEN_STATUSES, ExtensionAuthority
 from collections_app.roles import SUPERVISOR, user_roles
 from config.errors import DomainError, ErrorCode
 from scheduling.models import ContactPreference
@@ -471,37 +471,8 @@ def extension_apply(*, request: ExtensionRequest, actor: Actor, today: dt.date) 
     return request
 
 
-def extension_sop_new_version(*, sop: ExtensionSop, actor: Actor | None = None, **changes: Any) -> ExtensionSop:
-    """Save ``changes`` to an SOP as its next version, with its steps and authority rows copied."""
-    with transaction.atomic():
-        current = ExtensionSop.objects.select_for_update().get(pk=sop.pk)
-        steps = list(current.steps.all())
-        authorities = list(current.authorities.all())
-        latest = ExtensionSop.objects.filter(name=current.name).order_by("-version").values_list("version", flat=True)[0]
-        ExtensionSop.objects.filter(name=current.name, active=True).update(active=False)
-        new = ExtensionSop.objects.get(pk=current.pk)
-        new.pk = None
-        new._state.adding = True
-        for name, value in changes.items():
-            setattr(new, name, value)
-        new.version = latest + 1
-        new.active = True
-        new.created_by = cast(User, actor) if actor is not None and getattr(actor, "is_authenticated", False) else None
-        new.save()
-        for step in steps:
-            step.pk, step.sop = None, new
-            step._state.adding = True
-        for authority in authorities:
-            authority.pk, authority.sop = None, new
-            authority._state.adding = True
-        ExtensionSopStep.objects.bulk_create(steps)
-        ExtensionAuthority.objects.bulk_create(authorities)
-        audit_record(action="extension_sop.version", obj=new, actor=actor, before={"version": current.version}, after={"version": new.version})
-        return new
-
-
 __all__ = [
     "Eligibility", "Quote", "Terms", "extension_apply", "extension_approve", "extension_cancel", "extension_create",
-    "extension_eligibility", "extension_may_approve", "extension_quote", "extension_reject", "extension_sop_new_version",
+    "extension_eligibility", "extension_may_approve", "extension_quote", "extension_reject",
     "extension_submit", "extension_tick_step",
 ]

@@ -12,12 +12,12 @@ from accounts.models import AuditEntry, Installment, LoanAccount
 from collections_app.models import ExtensionRequest, ExtensionWaiver
 from collections_app.services import extensions
 from collections_app.services.close import book_close
+from collections_app.services.extension_sops import extension_sop_new_version
 from collections_app.services.extensions import (
     extension_apply,
     extension_approve,
     extension_create,
     extension_reject,
-    extension_sop_new_version,
     extension_submit,
 )
 from config.errors import DomainError

@@ -21,6 +21,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
 from django.test import Client
 
 from accounts.models import CobRun
@@ -39,6 +40,10 @@ from scheduling.presets import presets_ensure
 from tests.collections_app.extension_book import eligible_case, shipped_sop, submitted
 from tests.collections_app.promise_book import make_case
 from tests.factories import UserFactory, make_agent, make_team
+
+# What a role gets, as the matrices write it.
+OK, CREATED, MOVED, LOGIN = "200", "201", "302", "302 login"
+BAD, UNAUTH, DENIED, HIDDEN, CONFLICT = "400", "401", "403", "404", "409"
 
 # Sunday 2026-03-01, 10:00 in New York: the extension book's day, inside every calling window.
 NOW = dt.datetime(2026, 3, 1, 15, tzinfo=dt.UTC)
@@ -190,3 +195,26 @@ def world_build() -> World:
         tokens={DIALER: dialer_token, CORE: core_token},
         users={role: user.pk for role, user in users.items()},
     )
+
+
+def outcome(response: Any) -> str:
+    if response.status_code == 302:
+        location = response.headers["Location"]
+        return LOGIN if location.startswith(("/login/", "/admin/login/")) else MOVED
+    return str(response.status_code)
+
+
+def by_role(answer: Any) -> dict[str, Any]:
+    """What each role gets, each in a savepoint of its own: no role sees another's changes."""
+    got = {}
+    for role in ROLES:
+        with transaction.atomic():
+            got[role] = answer(role)
+            transaction.set_rollback(True)
+    return got
+
+
+def refusals(got: dict[str, Any], wanted: dict[str, Any], where: str) -> str:
+    wrong = [f"{role} on {where}: got {got[role]}, the matrix says {wanted[role]}" for role in ROLES
+             if got[role] != wanted[role]]  # fmt: skip
+    return "\n".join(wrong)

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.test import Client
 
 from collections_app import roles
+from collections_app.services import clock
 from tests.factories import UserFactory
+from tests.web.authz_world import NOW, World, world_build
 
 PASSWORD = "pw-secret-123"
 
@@ -35,3 +39,18 @@ def client_as(client: Client, user_with_role: Any) -> Any:
         return client
 
     return login
+
+
+# The world, built once for each test module (each test runs in a savepoint inside it).
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: NOW)
+        patch.setattr("django.utils.timezone.now", lambda: NOW)
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield world_build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -10,6 +10,7 @@ missing here fails ``test_every_named_url_is_in_the_matrix``) with the answer ea
   must not even be known to exist (another agent's or another team's case, its calls, promises,
   callbacks and extension requests).
 
+The admin's pages have their own matrix (``tests.web.authz_admin``, tested in ``test_authorization_admin``).
 The objects are those of ``tests.web.authz_world``: ``own`` is Ann's case (Ann is the agent
 column), ``mate`` her teammate Bob's, ``other`` the case of Carl in another team; Lee (the team
 lead column) leads Ann's and Bob's team. Tokens are sent as ``Authorization: Token ...`` (the
@@ -27,32 +28,39 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from collections_app.models import Case
-from collections_app.services import clock
+from tests.web.authz_admin import ADMIN_MODELS, ADMIN_PAGES, admin_url
 from tests.web.authz_world import (
     ADMIN,
     AGENT,
     ANALYST,
     ANON,
+    BAD,
     CASE_VARIANTS,
+    CONFLICT,
     CORE,
+    CREATED,
+    DENIED,
     DIALER,
+    HIDDEN,
     LEAD,
+    LOGIN,
     MATE,
-    NOW,
+    MOVED,
+    OK,
     OTHER,
     OWN,
     ROLES,
     SUPERVISOR,
+    UNAUTH,
     World,
-    world_build,
+    by_role,
+    outcome,
+    refusals,
 )
 
-OK, CREATED, MOVED, LOGIN = "200", "201", "302", "302 login"
-BAD, UNAUTH, DENIED, HIDDEN, CONFLICT = "400", "401", "403", "404", "409"
 TEAMS = (OWN, OTHER)  # Ann's team (led by Lee) and Carl's
 APPS = ("auth", "django_celery_beat", "axes", "accounts", "collections_app", "scheduling")
 
@@ -286,71 +294,6 @@ MATRIX: list[Row] = [
         admin=(OK, OK, HIDDEN, OK, OK, OK)),
 ]
 
-# The admin's model pages, GET: changelist, add, change, delete, history of one object. Who may open
-# them; what a change page then lets one save is for the admin's own tests (tests/web/test_admin.py ...).
-NO = (DENIED,) * 5
-READ = (OK, DENIED, OK, DENIED, OK)
-ADD = (OK, OK, OK, DENIED, OK)
-FULL = (OK, OK, OK, OK, OK)
-NOT_STAFF = (LOGIN,) * 5
-# model -> (team lead, supervisor, administrator); nobody else is staff (every page: 302 to the admin login).
-ADMIN_MODELS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "auth.group": (NO, NO, FULL),
-    "auth.user": (NO, NO, FULL),
-    "django_celery_beat.periodictask": (NO, FULL, FULL),
-    "django_celery_beat.clockedschedule": (NO, FULL, FULL),
-    "django_celery_beat.crontabschedule": (NO, FULL, FULL),
-    "django_celery_beat.solarschedule": (NO, FULL, FULL),
-    "django_celery_beat.intervalschedule": (NO, FULL, FULL),
-    "axes.accessattempt": (NO, NO, NO),
-    "axes.accesslog": (NO, NO, NO),
-    "axes.accessfailurelog": (NO, NO, NO),
-    "accounts.borrower": (READ, READ, READ),
-    "accounts.phone": (READ, READ, READ),
-    "accounts.loanaccount": (READ, READ, READ),
-    "accounts.payment": (READ, READ, READ),
-    "accounts.bucket": (READ, READ, ADD),
-    "accounts.cobrun": (READ, READ, READ),
-    "accounts.auditentry": (NO, READ, READ),
-    "accounts.piireveal": (NO, READ, READ),
-    "collections_app.team": (READ, FULL, FULL),
-    "collections_app.agent": (READ, READ, FULL),
-    "collections_app.case": (READ, READ, READ),
-    "collections_app.assignmentrecord": (READ, READ, READ),
-    "collections_app.dispositioncode": (NO, NO, ADD),
-    "collections_app.contactattempt": (NO, NO, READ),
-    "collections_app.extensionsop": (NO, NO, FULL),
-    "collections_app.extensionrequest": (NO, NO, READ),
-    "collections_app.integration": (NO, NO, FULL),
-    "collections_app.dialauthorization": (NO, NO, READ),
-    "collections_app.dncentry": (NO, NO, READ),
-    "collections_app.promisepolicy": (NO, NO, FULL),
-    "collections_app.promisetopay": (NO, NO, READ),
-    "scheduling.contactpolicy": (NO, NO, ADD),
-    "scheduling.policyassignment": (NO, NO, FULL),
-    "scheduling.contactpreference": (NO, NO, FULL),
-    "scheduling.callback": (NO, NO, READ),
-}
-ADMIN_PAGES = ("changelist", "add", "change", "delete", "history")
-
-
-# The world, built once for the module (each test runs in a savepoint inside it) -----------------
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(clock, "now", lambda: NOW)
-        patch.setattr("django.utils.timezone.now", lambda: NOW)
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield world_build()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 def _fill(value: Any, names: dict[str, Any]) -> Any:
     """``"{case}"`` -> the variant's case id, in strings, lists and dicts alike (a whole ``"{payment}"`` too)."""
     if isinstance(value, str):
@@ -376,13 +319,6 @@ def _names(world: World, role: str, variant: str) -> dict[str, Any]:
     return names
 
 
-def outcome(response: Any) -> str:
-    if response.status_code == 302:
-        location = response.headers["Location"]
-        return LOGIN if location.startswith(("/login/", "/admin/login/")) else MOVED
-    return str(response.status_code)
-
-
 def call(world: World, role: str, entry: Row, variant: str) -> Any:
     from tests.collections_app.contact_fixtures import outcome as outcome_form
 
@@ -401,22 +337,6 @@ def call(world: World, role: str, entry: Row, variant: str) -> Any:
 # The tests ------------------------------------------------------------------------------------
 
 
-def _by_role(answer: Any) -> dict[str, Any]:
-    """What each role gets, each in a savepoint of its own: no role sees another's changes."""
-    got = {}
-    for role in ROLES:
-        with transaction.atomic():
-            got[role] = answer(role)
-            transaction.set_rollback(True)
-    return got
-
-
-def _refusals(got: dict[str, Any], wanted: dict[str, Any], where: str) -> str:
-    wrong = [f"{role} on {where}: got {got[role]}, the matrix says {wanted[role]}" for role in ROLES
-             if got[role] != wanted[role]]  # fmt: skip
-    return "\n".join(wrong)
-
-
 def _per_variant(entry: Row, expected: Outcome) -> dict[str, str]:
     cells = expected if isinstance(expected, tuple) else (expected,) * len(entry.variants)
     return dict(zip(entry.variants, cells, strict=True))
@@ -426,57 +346,9 @@ def _per_variant(entry: Row, expected: Outcome) -> dict[str, str]:
 def test_each_role_gets_what_the_matrix_says(world: World, db: None, entry: Row) -> None:
     wanted = {role: _per_variant(entry, entry.expect[role]) for role in ROLES}
 
-    got = _by_role(lambda role: {variant: outcome(call(world, role, entry, variant)) for variant in entry.variants})
+    got = by_role(lambda role: {variant: outcome(call(world, role, entry, variant)) for variant in entry.variants})
 
-    assert got == wanted, _refusals(got, wanted, f"{entry.id} {entry.path}")
-
-
-def _admin_url(model: str, page: str, pk: Any) -> str:
-    app, name = model.split(".")
-    args = [pk] if page in ("change", "delete", "history") else []  # the changelist and add page take none
-    return reverse(f"admin:{app}_{name}_{page}", args=args)
-
-
-def admin_verdict(world: World, role: str, url: str) -> str:
-    """The admin view's own answer to ``role``, before its template is rendered (the verdict comes first).
-
-    The admin reads only the session's user, so a token is nobody there; rendering its pages for
-    every role would take most of this module's time.
-    """
-    from django.contrib.auth.models import AnonymousUser, User
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-    from django.test import RequestFactory
-
-    request = RequestFactory().get(url)
-    request.user = User.objects.get(pk=world.users[role]) if role in world.users else AnonymousUser()
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
-    match = resolve(url)
-    try:
-        return outcome(match.func(request, *match.args, **match.kwargs))
-    except PermissionDenied:
-        return DENIED
-    except Http404:
-        return HIDDEN
-
-
-@pytest.mark.parametrize("model", ADMIN_MODELS)
-def test_each_role_sees_the_admin_pages_the_matrix_says(world: World, db: None, model: str) -> None:
-    from django.apps import apps
-
-    obj = apps.get_model(model).objects.order_by("pk").first()
-    assert obj is not None, f"the world has no {model} to open"
-    staff = dict(zip((LEAD, SUPERVISOR, ADMIN), ADMIN_MODELS[model], strict=True))
-    wanted = {role: dict(zip(ADMIN_PAGES, staff.get(role, NOT_STAFF), strict=True)) for role in ROLES}
-
-    got = _by_role(
-        lambda role: {page: admin_verdict(world, role, _admin_url(model, page, obj.pk)) for page in ADMIN_PAGES}
-    )
-
-    assert got == wanted, _refusals(got, wanted, f"the admin of {model}")
+    assert got == wanted, refusals(got, wanted, f"{entry.id} {entry.path}")
 
 
 def test_only_who_may_work_a_case_is_offered_a_reveal_and_a_refused_one_records_nothing(world: World, db: None) -> None:
@@ -493,41 +365,6 @@ def test_only_who_may_work_a_case_is_offered_a_reveal_and_a_refused_one_records_
     assert offered == {AGENT: True, LEAD: True, SUPERVISOR: True, ADMIN: False, ANALYST: False}
     assert refused.status_code == 404
     assert PiiReveal.objects.count() == reveals
-
-
-def _admin_rows(world: World, variant: str) -> dict[str, int]:
-    """The variant's objects as the book's admin pages list them: model -> pk."""
-    from accounts.models import Payment
-
-    objects = world.objects[variant]
-    case = Case.objects.select_related("account").get(pk=objects["case"])
-    return {
-        "collections_app.case": case.pk, "accounts.borrower": case.account.borrower_id,
-        "accounts.loanaccount": case.account_id, "accounts.phone": objects["phone"],
-        "accounts.payment": Payment.objects.get(external_id=objects["payment"]["external_id"]).pk,
-        "collections_app.team": objects["team"], "collections_app.agent": objects["agent"],
-        "collections_app.assignmentrecord": objects["assignment"],
-    }  # fmt: skip
-
-
-def test_a_team_lead_finds_in_the_admin_only_their_teams_rows_as_on_the_site(world: World, db: None) -> None:
-    own, other = _admin_rows(world, OWN), _admin_rows(world, OTHER)
-    lead, supervisor = world.client(LEAD), world.client(SUPERVISOR)
-
-    def listed(client: Any, model: str) -> int:
-        return int(client.get(_admin_url(model, "changelist", None)).context["cl"].result_count)
-
-    opened = {model: (outcome(lead.get(_admin_url(model, "change", own[model]))),
-                      outcome(lead.get(_admin_url(model, "change", other[model])))) for model in own}  # fmt: skip
-    counts = {model: (listed(lead, model), listed(supervisor, model)) for model in own}
-
-    # Another team's row does not exist for the lead: the admin says so and goes back to its index.
-    assert opened == dict.fromkeys(own, (OK, MOVED))
-    assert counts == {
-        "collections_app.case": (3, 5), "accounts.borrower": (3, 5), "accounts.loanaccount": (3, 5),
-        "accounts.phone": (3, 5), "accounts.payment": (2, 3), "collections_app.team": (1, 2),
-        "collections_app.agent": (2, 4), "collections_app.assignmentrecord": (1, 2),
-    }  # fmt: skip
 
 
 def _named_patterns(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
@@ -554,7 +391,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
         covered.add((match.view_name, _route(match.route)))
     for model in ADMIN_MODELS:
         for page in ADMIN_PAGES:
-            match = resolve(_admin_url(model, page, 1))
+            match = resolve(admin_url(model, page, 1))
             covered.add((match.view_name, _route(match.route)))
     registered = {model._meta.label_lower for model in admin.site._registry}
 
