@@ -49,10 +49,13 @@ ROLE_GRANTS: dict[str, list[Grant]] = {
     AGENT: [
         ("accounts", THE_BOOK, VIEW),
         ("collections_app", ("case",), VIEW),
+        ("collections_app", ("complaint",), ("view", "add")),
     ],
     TEAM_LEAD: [
         ("accounts", THE_BOOK, VIEW),
         ("collections_app", ("case",), EDIT),
+        ("collections_app", ("complaint",), ("view", "add")),
+        ("collections_app", ("complaintcategory", "complaintpolicy"), VIEW),
         ("collections_app", ("team", "agent", "assignmentrecord"), VIEW),
         ("accounts", ("bucket", "cobrun", "bucketdailytotal"), VIEW),
     ],
@@ -61,6 +64,8 @@ ROLE_GRANTS: dict[str, list[Grant]] = {
         ("collections_app", ("case", "agent"), EDIT),
         ("collections_app", ("team",), ALL),
         ("collections_app", ("assignmentrecord",), VIEW),
+        ("collections_app", ("complaint",), ("view", "add")),
+        ("collections_app", ("complaintcategory", "complaintpolicy"), VIEW),
         ("django_celery_beat", None, ALL),
     ],
     ADMINISTRATOR: [

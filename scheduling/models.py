@@ -169,6 +169,14 @@ class ContactPreference(models.Model):
     dispute_hold = models.BooleanField(_("dispute open (collection paused until verified)"), default=False)
     dispute_opened_at = models.DateTimeField(_("dispute opened at"), null=True, blank=True)
     breathing_space_until = models.DateField(_("breathing space until (inclusive)"), null=True, blank=True)
+    # Kept by the complaint services in the transaction that opens or resolves a complaint, so the
+    # engine reads the hold with the preferences it already loads (no query more per decision).
+    complaint_hold_accounts = models.JSONField(
+        _("debts held by an open complaint"),
+        default=list,
+        blank=True,
+        help_text=_("Ids of the borrower's loan accounts with an open complaint of a holding category."),
+    )
     direct_consent_at = models.DateTimeField(
         _("direct prior consent to calls given at"),
         null=True,

@@ -27,6 +27,7 @@ class ReasonCode:
     NO_WORK_CALLS = "no_work_calls"
     CEASE = "cease"
     DISPUTE = "dispute"
+    COMPLAINT_OPEN = "complaint_open"
     ATTORNEY = "attorney"
     BANKRUPTCY = "bankruptcy"
     DECEASED = "deceased"
@@ -63,6 +64,9 @@ MESSAGES: dict[str, str] = {
     ReasonCode.NO_WORK_CALLS: gettext_noop("The borrower asked not to be called at work."),
     ReasonCode.CEASE: gettext_noop("The borrower asked us to stop all communication."),
     ReasonCode.DISPUTE: gettext_noop("The debt is disputed: collection is paused until it is verified."),
+    ReasonCode.COMPLAINT_OPEN: gettext_noop(
+        "A complaint about the collection of this debt is open: no contact until it is resolved."
+    ),
     ReasonCode.ATTORNEY: gettext_noop(
         "The borrower is represented by an attorney: contact the attorney instead."
     ),

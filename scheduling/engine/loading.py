@@ -113,6 +113,7 @@ def _preference_facts(pref: ContactPreference | None) -> PreferenceFacts:
         dispute=pref.dispute_hold,
         breathing_space_until=pref.breathing_space_until,
         direct_consent_at=pref.direct_consent_at,
+        complaint_accounts=frozenset(pref.complaint_hold_accounts or ()),
     )
 
 

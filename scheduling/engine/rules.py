@@ -39,6 +39,7 @@ HARD_CODES_WITHOUT_END = frozenset(
         ReasonCode.NO_WORK_CALLS,
         ReasonCode.CEASE,
         ReasonCode.DISPUTE,
+        ReasonCode.COMPLAINT_OPEN,
         ReasonCode.ATTORNEY,
         ReasonCode.BANKRUPTCY,
         ReasonCode.DECEASED,
@@ -100,6 +101,8 @@ class PreferenceFacts:
     dispute: bool = False
     breathing_space_until: dt.date | None = None
     direct_consent_at: dt.datetime | None = None
+    # The borrower's debts held by an open complaint of a holding category (DESIGN.md 17).
+    complaint_accounts: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -182,6 +185,8 @@ def _hard_blocks(s: Subject, at: dt.datetime) -> list[Failure]:
         never(ReasonCode.CEASE)
     if pref.dispute:
         never(ReasonCode.DISPUTE)
+    if s.account_id is not None and s.account_id in pref.complaint_accounts:
+        never(ReasonCode.COMPLAINT_OPEN)
     if s.attorney:
         never(ReasonCode.ATTORNEY)
     if s.bankruptcy:

@@ -28,6 +28,7 @@ PREFERENCE_FIELDS = (
     "dispute_opened_at",
     "breathing_space_until",
     "direct_consent_at",
+    "complaint_hold_accounts",
 )
 
 

@@ -3,7 +3,7 @@
 Two teams serving M1 and M2. Team 1: agents Ann and Bob and their lead Lee; team 2: agents Carl
 and Dan. Each of Ann, Bob and Carl has one open case (the variants ``own``, ``mate`` and
 ``other``, as Ann and Lee see them) with a phone, a reserved call placed by the case's agent, an
-open promise, a pending callback and an extension request waiting for a team lead's approval
+open promise, a pending callback, a complaint about fees (which holds nothing) and an extension request waiting for a team lead's approval
 (50% of a 600.00 penalty: above an agent's authority). Besides: a supervisor, an administrator
 (the role's group, staff, not a superuser), an analyst, a dialer integration holding one dial
 authorization and a core-system integration; in each team a case moved there by hand (Bob's and
@@ -31,12 +31,14 @@ from collections_app.models import Agent, Case, Integration
 from collections_app.services.assignment import case_reassign
 from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.calls import call_place
+from collections_app.services.complaints import complaint_register
 from collections_app.services.contact_requests import borrower_request_record
 from collections_app.services.dialer import dial_authorize
 from collections_app.services.dnc import dnc_number_record
 from collections_app.services.integrations import integration_create
 from collections_app.services.promises import promise_create
 from scheduling.presets import presets_ensure
+from tests.collections_app.complaint_fixtures import category
 from tests.collections_app.extension_book import eligible_case, shipped_sop, submitted
 from tests.collections_app.promise_book import make_case
 from tests.factories import UserFactory, make_agent, make_team
@@ -116,10 +118,15 @@ def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> di
     callback = case_callback_schedule(case=case, due_at=CALLBACK_AT, phone=phone, actor=agent.user, now=NOW)
     extension = submitted(case, agent.user)
     assert extension.status == "submitted", extension.status
+    # A complaint about fees: it does not hold collection, so the calls above stay allowed.
+    complaint = complaint_register(
+        case=case, category=category("fees"), channel="call", description="Fees too high.", actor=agent.user,
+        received_at=NOW, attempts=[placed.attempt], now=NOW,
+    )  # fmt: skip
     objects = {
         "case": case.pk, "phone": phone.pk, "attempt": placed.attempt.pk, "promise": promise.pk,
         "callback": callback.pk, "extension": extension.pk, "agent": agent.pk, "team": agent.team_id,
-        "agent_username": agent.user.username,
+        "agent_username": agent.user.username, "complaint": complaint.pk,
     }  # fmt: skip
     payment = case.account.payments.order_by("pk").first()
     assert payment is not None
