@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from celery.signals import task_postrun
 from django.core.management import get_commands
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -51,6 +52,20 @@ def start(presets: None) -> Iterator[Callable[[], EmbeddedScheduler]]:
         assert not thread.is_alive()
 
 
+@pytest.fixture
+def finished() -> Iterator[list[tuple[str, str]]]:
+    """(task name, state) of every task run to its end, recorded by Celery's own signal in the
+    scheduler's thread: waiting on it keeps the test from reading the database while a job writes."""
+    runs: list[tuple[str, str]] = []
+
+    def record(sender: object = None, state: str = "", **kwargs: object) -> None:
+        runs.append((getattr(sender, "name", ""), state))
+
+    task_postrun.connect(record, weak=False)
+    yield runs
+    task_postrun.disconnect(record)
+
+
 def beaten_since(started: dt.datetime) -> Callable[[], bool]:
     """Whether a worker heartbeat was written after ``started`` (in the rows or the shared cache)."""
 
@@ -68,32 +83,39 @@ def only_due(name: str) -> None:
     PeriodicTask.objects.filter(name=name).update(last_run_at=timezone.now() - dt.timedelta(minutes=30))
 
 
-def test_a_callback_that_fell_due_is_checked_again_without_any_worker(start):
+def test_a_callback_that_fell_due_is_checked_again_without_any_worker(start, finished):
     case = make_case(make_agent(make_team("M1 Team", ["M1"]), "ann"))
     callback = Callback.objects.create(
         case=case, agent=case.agent, due_at=timezone.now() - dt.timedelta(minutes=10), reason=Callback.Reason.AGENT
     )
     only_due("callbacks-due")
 
-    start()
+    thread = start()
+    assert eventually(lambda: any(name.endswith("callbacks_due_task") for name, _state in finished))
+    thread.stop()
 
-    assert eventually(lambda: Callback.objects.get(pk=callback.pk).checked_at is not None)
+    assert finished[0] == ("collections_app.tasks.callbacks_due_task", "SUCCESS")
+    assert Callback.objects.get(pk=callback.pk).checked_at is not None
 
 
-def test_the_run_is_recorded_on_the_schedule_a_supervisor_edits(start):
+HEARTBEAT = "scheduling.tasks.worker_heartbeat_task"
+
+
+def test_the_run_is_recorded_on_the_schedule_a_supervisor_edits(start, finished):
     only_due("worker-heartbeat")
 
     started = timezone.now()
     thread = start()
-    assert eventually(beaten_since(started))
+    assert eventually(lambda: (HEARTBEAT, "SUCCESS") in finished)
     thread.stop()  # stopping writes the run times back
 
+    assert beaten_since(started)()
     task = PeriodicTask.objects.get(name="worker-heartbeat")
     assert task.total_run_count >= 1
     assert task.last_run_at is not None and timezone.now() - task.last_run_at < dt.timedelta(minutes=1)
 
 
-def test_a_disabled_entry_does_not_run(start):
+def test_a_disabled_entry_does_not_run(start, finished):
     only_due("worker-heartbeat")
     PeriodicTask.objects.filter(name="worker-heartbeat").update(enabled=False)
 
@@ -102,10 +124,12 @@ def test_a_disabled_entry_does_not_run(start):
     time.sleep(3)
 
     assert thread.is_alive()
+    thread.stop()
+    assert finished == []
     assert not beaten_since(started)()
 
 
-def test_a_failing_task_does_not_stop_the_others(start):
+def test_a_failing_task_does_not_stop_the_others(start, finished):
     only_due("worker-heartbeat")
     PeriodicTask.objects.create(  # same time, wrong arguments: it raises every time it runs
         name="broken",
@@ -117,9 +141,10 @@ def test_a_failing_task_does_not_stop_the_others(start):
 
     started = timezone.now()
     thread = start()
-    assert eventually(beaten_since(started))
+    assert eventually(lambda: {(HEARTBEAT, "SUCCESS"), (HEARTBEAT, "FAILURE")} <= set(finished))
     thread.stop()
 
+    assert beaten_since(started)()
     assert PeriodicTask.objects.get(name="broken").total_run_count >= 1  # it ran, failed, and stays scheduled
     assert PeriodicTask.objects.get(name="broken").enabled
 
