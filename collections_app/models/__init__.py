@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .cases import Agent, AssignmentRecord, Case, Team
-from .complaints import Complaint, ComplaintCategory, ComplaintPolicy
+from .complaints import Complaint, ComplaintCategory, ComplaintPolicy, Dispute
 from .contacts import ContactAttempt, DispositionCode
 from .extensions import ExtensionAuthority, ExtensionRequest, ExtensionSop, ExtensionSopStep, ExtensionWaiver
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
@@ -23,7 +23,7 @@ from .reports import (
 )
 
 __all__ = [
-    "Agent", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "DialAuthorization", "DispositionCode",
+    "Agent", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
     "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
     "PromiseToPay", "Team",

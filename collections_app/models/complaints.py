@@ -172,3 +172,56 @@ class Complaint(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class Dispute(models.Model):
+    """A borrower disputes the debt (DESIGN.md 17; Reg F 1006.34 / 1006.38): collection on it holds until
+    the verification is recorded with the outcome, upheld (the debt or an amount corrected) or rejected.
+
+    The hold the engine reads is the borrower's ``dispute_hold`` contact preference, set when the first
+    dispute opens and cleared when the borrower's last open dispute closes.
+    """
+
+    class Via(models.TextChoices):
+        DISPOSITION = "disposition", _("A call's disposition")
+        AGENT = "agent", _("An agent")
+        API = "api", _("The API")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open: collection held until verified")
+        UPHELD = "upheld", _("Upheld: debt corrected")
+        REJECTED = "rejected", _("Rejected: debt verified")
+        WITHDRAWN = "withdrawn", _("Entered by mistake")
+
+    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="disputes")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="disputes")
+    via = models.CharField(_("opened by"), max_length=12, choices=Via.choices)
+    attempt = models.ForeignKey(
+        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="disputes"
+    )
+    reason = models.TextField(_("what the borrower disputes"), max_length=4000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verification = models.TextField(_("verification recorded"), max_length=4000, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrections = models.JSONField(_("corrections"), default=list, blank=True)
+    schedule_before = models.JSONField(null=True, blank=True)
+    schedule_after = models.JSONField(null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        constraints = [
+            models.UniqueConstraint(fields=["account"], condition=Q(status="open"), name="dispute_one_open_per_debt")
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.pk}"

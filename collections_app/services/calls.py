@@ -21,7 +21,7 @@ from accounts.calendar import business_today
 from accounts.models import Borrower, Phone
 from accounts.services.audit import audit_record
 from accounts.services.pii import pii_reveal_record
-from collections_app.models import Case, ContactAttempt, DispositionCode, DncEntry, Integration
+from collections_app.models import Case, ContactAttempt, DispositionCode, Dispute, DncEntry, Integration
 from collections_app.selectors.contacts import open_calls
 from collections_app.services.attempts import (
     AttemptOutcome,
@@ -29,6 +29,7 @@ from collections_app.services.attempts import (
     attempt_release,
     attempt_reserve,
 )
+from collections_app.services.disputes import dispute_open
 from collections_app.services.dnc import dnc_cease_record, dnc_number_record
 from collections_app.services.priorities import cases_reprioritize
 from config.errors import DomainError, ErrorCode
@@ -243,9 +244,13 @@ def _effects_apply(
 
     preference = ContactPreference.objects.filter(borrower=borrower).first()
     changes: dict[str, object] = {}
-    if disposition.dispute and not (preference and preference.dispute_hold):
-        changes |= {"dispute_hold": True, "dispute_opened_at": at}
-        effects.append(Effect.DISPUTE)
+    if disposition.dispute:
+        held = bool(preference and preference.dispute_hold)
+        dispute_open(
+            account=attempt.account, case=attempt.case, via=Dispute.Via.DISPOSITION, attempt=attempt, actor=actor, at=at
+        )
+        if not held:
+            effects.append(Effect.DISPUTE)
     if disposition.cease and not (preference and preference.cease_communication):
         changes |= {"cease_communication": True, "cease_requested_at": at}
         effects.append(Effect.CEASE)

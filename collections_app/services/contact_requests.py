@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Borrower, Phone
+from accounts.models import Borrower, LoanAccount, Phone
 from accounts.services.audit import audit_record
-from collections_app.models import DncEntry
+from collections_app.models import Case, Dispute, DncEntry
+from collections_app.services.disputes import dispute_open, disputes_withdraw
 from collections_app.services.dnc import dnc_cease_record, dnc_number_record
 from config.errors import DomainError
 from scheduling.engine.clock import local_date, zone_or_none
@@ -81,8 +82,16 @@ def borrower_request_record(
             number=phone.number, reason=note, source=DncEntry.Source.AGENT, actor=actor, requested_at=at
         )[0]
     if kind == ContactRequest.DISPUTE:
-        changes = {"dispute_hold": True, "dispute_opened_at": at}
-    elif kind == ContactRequest.NO_WORK_CALLS:
+        # A dispute per debt in collection (else on the most overdue debt); they hold collection
+        # through the preference (``disputes``).
+        accounts = list(LoanAccount.objects.filter(borrower=borrower, cases__status=Case.Status.OPEN).distinct())
+        accounts = accounts or list(LoanAccount.objects.filter(borrower=borrower).order_by("-dpd", "pk")[:1])
+        if not accounts:
+            raise DomainError(_("The borrower has no debt to dispute."), errors={"kind": [_("No loan account.")]})
+        for account in accounts:
+            dispute_open(account=account, via=Dispute.Via.AGENT, actor=actor, reason=note, at=at)
+        return ContactPreference.objects.get(borrower=borrower)
+    if kind == ContactRequest.NO_WORK_CALLS:
         changes = {"no_work_calls": True}
     elif kind == ContactRequest.WORK_CALLS_OK:
         changes = {"no_work_calls": False}
@@ -139,6 +148,7 @@ def contact_block_reverse(
             active=False, updated_at=now
         )
     elif kind == ContactRequest.DISPUTE and preference is not None and preference.dispute_hold:
+        disputes_withdraw(borrower=borrower, actor=actor, reason=reason)
         changes = {"dispute_hold": False, "dispute_opened_at": None}
     elif kind == ContactRequest.DO_NOT_CALL and phone is not None and phone.borrower_id == borrower.pk and phone.do_not_call:
         Phone.objects.filter(number=phone.number, do_not_call=True).update(do_not_call=False, updated_at=now)
