@@ -134,4 +134,4 @@ class AssignmentRecord(models.Model):
         verbose_name_plural = _("assignment records")
 
     def __str__(self) -> str:
-        return f"case {self.case_id}: {self.from_agent_id}->{self.to_agent_id} ({self.reason})"
+        return f"case {self.case_id}: {self.from_agent_id}->{self.to_agent_id} ({self.get_reason_display()})"

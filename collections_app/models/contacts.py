@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LoanAccount
@@ -55,7 +56,7 @@ class DispositionCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.code
+        return gettext(self.label) if self.label else self.code  # the shipped labels are translated
 
 
 class ContactAttempt(models.Model):
@@ -153,4 +154,4 @@ class ContactAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} {self.pk} ({self.status})"
+        return f"{self.get_channel_display()} {self.pk} ({self.get_status_display()})"

@@ -253,7 +253,7 @@ class ExtensionRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Extension {self.pk} ({self.status})"
+        return f"Extension {self.pk} ({self.get_status_display()})"
 
     @property
     def waived_total(self) -> Decimal:

@@ -243,4 +243,4 @@ class DncEntry(models.Model):
         indexes = [models.Index(fields=["updated_at", "id"], name="dnc_feed_idx")]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.pk}"
+        return f"{self.get_type_display()} {self.pk}"

@@ -193,7 +193,7 @@ class PromiseToPay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Promise {self.pk} on case {self.case_id}: {self.amount} ({self.status})"
+        return f"Promise {self.pk} on case {self.case_id}: {self.amount} ({self.get_status_display()})"
 
     @property
     def is_plan(self) -> bool:

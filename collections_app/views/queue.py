@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -54,19 +55,23 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @roles.role_required(roles.AGENT, roles.TEAM_LEAD)
 def queue_next(request: HttpRequest) -> HttpResponse:
-    """Open the case after ``?after=<case id>`` in queue order (the first one without it)."""
+    """Open the case after ``?after=<case id>`` in queue order (the first one without it). Back on
+    the queue, a message says why: the last case was worked, or the queue is empty."""
     cases = agent_queue(request.user)
     after = request.GET.get("after")
     if after and after.isdigit():
-        current = cases.filter(pk=int(after)).first()
-        if current is not None:
-            ids = list(cases.values_list("pk", flat=True)[:2000])
-            position = ids.index(current.pk) if current.pk in ids else -1
-            if 0 <= position < len(ids) - 1:
+        ids = list(cases.values_list("pk", flat=True)[:2000])
+        if int(after) in ids:
+            position = ids.index(int(after))
+            if position < len(ids) - 1:
                 return redirect("case-detail", case_id=ids[position + 1])
+            messages.info(request, _("That was the last case of your queue: you are back at the queue."))
             return redirect("queue")
     first = cases.values_list("pk", flat=True).first()
-    return redirect("case-detail", case_id=first) if first else redirect("queue")
+    if first:
+        return redirect("case-detail", case_id=first)
+    messages.info(request, _("Your queue is empty: no case to open next."))
+    return redirect("queue")
 
 
 def account_screen_context(request: HttpRequest, case: Case, *, call: CallArea | None = None) -> dict[str, object]:
