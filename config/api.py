@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -10,12 +11,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .errors import DomainError, ErrorCode
+from .instants import instant_parse, instant_problem
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,27 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class InstantField(serializers.DateTimeField):
+    """An ISO 8601 instant with its UTC offset, within the range of ``config.instants``.
+
+    Every API field that takes an instant is one of these: a naive time, ``9999-12-31T23:59:59Z`` or
+    ``0001-01-01T00:00:00Z`` is a 400 naming the field, never an overflow further in.
+    """
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            problem = instant_problem(value)
+            if problem:
+                raise exceptions.ValidationError(problem, code="invalid")
+            return value.astimezone(dt.UTC)
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]]+HH:MM|Z")
+        try:
+            return instant_parse(value)
+        except ValueError as exc:
+            raise exceptions.ValidationError(str(exc), code="invalid") from exc
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:

@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from accounts.services.payments import error_path
+from config.instants import INSTANT_MAX, INSTANT_MIN, instant_problem
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DECIMAL = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?\Z")
 MONEY_LIMIT = Decimal("1000000000000")  # DecimalField(max_digits=14, decimal_places=2)
-# Instants a day inside datetime's range: converting one to any zone (offsets < 24 h) cannot overflow.
-INSTANT_MIN = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
-INSTANT_MAX = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def storable(text: str) -> bool:
@@ -171,14 +169,10 @@ class Fields:
         if instant.tzinfo is None or instant.utcoffset() is None:
             self.error(name, _("must carry a time zone offset (e.g. 2026-02-01T10:00:00Z)"))
             return None
-        try:
-            in_utc: datetime | None = instant.astimezone(UTC)
-        except OverflowError:  # before year 1 or after 9999 once in UTC
-            in_utc = None
-        if in_utc is None or not INSTANT_MIN <= in_utc <= INSTANT_MAX:
-            self.error(name, _("out of range"))
+        if instant_problem(instant):  # the range every way in shares (config.instants)
+            self.error(name, _("out of range (%(min)s to %(max)s)") % {"min": INSTANT_MIN.date(), "max": INSTANT_MAX.date()})
             return None
-        return in_utc
+        return instant.astimezone(UTC)
 
     def boolean(self, name: str) -> bool | None:
         value = self._value(name, False)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Phone
 from collections_app.forms.widgets import DateInput
+from config.instants import instant_validate
 
 MAX_ROWS = 6
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -36,6 +37,7 @@ class PromiseForm(forms.Form):
         required=False,
         input_formats=[LOCAL_INPUT, "%Y-%m-%d %H:%M"],
         widget=LocalDateTimeInput(),
+        validators=[instant_validate],
     )
     attempt = forms.IntegerField(required=False, widget=forms.HiddenInput())
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
@@ -101,6 +103,7 @@ class CallbackForm(forms.Form):
         label=_("Call back at (borrower's time)"),
         input_formats=[LOCAL_INPUT, "%Y-%m-%d %H:%M"],
         widget=LocalDateTimeInput(),
+        validators=[instant_validate],
     )
     phone = forms.TypedChoiceField(label=_("Number"), required=False, coerce=int, empty_value=None)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)

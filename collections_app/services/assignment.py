@@ -29,6 +29,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, actor_user
 from accounts.calendar import business_today
@@ -38,7 +39,7 @@ from accounts.services.bulk import objects_update
 from collections_app.models import Agent, AssignmentRecord, Case, Team
 from collections_app.selectors.teams import agent_is_away
 from collections_app.services.case_work import case_work_follow
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 
 Reason = AssignmentRecord.Reason
 
@@ -430,8 +431,15 @@ def cases_reassign(
 def case_reassign(
     *, case: Case, agent: Agent | None, by: Actor, note: str = "", lock: bool | None = None
 ) -> Case:
-    """Move one case by hand; see ``cases_reassign``."""
-    return cases_reassign(case_ids=[case.pk], agent=agent, by=by, note=note, lock=lock)[0]
+    """Move one case by hand; see ``cases_reassign``. A case that is no longer open is refused."""
+    moved = cases_reassign(case_ids=[case.pk], agent=agent, by=by, note=note, lock=lock)
+    if not moved:
+        raise DomainError(
+            _("The case is closed: only open cases are assigned."),
+            code=ErrorCode.WRONG_STATUS,
+            errors={"case": [_("Closed.")]},
+        )
+    return moved[0]
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from accounts.models import Borrower, Phone
 from accounts.services.audit import audit_record
 from collections_app.models import DncEntry, Integration
 from config.errors import DomainError
+from config.instants import instant_problem
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
 
@@ -163,7 +164,7 @@ class FeedCursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             stamp, pk = json.loads(raw)
             at = dt.datetime.fromisoformat(stamp)
-            if at.tzinfo is None or not isinstance(pk, int):
+            if instant_problem(at) or not isinstance(pk, int):
                 raise ValueError
         except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DomainError(_("The cursor is not valid."), errors={"cursor": [_("Not a cursor of this feed.")]}) from exc

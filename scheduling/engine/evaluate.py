@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import LoanAccount, Phone
 from collections_app.models import ContactAttempt
 from config.errors import DomainError
+from config.instants import instant_problem
 from scheduling.engine.decision import Decision
 from scheduling.engine.loading import Target, accounts_for_borrowers, subjects_load
 from scheduling.engine.rules import decide
@@ -24,8 +25,9 @@ def _check_arguments(*, channel: str, source: str, at: dt.datetime) -> None:
         errors["channel"] = [_("Unknown channel %(channel)r.") % {"channel": channel}]
     if source not in SOURCES:
         errors["source"] = [_("Unknown source %(source)r.") % {"source": source}]
-    if at.tzinfo is None or at.utcoffset() is None:
-        errors["at"] = [_("The instant must carry its time zone (UTC offset).")]
+    problem = instant_problem(at)  # naive, or outside the range the engine's clock can reason about
+    if problem:
+        errors["at"] = [problem]
     if errors:
         raise DomainError(_("The compliance question is malformed."), errors=errors)
 

@@ -281,3 +281,14 @@ def test_the_promise_and_callback_panels_speak_chinese(team):
     assert "日期最晚为 2026-03-16（M1 为 14 天）。" in promises
     assert "记录承诺还款" in promises
     assert "下次允许时间为 2026-03-04 08:00 (America/New_York)。" in callbacks
+
+
+@pytest.mark.parametrize("due_at", ["9999-12-31T23:59", "0001-01-01T00:00", "2999-12-31T23:59"])
+def test_a_callback_at_the_ends_of_the_calendar_is_a_form_error(team, due_at):  # type: ignore[no-untyped-def]
+    case = make_case(team["ann"])
+
+    answer = login(team["ann"].user).post(f"/cases/{case.pk}/callbacks/new/", {"due_at": due_at}, **HTMX)
+
+    assert answer.status_code == 200
+    assert "has-error" in answer.content.decode()  # the time is refused on the form, with its message
+    assert not Callback.objects.exists()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Payment, Phone
+from config.api import InstantField
 
 MONEY_PATTERN = r"^\d+(\.\d{1,2})?$"
 MONEY_HELP = _('Decimal string, at most 2 decimal places ("1200.00"); JSON numbers are refused.')
@@ -85,7 +86,7 @@ class PaymentInSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64, help_text=_("Idempotency key of the payment."))
     loan = serializers.CharField(max_length=64, help_text=_("External id of the loan."))
     amount = money()
-    received_at = serializers.DateTimeField(help_text=_("ISO 8601 with an offset."))
+    received_at = InstantField(help_text=_("ISO 8601 with an offset."))
     channel = serializers.ChoiceField(Payment.Channel.choices)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from collections_app.models import ContactAttempt
+from config.api import InstantField
 from scheduling.models import Channel
 
 
 class ComplianceCheckQuerySerializer(serializers.Serializer):
     phone_id = serializers.IntegerField(min_value=1)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.CALL)
-    at = serializers.DateTimeField(required=False, help_text="ISO 8601 instant; default: now.")
+    at = InstantField(required=False, help_text="ISO 8601 instant with its UTC offset; default: now.")
     source = serializers.ChoiceField(  # type: ignore[assignment]  # the query parameter's name
         choices=ContactAttempt.Source.choices, default=ContactAttempt.Source.AGENT
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers as drf_serializers
@@ -37,6 +36,7 @@ from collections_app.services.dialer import (
 from collections_app.services.dialer_batch import Event, events_apply
 from config.api import _flatten
 from config.errors import DomainError
+from config.instants import instant_parse
 
 
 class _EventParser:
@@ -79,10 +79,7 @@ def _plain_text(value: Any, limit: int, *, blank: bool = True) -> bool:
 
 
 def _plain_instant(value: Any) -> dt.datetime | None:
-    parsed = parse_datetime(value) if isinstance(value, str) and value == value.strip() else None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValueError(value)
-    return parsed.astimezone(timezone.get_current_timezone())
+    return instant_parse(value).astimezone(timezone.get_current_timezone())  # ValueError when not an instant
 
 
 def _plain_call(fields: dict[str, Any]) -> dict[str, Any] | None:

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collections_app.api.dialer.decisions import ReasonSerializer
 from collections_app.models import DncEntry
 from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS
+from config.api import InstantField
 
 MAX_EVENTS = 1000
 
 
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 instant that carries its UTC offset (``Z`` or ``+08:00``); a naive time is refused."""
-
-    default_error_messages = {
-        "naive": _("Give the UTC offset (for example 2026-04-07T14:00:00Z)."),
-    }
-
-    def to_internal_value(self, value: Any) -> dt.datetime:
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        return super().to_internal_value(value)
+# Every instant the dialer API takes: its offset required, its range that of ``config.instants``.
+AwareDateTimeField = InstantField
 
 
 # --- Errors ----------------------------------------------------------------------------------------
