@@ -114,30 +114,63 @@ def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None
     for team in teams:
         for bucket in team.buckets.all():
             serving[bucket.code].append(team)
+    rows = _open_case_rows(buckets=list(serving))
+    loads = _agent_loads(teams=teams, today=today)
+    team_by_id = {t.pk: t for t in teams}
 
+    # 1. Teams.
+    _teams_choose(rows=rows, team_by_id=team_by_id, serving=serving, loads=loads)
+
+    # 2-3. Agents, team by team.
+    by_team: dict[int, list[CaseRow]] = defaultdict(list)
+    for row in rows:
+        if row.new_team_id is not None:
+            by_team[row.new_team_id].append(row)
+    unplaced = 0
+    for team_id, team_rows in by_team.items():
+        team = team_by_id[team_id]
+        team_agents = [load for load in loads.values() if load.agent.team_id == team_id]
+        unplaced += _balance_team(team, team_rows, team_agents, loads, today)
+
+    written, by_reason = _moves_save(rows)
+    return AssignmentResult(moved=written, by_reason=by_reason, unplaced=unplaced)
+
+
+def _open_case_rows(*, buckets: list[str]) -> list[CaseRow]:
+    """The open cases of ``buckets``, in id order (locked for the run except on PostgreSQL, see
+    ``cases_assign``)."""
     open_cases = Case.objects.all() if connection.vendor == "postgresql" else Case.objects.select_for_update()
-    rows = [
+    return [
         CaseRow(pk, bucket, int((balance or ZERO) * 100), (language or "").lower(), product, team_id, agent_id, locked)
         for pk, bucket, balance, language, product, team_id, agent_id, locked in open_cases
-        .filter(status=Case.Status.OPEN, bucket__in=list(serving))
+        .filter(status=Case.Status.OPEN, bucket__in=buckets)
         .order_by("pk")
         .values_list(
             "pk", "bucket", "overdue_amount", "account__borrower__language", "account__product",
             "team_id", "agent_id", "locked",
         )
     ]
-    agents = list(Agent.objects.select_related("team").filter(team__in=teams))
-    loads = {
+
+
+def _agent_loads(*, teams: list[Team], today: date) -> dict[int, AgentLoad]:
+    """Every agent of ``teams``, empty-handed; eligible when active and not away ``today``."""
+    agents = Agent.objects.select_related("team").filter(team__in=teams)
+    return {
         a.pk: AgentLoad(a, _split(a.languages), a.status == Agent.Status.ACTIVE and not agent_is_away(a, today))
         for a in agents
     }
+
+
+def _teams_choose(
+    *, rows: list[CaseRow], team_by_id: dict[int, Team], serving: dict[str, list[Team]], loads: dict[int, AgentLoad]
+) -> None:
+    """Set each row's ``new_team_id``: a case stays with a team that still serves it, a locked one
+    stays where it is, the others go to the serving team (speaking the borrower's language first)
+    with the most room left (its eligible agents' capacity less the cases it holds)."""
     team_capacity: defaultdict[int, int] = defaultdict(int)
     for load in loads.values():
         if load.eligible:
             team_capacity[load.agent.team_id] += load.agent.capacity
-
-    # 1. Teams.
-    team_by_id = {t.pk: t for t in teams}
     team_load: dict[int, int] = defaultdict(int)
     for row in rows:
         if row.team_id is not None and _serves(team_by_id.get(row.team_id), row):
@@ -160,38 +193,29 @@ def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None
         team_load[chosen.pk] += 1
         row.reason = Reason.NEW if row.team_id is None else Reason.ROLL
 
-    # 2-3. Agents, team by team.
-    by_team: dict[int, list[CaseRow]] = defaultdict(list)
-    for row in rows:
-        if row.new_team_id is not None:
-            by_team[row.new_team_id].append(row)
-    unplaced = 0
-    for team_id, team_rows in by_team.items():
-        team = team_by_id[team_id]
-        team_agents = [load for load in loads.values() if load.agent.team_id == team_id]
-        unplaced += _balance_team(team, team_rows, team_agents, loads, today)
 
-    # Write the moves.
+def _moves_save(rows: list[CaseRow]) -> tuple[int, dict[str, int]]:
+    """Write the rows whose team or agent changes, with their assignment records; how many were
+    written, by reason (on PostgreSQL, a case that changed hands meanwhile is not written)."""
     now = timezone.now()
     moved = [r for r in rows if (r.new_team_id, r.new_agent_id) != (r.team_id, r.agent_id)]
     by_reason: dict[str, int] = defaultdict(int)
     for row in moved:
         row.reason = row.reason or Reason.REBALANCE
         by_reason[row.reason] += 1
-    if connection.vendor == "postgresql":
-        written = _moves_copy(moved, now)
-        if written != len(moved):  # some cases changed hands meanwhile: count what was written
-            by_reason = dict(
-                AssignmentRecord.objects.filter(at=now, by__isnull=True)
-                .order_by()
-                .values("reason")
-                .annotate(n=Count("pk"))
-                .values_list("reason", "n")
-            )
-    else:
-        written = len(moved)
+    if connection.vendor != "postgresql":
         _moves_write(moved, now)
-    return AssignmentResult(moved=written, by_reason=dict(by_reason), unplaced=unplaced)
+        return len(moved), dict(by_reason)
+    written = _moves_copy(moved, now)
+    if written != len(moved):  # some cases changed hands meanwhile: count what was written
+        by_reason = dict(
+            AssignmentRecord.objects.filter(at=now, by__isnull=True)
+            .order_by()
+            .values("reason")
+            .annotate(n=Count("pk"))
+            .values_list("reason", "n")
+        )
+    return written, dict(by_reason)
 
 
 def _moves_write(moved: list[CaseRow], now: datetime) -> None:

@@ -71,6 +71,23 @@ def promise_check(
         add("parts", _("Give a date and an amount."))
     elif len(parts) > policy.max_parts:
         add("parts", _("A plan has at most %(n)s parts.") % {"n": policy.max_parts})
+    _parts_check(parts=parts, limits=limits, bucket=case.bucket, errors=errors)
+    if follow_up_at is not None:
+        if timezone.is_naive(follow_up_at):
+            add("follow_up_at", _("The time must carry its time zone."))
+        elif follow_up_at <= (now or timezone.now()):
+            add("follow_up_at", _("The follow-up call must be in the future."))
+    return errors
+
+
+def _parts_check(*, parts: Sequence[Part], limits: PromiseLimits, bucket: str, errors: dict[str, list[str]]) -> None:
+    """Add to ``errors`` what breaks the parts' own rules: amounts, dates, how far ahead the first and
+    the last may fall, the total."""
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    policy = limits.policy
     seen: set[dt.date] = set()
     for index, (date, amount) in enumerate(parts):
         key = f"parts[{index}]"
@@ -90,7 +107,7 @@ def promise_check(
                 f"parts[{[d for d, _a in parts].index(dates[0])}].date",
                 _("In %(bucket)s the date may be at most %(days)s days ahead: %(latest)s at the latest.")
                 % {
-                    "bucket": case.bucket,
+                    "bucket": bucket,
                     "days": policy.max_days_ahead,
                     "latest": limits.latest_date.isoformat(),
                 },
@@ -115,12 +132,6 @@ def promise_check(
                 "total": f"{total:,.2f}",
             },
         )
-    if follow_up_at is not None:
-        if timezone.is_naive(follow_up_at):
-            add("follow_up_at", _("The time must carry its time zone."))
-        elif follow_up_at <= (now or timezone.now()):
-            add("follow_up_at", _("The follow-up call must be in the future."))
-    return errors
 
 
 @transaction.atomic
@@ -140,7 +151,7 @@ def promise_create(
 
     ``today`` is the borrower's date (default: now in the borrower's time zone). The policy of the
     case's bucket limits the dates and the total (``promise_check``); a refusal raises
-    ``DomainError`` with every reason by field (409 when the only problem is the open promise) and
+    ``DomainError`` with every reason by field (a conflict when the only problem is the open promise) and
     writes nothing. With ``follow_up_at`` the borrower agreed during the call to be called again:
     the direct prior consent is recorded (now) and a callback is scheduled at that time, which the
     compliance engine must allow (else nothing is written and ``DomainError.extra`` holds
@@ -169,10 +180,48 @@ def promise_create(
             code=ErrorCode.CONFLICT if conflict else ErrorCode.INVALID,
         )
 
-    policy = limits.policy
-    ordered = sorted(parts)
-    grace = dt.timedelta(days=policy.grace_days)
     user = _user(actor)
+    promise = _promise_insert(
+        case=case, parts=sorted(parts), limits=limits, user=user, source=source, attempt=attempt,
+        follow_up_at=follow_up_at, note=note,
+    )
+    audit_record(
+        action="promise.create",
+        obj=promise,
+        actor=actor,
+        actor_label="" if user else source,
+        after={
+            "case": case.pk,
+            "amount": str(promise.amount),
+            "parts": [[date.isoformat(), str(amount)] for date, amount in sorted(parts)],
+            "source": source,
+            "attempt": attempt.pk if attempt else None,
+            "follow_up_at": follow_up_at.isoformat() if follow_up_at else None,
+        },
+    )
+    if follow_up_at is not None:
+        _follow_up_schedule(promise=promise, due_at=follow_up_at, attempt=attempt, actor=actor, now=now)
+    promises_apply_payments(loan_ids=[case.account_id])
+    cases_reprioritize(today=business_today(), case_ids=[case.pk])
+    promise.refresh_from_db()
+    return promise
+
+
+def _promise_insert(
+    *,
+    case: Case,
+    parts: list[Part],
+    limits: PromiseLimits,
+    user: User | None,
+    source: str,
+    attempt: ContactAttempt | None,
+    follow_up_at: dt.datetime | None,
+    note: str,
+) -> PromiseToPay:
+    """The promise and its parts (``parts`` in date order), on the terms of the case's policy. The
+    caller holds the case row; a concurrent promise that won the race anyway is a conflict."""
+    policy = limits.policy
+    grace = dt.timedelta(days=policy.grace_days)
     agent = Agent.objects.filter(user=user).first() if user is not None else None
     try:
         with transaction.atomic():
@@ -183,11 +232,11 @@ def promise_create(
                 created_by=user,
                 source=source,
                 attempt=attempt,
-                made_on=today,
-                amount=sum((amount for _d, amount in ordered), Decimal("0")),
-                first_date=ordered[0][0],
-                final_date=ordered[-1][0],
-                deadline=ordered[-1][0] + grace,
+                made_on=limits.today,
+                amount=sum((amount for _d, amount in parts), Decimal("0")),
+                first_date=parts[0][0],
+                final_date=parts[-1][0],
+                deadline=parts[-1][0] + grace,
                 grace_days=policy.grace_days,
                 kept_threshold=policy.kept_threshold,
                 follow_up_at=follow_up_at,
@@ -203,50 +252,40 @@ def promise_create(
         ) from exc
     PromisePart.objects.bulk_create(
         PromisePart(promise=promise, seq=seq, due_date=date, amount=amount, deadline=date + grace)
-        for seq, (date, amount) in enumerate(ordered, start=1)
+        for seq, (date, amount) in enumerate(parts, start=1)
     )
-    audit_record(
-        action="promise.create",
-        obj=promise,
-        actor=actor,
-        actor_label="" if user else source,
-        after={
-            "case": case.pk,
-            "amount": str(promise.amount),
-            "parts": [[date.isoformat(), str(amount)] for date, amount in ordered],
-            "source": source,
-            "attempt": attempt.pk if attempt else None,
-            "follow_up_at": follow_up_at.isoformat() if follow_up_at else None,
-        },
-    )
-    if follow_up_at is not None:
-        preference_update(
-            borrower=borrower,
-            changes={"direct_consent_at": now},
-            actor=user,
-            reason=f"promise {promise.pk}: follow-up call agreed",
-        )
-        try:
-            callback_schedule(  # the case is reprioritized below
-                case=case,
-                due_at=follow_up_at,
-                phone=attempt.phone if attempt is not None else None,
-                reason=Callback.Reason.PROMISE,
-                actor=actor,
-                promise=promise,
-                now=now,
-            )
-        except DomainError as refusal:
-            raise DomainError(
-                _("The promise was not recorded: %(reason)s") % {"reason": refusal.message},
-                errors={"follow_up_at": [m for messages in refusal.errors.values() for m in messages]},
-                code=refusal.code,
-                extra=refusal.extra,
-            ) from refusal
-    promises_apply_payments(loan_ids=[case.account_id])
-    cases_reprioritize(today=business_today(), case_ids=[case.pk])
-    promise.refresh_from_db()
     return promise
+
+
+def _follow_up_schedule(
+    *, promise: PromiseToPay, due_at: dt.datetime, attempt: ContactAttempt | None, actor: Actor | None, now: dt.datetime
+) -> None:
+    """The borrower agreed to be called again at ``due_at``: their direct consent (now) and the
+    callback, which the compliance engine must allow (else the whole promise is refused). The
+    caller reprioritizes the case."""
+    preference_update(
+        borrower=promise.case.account.borrower,
+        changes={"direct_consent_at": now},
+        actor=_user(actor),
+        reason=f"promise {promise.pk}: follow-up call agreed",
+    )
+    try:
+        callback_schedule(
+            case=promise.case,
+            due_at=due_at,
+            phone=attempt.phone if attempt is not None else None,
+            reason=Callback.Reason.PROMISE,
+            actor=actor,
+            promise=promise,
+            now=now,
+        )
+    except DomainError as refusal:
+        raise DomainError(
+            _("The promise was not recorded: %(reason)s") % {"reason": refusal.message},
+            errors={"follow_up_at": [m for messages in refusal.errors.values() for m in messages]},
+            code=refusal.code,
+            extra=refusal.extra,
+        ) from refusal
 
 
 @transaction.atomic

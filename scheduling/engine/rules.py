@@ -241,17 +241,31 @@ def _local(zone: ZoneInfo, at: dt.datetime) -> str:
 
 
 def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
+    """Every check that refuses a contact at ``at``: the hard blocks alone if there is any, else the
+    clock (windows, holidays, the borrower's hours), the frequency (weekly cap, cool-down) and the
+    daily caps, in that order."""
     hard = _hard_blocks(s, at)
     if hard:
         return hard
     rule, zone = s.rule, s.borrower_zone
     assert rule is not None and zone is not None
-    out: list[Failure] = []
     today = local_date(zone, at)
+    holiday = s.holiday_name(today)
+    return [
+        *_clock_failures(s, rule, zone, at, today, holiday),
+        *_frequency_failures(s, h, rule, zone, at, today),
+        *_daily_cap_failures(s, h, rule, zone, today, holiday),
+    ]
 
-    def day_cleared(day: dt.date | None) -> dt.datetime | None:
-        return day_start(zone, day) if day is not None else None
 
+def _day_cleared(zone: ZoneInfo, day: dt.date | None) -> dt.datetime | None:
+    return day_start(zone, day) if day is not None else None
+
+
+def _clock_failures(
+    s: Subject, rule: RuleFacts, zone: ZoneInfo, at: dt.datetime, today: dt.date, holiday: str | None
+) -> list[Failure]:
+    out: list[Failure] = []
     # The time window, in every zone.
     for name, window_zone in s.zones():
         inside, next_open, _ = window_state(window_zone, rule.windows, at)
@@ -263,7 +277,6 @@ def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
             )
 
     # Holidays of the borrower's calendar, on the borrower's local date.
-    holiday = s.holiday_name(today)
     if holiday and rule.holiday_action == "block":
         out.append(
             Failure(
@@ -286,8 +299,17 @@ def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
                     next_open,
                 )
             )
+    return out
 
-    # Frequency.
+
+def _frequency_failures(
+    s: Subject, h: History, rule: RuleFacts, zone: ZoneInfo, at: dt.datetime, today: dt.date
+) -> list[Failure]:
+    """The weekly cap and the cool-down, which a direct prior consent in force lifts (and one given
+    for later clears when it starts)."""
+    if _consent_active(s, rule, at):
+        return []
+    pref = s.preference
     consent_later = (
         pref.direct_consent_at
         if rule.prior_consent_excluded
@@ -302,32 +324,37 @@ def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
             return clears
         return consent_later if clears is None else min(clears, consent_later)
 
-    if not _consent_active(s, rule, at):
-        weekly_cap = rule.weekly_debt_cap
-        if weekly_cap is not None:
-            count = _week_count(h.debt_counted, today)
-            if count >= weekly_cap:
-                day = _first_day_after(today, lambda d: _week_count(h.debt_counted, d) < weekly_cap)
-                out.append(
-                    Failure(
-                        ReasonCode.WEEKLY_CAP,
-                        {"count": count, "cap": weekly_cap},
-                        or_consent(day_cleared(day)),
-                    )
+    out: list[Failure] = []
+    weekly_cap = rule.weekly_debt_cap
+    if weekly_cap is not None:
+        count = _week_count(h.debt_counted, today)
+        if count >= weekly_cap:
+            day = _first_day_after(today, lambda d: _week_count(h.debt_counted, d) < weekly_cap)
+            out.append(
+                Failure(
+                    ReasonCode.WEEKLY_CAP,
+                    {"count": count, "cap": weekly_cap},
+                    or_consent(_day_cleared(zone, day)),
                 )
-        days = rule.cool_down_days
-        if days > 0:
-            since = _cooling_since(h.conversation_days, today, days)
-            if since is not None:
-                day = _first_day_after(today, lambda d: _cooling_since(h.conversation_days, d, days) is None)
-                out.append(
-                    Failure(
-                        ReasonCode.COOL_DOWN,
-                        {"date": since.isoformat(), "until": (since + dt.timedelta(days=days)).isoformat()},
-                        or_consent(day_cleared(day)),
-                    )
+            )
+    days = rule.cool_down_days
+    if days > 0:
+        since = _cooling_since(h.conversation_days, today, days)
+        if since is not None:
+            day = _first_day_after(today, lambda d: _cooling_since(h.conversation_days, d, days) is None)
+            out.append(
+                Failure(
+                    ReasonCode.COOL_DOWN,
+                    {"date": since.isoformat(), "until": (since + dt.timedelta(days=days)).isoformat()},
+                    or_consent(_day_cleared(zone, day)),
                 )
+            )
+    return out
 
+
+def _daily_cap_failures(
+    s: Subject, h: History, rule: RuleFacts, zone: ZoneInfo, today: dt.date, holiday: str | None
+) -> list[Failure]:
     daily_caps: list[tuple[str, int | None, dict[dt.date, int]]] = [
         (ReasonCode.DAILY_CAP, rule.daily_debt_cap, h.debt_counted),
         (ReasonCode.DAILY_CONNECTED_CAP, rule.daily_borrower_connected_cap, h.borrower_connected),
@@ -338,6 +365,7 @@ def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
         )
     if holiday and rule.holiday_action == "reduce":
         daily_caps.append((ReasonCode.HOLIDAY_CAP, rule.holiday_daily_cap, h.debt_counted))
+    out: list[Failure] = []
     for code, cap, counts in daily_caps:
         if cap is None or counts.get(today, 0) < cap:
             continue
@@ -348,7 +376,7 @@ def _failures(s: Subject, h: History, at: dt.datetime) -> list[Failure]:
             clears = day_start(zone, today + dt.timedelta(days=1))
             params |= {"date": today.isoformat(), "name": holiday}
         else:
-            clears = day_cleared(_first_day_after(today, _under_cap(counts, cap)))
+            clears = _day_cleared(zone, _first_day_after(today, _under_cap(counts, cap)))
         out.append(Failure(code, params, clears))
     return out
 
