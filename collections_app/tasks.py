@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -31,12 +32,18 @@ def cases_assign_task(today: str | None = None) -> dict[str, object]:
 
 
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=TRANSIENT, max_retries=3, retry_backoff=60, retry_jitter=False
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    max_retries=3,
+    retry_backoff=settings.NIGHTLY_CLOSE_RETRY_SECONDS,
+    retry_jitter=False,
 )
 def nightly_close_task(self: Any, business_date: str | None = None, assign: bool = True) -> dict[str, object]:
     """The nightly close for a date (ISO; default: yesterday in the book's calendar): COB and the cases
-    in one transaction, then (``assign``) assignment. Retried up to 3 times, 1, 2 then 4 minutes
-    later, when the database was unreachable; the close is all or nothing, so a retry starts clean."""
+    in one transaction, then (``assign``) assignment. Retried up to 3 times when the database was
+    unreachable, ``NIGHTLY_CLOSE_RETRY_SECONDS`` (60) later, then twice and four times that; the close is
+    all or nothing, so a retry starts clean. After the third retry it fails (``CobRun`` says failed)."""
     day = date.fromisoformat(business_date) if business_date else business_today() - timedelta(days=1)
     worker = "" if self.request.is_eager else (self.request.hostname or "")
     return nightly_close(business_date=day, worker=worker, assign=assign).as_dict()

@@ -200,6 +200,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # the queue this many seconds after it was taken. Keep it above the longest task (COB of the whole
 # book), or a running task is handed to a second worker as well.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# The nightly close retried when the database was unreachable: after this many seconds, then twice
+# and four times as many (three retries).
+NIGHTLY_CLOSE_RETRY_SECONDS = env_int("NIGHTLY_CLOSE_RETRY_SECONDS", 60)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Without a broker, `manage.py runserver` runs the beat schedule in a thread of its own
 # (scheduling.embedded), so that a demo lives with nothing else installed.

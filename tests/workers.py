@@ -36,11 +36,12 @@ class CeleryWorkers:
         self._running: list[subprocess.Popen[bytes]] = []
         self._started = 0
 
-    def start(self, *, visibility_timeout: int | None = None) -> str:
+    def start(self, *, visibility_timeout: int | None = None, environment: dict[str, str] | None = None) -> str:
         """Start a worker on the queue; returns its node name (``CobRun.worker`` and the like record it).
 
         ``visibility_timeout`` (seconds) is how long the broker waits before it hands a task that a
         dead worker took to another one (``CELERY_VISIBILITY_TIMEOUT``); default the settings'.
+        ``environment`` adds settings of the worker's own (``NIGHTLY_CLOSE_RETRY_SECONDS``, ...).
         """
         self._started += 1
         node = self.queue if self._started == 1 else f"{self.queue}-{self._started}"
@@ -50,6 +51,7 @@ class CeleryWorkers:
             "DATABASE_URL": self._database_url,
             "CELERY_QUEUE": self.queue,
         }
+        env.update(environment or {})
         if visibility_timeout is not None:
             env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
         self._running.append(
