@@ -108,3 +108,56 @@ def test_no_table_or_button_spills_out_of_its_panel(desk, browser_page, live_ser
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("networkidle")
             assert page.evaluate(PANEL_OVERFLOW_JS) == [], (path, language, width)
+
+
+def test_an_agent_works_a_case_from_the_keyboard_and_the_help_lists_the_keys(desk, browser_page, live_server, screenshot):
+    case, other = open_case(desk["ann"]), open_case(desk["ann"])
+    page = browser_page
+    log_in(page, live_server, "ann")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
+
+    page.keyboard.press("?")
+    help_ = page.locator("#shortcuts")
+    expect(help_).to_be_visible()
+    for line in ("Call the first number allowed now", "Go to the call's outcome", "Go to the promise to pay",
+                 "Next case in my queue"):
+        expect(help_).to_contain_text(line)
+    screenshot(page, "keyboard-help")
+    page.keyboard.press("Escape")
+    expect(help_).to_be_hidden()
+
+    page.keyboard.press("c")
+    expect(page.locator(".dial-number")).to_be_visible()
+    page.keyboard.press("o")
+    expect(page.get_by_label("Outcome")).to_be_focused()
+    page.get_by_label("Outcome").select_option(label="Right-party contact - promise to pay")
+    page.get_by_label(re.compile("^Talk time")).fill("2:00")
+    page.get_by_role("button", name="Save outcome").click()
+    expect(page.locator("[data-follow-up='promise'] .promise-form")).to_be_visible()
+    settled(page)
+    page.locator("body").click(position={"x": 5, "y": 5})  # leave the form: keys act on the screen
+    page.keyboard.press("p")
+    expect(page.locator("[data-follow-up='promise'] .promise-form input:not([type=hidden])").first).to_be_focused()
+
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(rf"/cases/({other.pk}|{case.pk})/$"))
+    expect(page).not_to_have_url(re.compile(rf"/cases/{case.pk}/$"))
+
+
+def test_the_keyboard_help_speaks_chinese_and_fits(desk, browser_page, live_server):
+    case = open_case(desk["ann"])
+    page = browser_page
+    log_in(page, live_server, "ann")
+    for width in (1024, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+        page.goto(f"{live_server.url}/cases/{case.pk}/")
+        page.keyboard.press("?")
+        help_ = page.locator("#shortcuts")
+        expect(help_).to_be_visible()
+        words = re.findall(r"[A-Za-z]{3,}", help_.inner_text())
+        assert set(words) <= {"Enter", "Esc"}, words
+        box = help_.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width
