@@ -11,7 +11,8 @@ stderr, configured by ``logging_config()`` from ``LOG_FORMAT`` and ``LOG_LEVEL``
 
 Before any formatter runs, ``PiiFilter`` rewrites the record: E.164 phone numbers, e-mail
 addresses and national id numbers in the message, the extra fields and the traceback are
-replaced by a placeholder, and extra fields named like personal data (``phone``, ``email``,
+replaced by a placeholder (URL paths segment by segment, decoded, where a phone number without
+"+" counts too), and extra fields named like personal data (``phone``, ``email``,
 ``name``...) are dropped to a placeholder whatever they hold. A name in free text cannot be
 recognised: code logs ids, never names (DESIGN.md 11: logs never hold personal data).
 """
@@ -24,6 +25,7 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from celery._state import get_current_task  # as celery.utils.log.TaskFormatter finds the task
 
@@ -47,14 +49,55 @@ REDACTED = "[redacted]"
 RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
-def redact(text: str) -> str:
-    """``text`` with phone numbers, e-mail addresses and national ids replaced by placeholders."""
+# A URL path in a message ("GET /api/v1/dialer/calls/+14082254000/result/ 404", "Not Found: /x/"):
+# a "/" not inside a word or a longer path, then segments of the characters a path holds. Django
+# logs paths decoded, so a segment closed by "/" may hold single spaces ("/calls/(408) 225-4000/").
+_SEGMENT = r"[\w%+@.()~:=!$&'*-]"
+PATH_RE = re.compile(rf"(?<![\w/.])/(?:{_SEGMENT}+(?: {_SEGMENT}+)*/)*{_SEGMENT}*")
+# A path segment that is a phone number written without "+": 10 to 15 digits, possibly grouped
+# ("14082254000", "408-225-4000", "(408) 225-4000"). Ids in our paths are shorter; one that is not
+# loses its digits in the log, which is the safe way to be wrong.
+SEGMENT_PHONE_RE = re.compile(r"^[(]?\d(?:[\s().-]{0,2}\d){9,14}$")
+
+
+def _redact_text(text: str) -> str:
     if "@" in text:  # a substring test is far cheaper than a regular expression's scan
         text = EMAIL_RE.sub("[email]", text)
     if "+" in text:
         text = PHONE_RE.sub("[phone]", text)
     if len(text) >= 11:
         text = NATIONAL_ID_RE.sub("[national-id]", text)
+    return text
+
+
+def redact_path(path: str) -> str:
+    """A URL path with every segment holding personal data replaced, percent-encoded or not.
+
+    Each segment is read decoded (``%2B14082254000``, ``a%40b.example``) and judged like a message,
+    and a segment that is a phone number without its "+" is a phone number too.
+    """
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        if not segment:
+            continue
+        decoded = unquote(segment) if "%" in segment else segment
+        redacted = _redact_text(decoded)
+        if redacted != decoded:
+            segments[index] = redacted
+        elif SEGMENT_PHONE_RE.match(decoded):
+            segments[index] = "[phone]"
+    return "/".join(segments)
+
+
+def redact(text: str) -> str:
+    """``text`` with phone numbers, e-mail addresses and national ids replaced by placeholders.
+
+    URL paths in it are judged segment by segment (``redact_path``): a request line or a "Not
+    Found: /path" names a phone number without "+", or percent-encoded, more often than prose does.
+    """
+    text = _redact_text(text)
+    if "/" in text:
+        text = PATH_RE.sub(lambda match: redact_path(match.group()), text)
     return text
 
 
@@ -68,7 +111,7 @@ def redact_value(value: Any, key: str = "") -> Any:
     if hasattr(value, "META") and hasattr(
         value, "path"
     ):  # django.request's request: its repr shows the query
-        return f"{getattr(value, 'method', '')} {value.path}"
+        return redact(f"{getattr(value, 'method', '')} {value.path}")
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
