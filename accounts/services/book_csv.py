@@ -16,7 +16,7 @@ empty cell means "not given" (see ``import_fields``); ``*`` marks the required c
 ``phone1_third_party_name``, ``phone1_third_party_relation``, ``phone1_third_party_may_contact``
                                         the first phone; ``phone2_...``, ``phone3_...`` as needed
 ``loan_external_id`` *, ``loan_product`` *, ``loan_principal`` *, ``loan_opened_on`` *
-``loan_currency``, ``loan_rate``        ISO 4217 code (default USD); annual rate as a decimal
+``loan_currency``, ``loan_rate``        ISO 4217 code (required); annual rate as a decimal
 ``installment_seq``, ``installment_due_date``, ``installment_principal``,
 ``installment_interest``, ``installment_fee``, ``installment_penalty``
                                         empty on a row that only declares a loan with no schedule

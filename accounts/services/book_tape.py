@@ -7,9 +7,11 @@ and writes them. The field rules are in ``accounts.services.import_fields``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Payment, Phone
@@ -28,6 +30,9 @@ from accounts.services.phones import (
 )
 
 RATE_LIMIT = Decimal("1000")  # LoanAccount.rate: DecimalField(max_digits=7, decimal_places=4)
+# The earliest birth or opening date a tape may hold: anything older is a placeholder (0001-01-01)
+# that would make every due date after it look decades overdue.
+EARLIEST = date(1900, 1, 1)
 
 TOP_FIELDS = ("borrowers", "loans", "payments")
 BORROWER_FIELDS = (
@@ -97,6 +102,20 @@ def _given(values: dict[str, Any], **fields: Any) -> None:
     values.update({name: value for name, value in fields.items() if value is not None})
 
 
+def _past_date(f: Fields, name: str, *, required: bool = False) -> date | None:
+    """A date from ``EARLIEST`` to today (a day ahead allowed: the borrower's date may be ahead of UTC's)."""
+    value = f.date(name, required=required)
+    if value is None:
+        return None
+    if value < EARLIEST:
+        f.error(name, _("before %(earliest)s") % {"earliest": EARLIEST.isoformat()})
+        return None
+    if value > timezone.now().date() + timedelta(days=1):
+        f.error(name, _("in the future"))
+        return None
+    return value
+
+
 def _phone_parse(raw: Any, path: str, errors: Errors, country: str) -> PhoneRow | None:
     f = Fields(raw, path, errors, PHONE_FIELDS)
     number = f.text("number", max_length=32, required=True)
@@ -143,7 +162,7 @@ def _borrower_parse(raw: Any, path: str, errors: Errors) -> BorrowerRow | None:
     _given(
         values,
         name=f.text("name", max_length=200, required=True),
-        date_of_birth=f.date("date_of_birth"),
+        date_of_birth=_past_date(f, "date_of_birth"),
         language=f.text("language", max_length=16),
         address_line=f.text("address", max_length=255),
         region=region,
@@ -196,7 +215,7 @@ def _loan_parse(raw: Any, path: str, errors: Errors) -> LoanRow | None:
     f = Fields(raw, path, errors, LOAN_FIELDS)
     external_id = f.text("external_id", max_length=64, required=True)
     borrower = f.text("borrower", max_length=64, required=True)
-    currency = f.text("currency", max_length=3)
+    currency = f.text("currency", max_length=3, required=True)  # never a silent default
     if currency is not None:
         currency = currency.upper()
         if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
@@ -208,14 +227,21 @@ def _loan_parse(raw: Any, path: str, errors: Errors) -> LoanRow | None:
         currency=currency,
         principal=f.decimal("principal", required=True),
         rate=f.decimal("rate", places=4, limit=RATE_LIMIT),
-        opened_on=f.date("opened_on", required=True),
+        opened_on=_past_date(f, "opened_on", required=True),
     )
+    opened_on = values.get("opened_on")
     installments: list[InstallmentRow] = []
     seqs: dict[int, str] = {}
     for index, raw_installment in enumerate(f.items("installments")):
         installment = _installment_parse(raw_installment, f"{path}.installments[{index}]", errors)
         if installment is None:
             continue
+        due_date = installment.values.get("due_date")
+        if opened_on is not None and due_date is not None and due_date < opened_on:
+            errors.add(
+                f"{installment.path}.due_date",
+                _("before the loan was opened (%(opened_on)s)") % {"opened_on": opened_on.isoformat()},
+            )
         if installment.seq in seqs:
             errors.add(
                 f"{installment.path}.seq", _("the same seq as %(other)s") % {"other": seqs[installment.seq]}

@@ -9,6 +9,9 @@ The rules every import shares (book, payments, JSON, CSV):
   binary float; the message says to send a string.
 - Dates are ISO ``YYYY-MM-DD``; instants are ISO 8601 with an offset (``2026-02-01T10:00:00Z``),
   at least a day away from the ends of the calendar (so that every time zone can tell its date).
+- Values no book holds are refused where they are read (``book_tape``, ``payments``): a birth or
+  opening date before 1900 or in the future, an installment due before its loan was opened, a
+  payment received in the future, a loan without its currency.
 - Numbers are written with the digits 0-9; text holds no NUL character and no unpaired surrogate
   (a database column cannot store them).
 - Unknown fields are errors, so a misspelt column never silently drops data.

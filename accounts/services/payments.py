@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,10 @@ from accounts.models import AuditEntry, LoanAccount, Payment
 from accounts.services.audit import audit_record
 from accounts.services.waterfall import loans_reallocate
 from config.errors import DomainError, ErrorCode
+
+# How far ahead of our clock a payment's ``received_at`` may be: the core system's clock may run a
+# little fast; a payment dated later than that has not been received.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,17 @@ def payments_validate(
     """
     paths = list(paths) if paths is not None else [f"payments[{index}]" for index in range(len(items))]
     problems = PaymentProblems()
+    latest = timezone.now() + CLOCK_SKEW
     for path, item in zip(paths, items, strict=True):
         if item.amount <= 0:
             problems.add(error_path(path, "amount"), _("must be greater than zero"))
         if timezone.is_naive(item.received_at):
             problems.add(error_path(path, "received_at"), _("must carry a time zone offset"))
+        elif item.received_at > latest:
+            problems.add(
+                error_path(path, "received_at"),
+                _("is in the future: a payment is posted once received"),
+            )
         if item.channel not in Payment.Channel.values:
             problems.add(
                 error_path(path, "channel"), _("unknown channel %(channel)r") % {"channel": item.channel}

@@ -9,10 +9,10 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import ZERO, Borrower
+from accounts.models import ZERO, Borrower, Installment
 from collections_app.models import Agent, Case, PromisePart, PromisePolicy, PromiseToPay
 from collections_app.models.promises import PROMISE_POLICY_COMMON, PROMISE_POLICY_SHIPPED
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
@@ -45,12 +45,25 @@ class PromiseLimits:
     plan_latest_date: dt.date
     overdue_amount: Decimal
     min_amount: Decimal
+    max_amount: Decimal
     max_parts: int
 
     @property
     def min_share_percent(self) -> str:
         """``10`` for 0.1000, ``12.5`` for 0.1250."""
         return format((self.policy.min_share * 100).normalize(), "f")
+
+
+def case_owed(case: Case) -> Decimal:
+    """What the case owes: everything still unpaid on the account's schedule (due or not yet due),
+    and never less than the case's overdue amount. A promise never exceeds it."""
+    remaining = Installment.objects.filter(loan_id=case.account_id).aggregate(
+        owed=Sum(
+            F("principal_due") + F("interest_due") + F("fee_due") + F("penalty_due")
+            - F("principal_paid") - F("interest_paid") - F("fee_paid") - F("penalty_paid")
+        )
+    )["owed"]
+    return max(remaining or ZERO, case.overdue_amount or ZERO)
 
 
 def promise_limits(*, case: Case, today: dt.date) -> PromiseLimits:
@@ -63,6 +76,7 @@ def promise_limits(*, case: Case, today: dt.date) -> PromiseLimits:
         plan_latest_date=today + dt.timedelta(days=policy.plan_max_days_ahead),
         overdue_amount=overdue,
         min_amount=(overdue * policy.min_share).quantize(CENT, rounding=ROUND_UP),
+        max_amount=case_owed(case),
         max_parts=policy.max_parts,
     )
 

@@ -62,7 +62,10 @@ def promise_check(
         add("case", _("The case has an open promise already: cancel it before recording a new one."))
     if source not in PromiseToPay.Source.values:
         add("source", _("Unknown source %(source)r.") % {"source": source})
-    if attempt is not None:
+    if attempt is None:
+        if source == PromiseToPay.Source.DIALER:
+            add("attempt", _("A dialer's promise needs the right-party call it was made on."))
+    else:
         if attempt.account_id != case.account_id:
             add("attempt", _("The call is about another account."))
         elif not attempt.right_party_contact:
@@ -131,6 +134,12 @@ def _parts_check(*, parts: Sequence[Part], limits: PromiseLimits, bucket: str, e
                 "overdue": f"{limits.overdue_amount:,.2f}",
                 "total": f"{total:,.2f}",
             },
+        )
+    if parts and total > limits.max_amount:
+        add(
+            "amount",
+            _("At most what the case owes, %(max)s, may be promised; %(total)s is more.")
+            % {"max": f"{limits.max_amount:,.2f}", "total": f"{total:,.2f}"},
         )
 
 

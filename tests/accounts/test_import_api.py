@@ -135,15 +135,18 @@ def test_a_payment_id_reused_with_another_amount_answers_409(admin_client, book)
         ({**payment("P1", "5.00"), "channel": "cash"}, "channel"),
         ({"payments": [payment("P1", "5.00", loan="L9")]}, "payments[0].loan"),
         ({"payments": "P1"}, "payments"),
+        (payment("P1", "220.00", at="2199-01-01T00:00:00Z"), "received_at"),
     ],
-    ids=["negative amount", "unknown channel", "unknown loan in a batch", "batch not a list"],
+    ids=["negative amount", "unknown channel", "unknown loan in a batch", "batch not a list", "received in the future"],
 )
 def test_a_bad_payment_answers_400_naming_the_field(admin_client, book, body: dict[str, Any], key: str):
     response = admin_client.post(PAYMENTS_URL, body, format="json")
 
     assert response.status_code == 400
     assert key in response.json()["errors"]
+    assert response.json()["code"] == "invalid"
     assert table_counts()["payments"] == 0
+    assert table_counts()["allocations"] == 0
 
 
 @pytest.mark.parametrize("url", [BOOK_URL, PAYMENTS_URL])

@@ -148,7 +148,7 @@ def _tape_of(size: int, *, prefix: str, principal: str = "100.00") -> dict:
             for n in range(size)
         ],
         "loans": [
-            {"external_id": f"{prefix}L{n}", "borrower": f"{prefix}B{n}", "product": "cash", "principal": "100.00",
+            {"external_id": f"{prefix}L{n}", "borrower": f"{prefix}B{n}", "product": "cash", "currency": "USD", "principal": "100.00",
              "opened_on": "2026-01-01",
              "installments": [{"seq": 1, "due_date": "2026-02-01", "principal": principal}]}
             for n in range(size)

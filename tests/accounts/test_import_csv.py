@@ -103,6 +103,24 @@ def test_a_bad_cell_is_reported_by_row_and_column_and_nothing_is_written():
     assert table_counts() == before
 
 
+def test_a_loan_without_a_currency_or_due_in_year_one_is_refused_by_its_row():
+    # given L1 (rows 2-7) without a currency, its first installment (row 2) due 0001-01-01
+    changes = {(row, "loan_currency"): "" for row in range(2, 8)}
+    text = _with_cells({**changes, (2, "installment_due_date"): "0001-01-01"})
+    before = table_counts()
+
+    # when
+    with pytest.raises(DomainError) as refused:
+        book_import_csv(text=text)
+
+    # then
+    assert refused.value.errors == {
+        "row 2.loan_currency": ["required"],
+        "row 2.installment_due_date": ["before the loan was opened (2026-01-01)"],
+    }
+    assert table_counts() == before
+
+
 def test_a_bad_phone_and_an_unknown_time_zone_name_their_cells():
     # given Ann's work number without its area code on all her rows (2-7), Olivia's zone misspelt (row 13)
     changes = {(row, "phone2_number"): "555-0147" for row in range(2, 8)}

@@ -93,6 +93,32 @@ BAD_ROWS = [
         "borrowers[1].phones[1].third_party_name", "required for a third party's phone",
         id="third party without a name",
     ),
+    # Values of the right shape that no book holds: refused, not stored.
+    pytest.param(
+        _set(("payments", 0, "received_at"), "2199-01-01T00:00:00Z"),
+        "payments[0].received_at", "is in the future",
+        id="payment received in the future",
+    ),
+    pytest.param(
+        _set(("loans", 0, "installments", 0, "due_date"), "0001-01-01"),
+        "loans[0].installments[0].due_date", "before the loan was opened (2026-01-01)",
+        id="installment due before the loan was opened",
+    ),
+    pytest.param(
+        _set(("loans", 0, "opened_on"), "0001-01-01"),
+        "loans[0].opened_on", "before 1900-01-01",
+        id="loan opened in year 1",
+    ),
+    pytest.param(
+        _set(("borrowers", 0, "date_of_birth"), "2099-01-01"),
+        "borrowers[0].date_of_birth", "in the future",
+        id="borrower born in the future",
+    ),
+    pytest.param(
+        _set(("loans", 0, "currency"), None),
+        "loans[0].currency", "required",
+        id="loan without a currency",
+    ),
 ]  # fmt: skip
 
 

@@ -189,8 +189,9 @@ money = st.integers(min_value=0, max_value=10**14 - 1).map(lambda cents: Decimal
 money_text = money.flatmap(lambda amount: st.sampled_from([f"{amount:.2f}", f"{amount.normalize():f}"]))
 rates = st.integers(min_value=0, max_value=9_999_999).map(lambda n: f"{Decimal(n).scaleb(-4):f}")
 days = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2100, 12, 31))
+past_days = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2025, 12, 31))  # births, openings
 offsets = st.integers(min_value=-14 * 4, max_value=14 * 4).map(lambda quarters: dt.timezone(dt.timedelta(minutes=15 * quarters)))
-instants = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=offsets)
+instants = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2025, 12, 31), timezones=offsets)
 COUNTRIES = {"US": ("NY", "America/New_York"), "GB": ("", "Europe/London"), "CN": ("", "Asia/Shanghai")}
 FORMATS = (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
            phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.RFC3966)  # fmt: skip
@@ -222,20 +223,21 @@ def valid_tapes(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         name = draw(st.text(st.characters(categories=["L", "N", "Zs"]), min_size=1, max_size=60).map(str.strip))
         assume(name)
         borrower = {"external_id": f"B{b}", "name": name, "country": country, "region": region,
-                    "date_of_birth": draw(days).isoformat(),
+                    "date_of_birth": draw(past_days).isoformat(),
                     "phones": [{"number": written} for written, _e164 in numbers]}  # fmt: skip
         if country == "US":
             borrower["postal_code"] = "10001"
         tape["borrowers"].append({key: value for key, value in borrower.items() if value != ""})
         expected["phones"][f"B{b}"] = ({e164 for _written, e164 in numbers}, zone, name)
         loan_id = f"L{b}"
-        principal, rate, opened = draw(money_text), draw(rates), draw(days)
+        principal, rate, opened = draw(money_text), draw(rates), draw(past_days)
         installments = [
-            {"seq": seq, "due_date": draw(days).isoformat(), "principal": draw(money_text),
+            {"seq": seq, "due_date": draw(st.dates(min_value=opened, max_value=dt.date(2100, 12, 31))).isoformat(),
+             "principal": draw(money_text),
              "interest": draw(money_text), "fee": draw(money_text), "penalty": draw(money_text)}
             for seq in range(1, draw(st.integers(1, 3)) + 1)
         ]  # fmt: skip
-        tape["loans"].append({"external_id": loan_id, "borrower": f"B{b}", "product": "cash", "principal": principal,
+        tape["loans"].append({"external_id": loan_id, "borrower": f"B{b}", "product": "cash", "currency": "EUR", "principal": principal,
                               "rate": rate, "opened_on": opened.isoformat(), "installments": installments})
         expected["loans"][loan_id] = (Decimal(principal), Decimal(rate), opened)
         for row in installments:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
@@ -98,6 +100,8 @@ def test_a_users_key_is_kept_for_the_user(dialer: Dialer, debt: CaseDebt, clock:
     client = APIClient()
     client.force_authenticate(supervisor)
     promise_policies_ensure()
+    debt.case.overdue_amount = Decimal("10.00")
+    debt.case.save()
     body = {"amount": "1.00", "date": "2026-04-08"}
 
     first = client.post(f"/api/v1/cases/{debt.case.pk}/promises/", body, format="json", headers={"Idempotency-Key": "u-1"})

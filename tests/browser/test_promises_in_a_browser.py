@@ -51,7 +51,7 @@ def test_an_agent_records_a_promise_from_a_call_and_sees_it_kept_after_the_payme
     taken = PromiseToPay.objects.get(case=case)
     assert (taken.amount, taken.attempt_id, taken.status) == (Decimal("150.00"), call.pk, "open")
 
-    pay(case, "150.00", on=today + dt.timedelta(days=1))
+    pay(case, "150.00", on=today, hour=0)  # received this morning (a payment is never in the future)
     promises_settle(today=promised_on + dt.timedelta(days=3))
     browser_page.reload()
 

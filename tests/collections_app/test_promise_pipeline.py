@@ -50,7 +50,7 @@ def team():  # type: ignore[no-untyped-def]
     # ann: a plan of two parts (03-04 and 03-10), 60.00 paid toward the first; a single promise on 03-10.
     plan_case = make_case(ann)
     plan = promise(plan_case, (dt.date(2026, 3, 4), "100.00"), (dt.date(2026, 3, 10), "100.00"), today=TODAY)
-    pay(plan_case, "60.00", on=TODAY)
+    pay(plan_case, "60.00", on=TODAY, hour=9)  # before the clock's 10:00
     promise(make_case(ann), (dt.date(2026, 3, 10), "80.00"), today=TODAY)
     # bob: a CNY promise on 03-04; one past its date on 03-01 still in its grace days; one beyond 14 days.
     cny_case = make_case(bob, overdue=Decimal("2000.00"))

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from collections_app.models import Case, PromiseToPay
+from collections_app.models import Case, ContactAttempt, PromiseToPay
 from collections_app.services.promise_policy import promise_policies_ensure
 from collections_app.services.promises import promise_create
 from config.errors import DomainError
@@ -28,6 +29,11 @@ def test_simultaneous_promises_on_one_case_record_exactly_one() -> None:
     presets_ensure()
     promise_policies_ensure()
     case = make_case(make_agent(make_team("M1 Team", ["M1"]), "ann"))
+    call = ContactAttempt.objects.create(  # the dialer's call that reached the borrower
+        case=case, account=case.account, phone=case.account.borrower.phones.get(),
+        placed_at=timezone.now() - dt.timedelta(minutes=5), status=ContactAttempt.Status.COMPLETED,
+        right_party_contact=True, conversation=True,
+    )  # fmt: skip
     start = threading.Barrier(RACERS)
     outcomes: list[str] = []
     failures: list[BaseException] = []
@@ -37,7 +43,10 @@ def test_simultaneous_promises_on_one_case_record_exactly_one() -> None:
             mine = Case.objects.get(pk=case.pk)
             start.wait(timeout=30)
             try:
-                promise_create(case=mine, parts=[(TODAY + dt.timedelta(days=3), Decimal("100.00"))], source=source, today=TODAY)
+                promise_create(
+                    case=mine, parts=[(TODAY + dt.timedelta(days=3), Decimal("100.00"))], source=source,
+                    attempt=call if source == "dialer" else None, today=TODAY,
+                )
                 outcomes.append("recorded")
             except DomainError as refusal:
                 outcomes.append(refusal.code)

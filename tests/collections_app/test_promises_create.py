@@ -108,6 +108,27 @@ def test_a_promise_below_the_minimum_share_of_the_overdue_amount_is_refused(ann)
     assert promise(case, (TODAY + dt.timedelta(days=3), "123.45"), today=TODAY).amount == Decimal("123.45")
 
 
+def test_a_promise_above_what_the_case_owes_is_refused(ann):
+    # given a case on a schedule of 6 x 220.00 still unpaid, 500.00 of it overdue
+    case = make_case(ann, overdue=Decimal("500.00"))
+
+    error = refusal(case, (TODAY + dt.timedelta(days=3), "999999999.00"))
+
+    assert error.errors == {
+        "amount": ["At most what the case owes, 1,320.00, may be promised; 999,999,999.00 is more."]
+    }
+    assert not PromiseToPay.objects.exists()
+    assert promise(case, (TODAY + dt.timedelta(days=3), "1320.00"), today=TODAY).amount == Decimal("1320.00")
+
+
+def test_a_plan_above_what_the_case_owes_is_refused_on_its_total(ann):
+    case = make_case(ann)
+
+    error = refusal(case, (TODAY + dt.timedelta(days=3), "700.00"), (TODAY + dt.timedelta(days=17), "620.01"))
+
+    assert error.errors["amount"] == ["At most what the case owes, 1,320.00, may be promised; 1,320.01 is more."]
+
+
 def test_a_plan_counts_its_total_toward_the_minimum(ann):
     case = make_case(ann, overdue=Decimal("1000.00"))
 
@@ -226,12 +247,22 @@ def test_cancelling_needs_a_reason_and_only_an_open_promise_can_be_cancelled(ann
     assert list(cancelled.parts.values_list("status", flat=True)) == ["cancelled"]
 
 
-def test_the_dialer_records_a_promise_without_a_user(ann):
+def test_the_dialer_records_a_promise_on_its_call_without_a_user(ann):
     case = make_case(ann)
+    call = conversation(case)
 
     taken = promise_create(
-        case=case, parts=[(TODAY + dt.timedelta(days=2), Decimal("75.00"))], source="dialer", today=TODAY
+        case=case, parts=[(TODAY + dt.timedelta(days=2), Decimal("75.00"))], source="dialer", attempt=call, today=TODAY
     )
 
-    assert (taken.source, taken.created_by, taken.agent) == ("dialer", None, ann)
+    assert (taken.source, taken.created_by, taken.agent, taken.attempt) == ("dialer", None, ann, call)
     assert AuditEntry.objects.get(action="promise.create").actor_label == "dialer"
+
+
+def test_a_dialers_promise_without_the_call_it_was_made_on_is_refused(ann):
+    case = make_case(ann)
+
+    error = refusal(case, (TODAY + dt.timedelta(days=2), "75.00"), source="dialer")
+
+    assert error.errors == {"attempt": ["A dialer's promise needs the right-party call it was made on."]}
+    assert not PromiseToPay.objects.exists()

@@ -176,7 +176,7 @@ def wall_clock(instant: dt.datetime) -> Iterator[None]:
 def _live_the_day(book: Book, day: dt.date, counter: itertools.count | None, payment_ids: itertools.count) -> None:
     todays = [
         PaymentIn(f"PAY-{next(payment_ids)}", name, Decimal(amount),
-                  dt.datetime.combine(day, dt.time(17), tzinfo=dt.UTC), Payment.Channel.BORROWER)
+                  dt.datetime.combine(day, dt.time(11), tzinfo=dt.UTC), Payment.Channel.BORROWER)  # before noon's clock
         for name, on, amount in PAYMENTS
         if on == day
     ]

@@ -241,10 +241,11 @@ MATRIX: list[Row] = [
         variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
         admin=DENIED, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
     # A promise on a case: its workers and integrations holding the promises scope. Every case has an
-    # open promise already, so an allowed caller reaches the one-open-promise rule (409).
+    # open promise already, so an allowed caller reaches the one-open-promise rule (409); the dialer
+    # also names no call behind the promise, which the rules refuse with it (400).
     api("case-promises", "post", "/api/v1/cases/{case}/promises/", data=PROMISE_FORM, variants=CASE_VARIANTS,
         anon=UNAUTH, agent=(CONFLICT, HIDDEN, HIDDEN), lead=(CONFLICT, CONFLICT, HIDDEN), supervisor=CONFLICT,
-        admin=DENIED, analyst=DENIED, dialer=CONFLICT, core=CONFLICT),  # fmt: skip
+        admin=DENIED, analyst=DENIED, dialer=BAD, core=CONFLICT),  # fmt: skip
     # The compliance engine's decision: staff sessions for the phones of the cases they see, dialer tokens.
     api("compliance-check", "get", "/api/v1/compliance/check/?phone_id={phone}", variants=CASE_VARIANTS,
         anon=DENIED, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),

@@ -58,8 +58,9 @@ class CasePromiseView(DialerView):
         description=(
             "One amount on one date, or a plan of dated amounts, through the promise rules (latest date by "
             "bucket, minimum share of the overdue amount, one open promise per case): each refusal is "
-            "named by field. Integrations with the `promises` scope may record on any open case (with "
-            "`external_call_id`, the call it was made on, which must be a right-party contact); agents, team "
+            "named by field; the total is at most what the case owes. Integrations with the `promises` scope may "
+            "record on any open case (with `external_call_id`, the call it was made on, which must be a "
+            "right-party contact; a dialer must give it); agents, team "
             "leads and supervisors on the cases they may work (their own, their teams', any for a supervisor)."
         ),
         parameters=[IDEMPOTENCY_KEY, OpenApiParameter("case_id", int, OpenApiParameter.PATH)],
@@ -125,14 +126,19 @@ class CasePromiseView(DialerView):
             if data.get("parts")
             else [PromiseTerms(amount=data["amount"], date=data["date"])]
         )
-        promise = promise_record(
-            case=case,
-            parts=parts,
-            actor=request.user,  # type: ignore[arg-type]
-            attempt=attempt,
-            source=_source(integration),
-            note=data.get("note", ""),
-        )
+        try:
+            promise = promise_record(
+                case=case,
+                parts=parts,
+                actor=request.user,  # type: ignore[arg-type]
+                attempt=attempt,
+                source=_source(integration),
+                note=data.get("note", ""),
+            )
+        except DomainError as refusal:  # the call is ``external_call_id`` here
+            if "attempt" in refusal.errors:
+                refusal.errors["external_call_id"] = refusal.errors.pop("attempt")
+            raise
         promise = PromiseToPay.objects.prefetch_related("parts").get(pk=promise.pk)
         return Response(promise_body(promise), status=status.HTTP_201_CREATED)
 
