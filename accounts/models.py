@@ -75,6 +75,10 @@ class Phone(models.Model):
     autodialer_consent = models.BooleanField(default=False)
     do_not_call = models.BooleanField(default=False)
     uncallable = models.BooleanField(default=False, help_text=_("Wrong or disconnected number."))
+    # Text messages are a medium of their own (12 CFR 1006.14(h)): consent and opt-out apart from calls.
+    sms_consent = models.BooleanField(_("consents to text messages"), default=False)
+    sms_opted_out = models.BooleanField(_("opted out of text messages"), default=False)
+    sms_opted_out_at = models.DateTimeField(_("opted out of texts at"), null=True, blank=True)
     # Every IANA zone the number implies (phonenumbers.timezone), comma separated.
     timezones = models.CharField(max_length=255, blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
@@ -100,6 +104,43 @@ class Phone(models.Model):
     @property
     def timezone_list(self) -> list[str]:
         return [tz for tz in self.timezones.split(",") if tz]
+
+
+class EmailAddress(models.Model):
+    """A borrower's e-mail address: where it came from (12 CFR 1006.6(d)(4)), consent and opt-out."""
+
+    class Source(models.TextChoices):
+        BORROWER = "borrower", _("Given by the borrower")
+        CREDITOR_NOTICE = "creditor_notice", _("Used by the creditor, with notice")
+        OTHER = "other", _("Found elsewhere (not for collection e-mail)")
+
+    borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField(_("e-mail address"), max_length=254)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.BORROWER)
+    consent = models.BooleanField(_("consents to collection e-mail"), default=False)
+    opted_out = models.BooleanField(_("opted out of e-mail"), default=False)
+    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-mail address")
+        verbose_name_plural = _("e-mail addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["borrower", "address"], name="email_unique_per_borrower"),
+            models.CheckConstraint(
+                condition=Q(source__in=["borrower", "creditor_notice", "other"]), name="email_source_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["address"], name="email_address_idx")]
+
+    def __str__(self) -> str:
+        return self.address_masked
+
+    @property
+    def address_masked(self) -> str:
+        local, _at, domain = self.address.partition("@")
+        return f"{local[:1]}***@{domain}" if domain else ""
 
 
 # Pseudo-buckets for accounts that left the book as of D, so transitions can say "to paid off"

@@ -42,6 +42,13 @@ class ContactPolicy(models.Model):
         blank=True,
         help_text=_("Empty: the borrower's region, when the calendar knows it."),
     )
+    # What a message written under this policy must carry and must not say (DESIGN.md 15).
+    signature_required = models.BooleanField(
+        _("messages carry the sender's signature in 【】"), default=False
+    )
+    banned_words = models.TextField(
+        _("words no message may use"), blank=True, help_text=_("One per line: threats, relatives, workplace...")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,6 +63,10 @@ class ContactPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def banned_word_list(self) -> list[str]:
+        return [word.strip() for word in self.banned_words.splitlines() if word.strip()]
 
 
 class ChannelRule(models.Model):
@@ -109,6 +120,11 @@ class ChannelRule(models.Model):
         _("calls with direct prior consent are outside the caps"), default=False
     )
     prior_consent_days = models.PositiveSmallIntegerField(_("direct prior consent lasts (days)"), default=7)
+    consent_required = models.BooleanField(
+        _("messages need the borrower's consent to the medium"),
+        default=False,
+        help_text=_("SMS: the number's text consent; e-mail: the address's consent."),
+    )
 
     class Meta:
         ordering = ["policy", "channel"]

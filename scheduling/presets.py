@@ -104,6 +104,31 @@ PRESETS: list[dict[str, Any]] = [
 
 DEFAULT_ASSIGNMENTS = {"US": US_REG_F, "CN": CHINA_STRICT, "GB": UK_CONC}
 
+# Messages (DESIGN.md 15): a text or an e-mail a day and three a week per debt, texts only with the
+# number's consent; under the China policies the sender's signature and no threatening words.
+MESSAGE_DAILY_CAP, MESSAGE_WEEKLY_CAP = 1, 3
+SIGNED = (CHINA_STRICT, CHINA_FLOOR)
+BANNED_WORDS = "\n".join(
+    [
+        "威胁", "家人", "亲属", "亲友", "通讯录", "单位", "同事", "领导", "坐牢", "拘留", "公安", "曝光",
+        "起诉", "法院传票", "jail", "arrest", "police", "your family", "relatives", "your employer",
+        "colleagues", "sue you", "lawsuit",
+    ]
+)  # fmt: skip
+
+
+def message_rules_ensure(*, registry: Any, names: list[str]) -> None:
+    """Give the named shipped policies their message rules, where not set yet (a migration passes ``apps``)."""
+    policy_model = registry.get_model("scheduling", "ContactPolicy")
+    rule_model = registry.get_model("scheduling", "ChannelRule")
+    policy_model.objects.filter(name__in=[n for n in names if n in SIGNED], banned_words="").update(
+        signature_required=True, banned_words=BANNED_WORDS
+    )
+    rules = rule_model.objects.filter(policy__name__in=names, channel__in=["sms", "email"])
+    rules.filter(daily_debt_cap__isnull=True).update(daily_debt_cap=MESSAGE_DAILY_CAP)
+    rules.filter(weekly_debt_cap__isnull=True).update(weekly_debt_cap=MESSAGE_WEEKLY_CAP)
+    rules.filter(channel="sms").update(consent_required=True)
+
 
 @transaction.atomic
 def presets_ensure(*, apps: Apps | None = None) -> int:
@@ -119,6 +144,7 @@ def presets_ensure(*, apps: Apps | None = None) -> int:
         policy_model.objects.filter(name__in=[p["name"] for p in PRESETS]).values_list("name", flat=True)
     )
     created = 0
+    made: list[str] = []
     for preset in PRESETS:
         if preset["name"] in existing:
             continue
@@ -132,6 +158,9 @@ def presets_ensure(*, apps: Apps | None = None) -> int:
         )
         rule_model.objects.bulk_create(rule_model(policy=policy, **rule) for rule in preset["rules"])
         created += 1
+        made.append(preset["name"])
+    if any(f.name == "consent_required" for f in rule_model._meta.get_fields()):  # not in migration 0002
+        message_rules_ensure(registry=registry, names=made)
     scoped = set(assignment_model.objects.filter(product="").values_list("country", flat=True))
     missing = [
         assignment_model(country=country, product="", policy_name=name)

@@ -6,7 +6,8 @@ The JSON loan tape (the CSV form is in ``accounts.services.book_csv``)::
                     "country": "US", "region": "NY", "postal_code": "10001",
                     "timezone": "America/New_York", "language": "en",
                     "phones": [{"number": "+12125550100", "type": "mobile", "owner": "borrower",
-                                "autodialer_consent": true}]}],
+                                "autodialer_consent": true, "sms_consent": true}],
+                    "emails": [{"address": "ann@example.com", "source": "borrower", "consent": true}]}],
      "loans": [{"external_id": "L1", "borrower": "B1", "product": "cash", "currency": "USD",
                 "principal": "1200.00", "opened_on": "2026-01-01",
                 "installments": [{"seq": 1, "due_date": "2026-02-01", "principal": "200.00",
@@ -52,7 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import AuditEntry, Borrower, Installment, LoanAccount, Payment, Phone
+from accounts.models import AuditEntry, Borrower, EmailAddress, Installment, LoanAccount, Payment, Phone
 from accounts.services.book_tape import BorrowerRow, Tape, payment_parse, tape_parse
 from accounts.services.bulk import objects_update
 from accounts.services.import_fields import Errors
@@ -63,7 +64,7 @@ from config.errors import DomainError, ErrorCode
 
 BATCH = 1000
 IN_CHUNK = 5000
-TABLES = ("borrowers", "phones", "loans", "installments", "payments")
+TABLES = ("borrowers", "phones", "emails", "loans", "installments", "payments")
 
 
 @dataclass
@@ -296,6 +297,29 @@ def _phones_write(tape: Tape, book: _Book, borrower_ids: Mapping[str, int], resu
     result.updated["phones"] = len(placed) - len(new)
 
 
+def _emails_write(tape: Tape, book: _Book, borrower_ids: Mapping[str, int], result: ImportResult) -> None:
+    """E-mail addresses by borrower + address, as phones: new ones created, changed ones updated."""
+    known = [book.borrowers[r.external_id].pk for r in tape.borrowers if r.external_id in book.borrowers]
+    stored = {(e.borrower_id, e.address): e for e in _fetch(EmailAddress.objects.all(), "borrower_id", known)}
+    new: list[EmailAddress] = []
+    changed: list[EmailAddress] = []
+    fields: set[str] = set()
+    placed = 0
+    for row in tape.borrowers:
+        for email_row in row.emails:
+            placed += 1
+            email = stored.get((borrower_ids[row.external_id], email_row.address))
+            if email is None:
+                new.append(
+                    EmailAddress(borrower_id=borrower_ids[row.external_id], address=email_row.address, **email_row.values)
+                )
+            elif _apply(email, email_row.values, fields):
+                changed.append(email)
+    _save(EmailAddress, new, changed, fields)
+    result.created["emails"] = len(new)
+    result.updated["emails"] = placed - len(new)
+
+
 def _loans_write(
     tape: Tape, book: _Book, borrower_ids: Mapping[str, int], result: ImportResult, audit: _Audit
 ) -> dict[str, int]:
@@ -398,6 +422,7 @@ def book_import(
         result = ImportResult()
         borrower_ids = _borrowers_write(tape, book, result)
         _phones_write(tape, book, borrower_ids, result)
+        _emails_write(tape, book, borrower_ids, result)
         loan_ids = _loans_write(tape, book, borrower_ids, result, audit)
         touched = _installments_write(tape, book, loan_ids, result, audit)
         reallocated = _payments_write(tape, result, audit)

@@ -11,10 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Payment, Phone
+from accounts.models import EmailAddress, Payment, Phone
 from accounts.services.import_fields import Errors, Fields
 from accounts.services.payments import PaymentIn
 from accounts.services.phones import (
@@ -37,12 +39,13 @@ EARLIEST = date(1900, 1, 1)
 TOP_FIELDS = ("borrowers", "loans", "payments")
 BORROWER_FIELDS = (
     "external_id", "name", "national_id", "date_of_birth", "language", "address", "country", "region",
-    "postal_code", "timezone", "deceased", "bankruptcy", "attorney_represented", "phones",
+    "postal_code", "timezone", "deceased", "bankruptcy", "attorney_represented", "phones", "emails",
 )  # fmt: skip
 PHONE_FIELDS = (
     "number", "type", "owner", "third_party_name", "third_party_relation", "third_party_may_contact",
-    "autodialer_consent",
+    "autodialer_consent", "sms_consent",
 )  # fmt: skip
+EMAIL_FIELDS = ("address", "source", "consent")
 LOAN_FIELDS = (
     "external_id",
     "borrower",
@@ -66,12 +69,20 @@ class PhoneRow:
 
 
 @dataclass
+class EmailRow:
+    path: str
+    address: str
+    values: dict[str, Any]
+
+
+@dataclass
 class BorrowerRow:
     path: str
     external_id: str
     values: dict[str, Any]
     timezone: str | None
     phones: list[PhoneRow]
+    emails: list[EmailRow] = field(default_factory=list)
 
 
 @dataclass
@@ -129,6 +140,7 @@ def _phone_parse(raw: Any, path: str, errors: Errors, country: str) -> PhoneRow 
         third_party_relation=f.text("third_party_relation", max_length=64),
         third_party_may_contact=f.boolean("third_party_may_contact"),
         autodialer_consent=f.boolean("autodialer_consent"),
+        sms_consent=f.boolean("sms_consent"),
     )
     if owner == Phone.Owner.THIRD_PARTY and not values.get("third_party_name"):
         f.error("third_party_name", _("required for a third party's phone"))
@@ -141,6 +153,31 @@ def _phone_parse(raw: Any, path: str, errors: Errors, country: str) -> PhoneRow 
         return None
     values["timezones"] = phone.timezones_text
     return PhoneRow(path, phone, owner in (None, Phone.Owner.BORROWER), values)
+
+
+def _emails_parse(raw_emails: list[Any], path: str, errors: Errors) -> list[EmailRow]:
+    """The borrower's e-mail addresses (lower-cased; the same address twice is an error)."""
+    rows: list[EmailRow] = []
+    seen: dict[str, str] = {}
+    for index, raw in enumerate(raw_emails):
+        here = f"{path}.emails[{index}]"
+        f = Fields(raw, here, errors, EMAIL_FIELDS)
+        address = (f.text("address", max_length=254, required=True) or "").strip().lower()
+        values: dict[str, Any] = {}
+        _given(values, source=f.choice("source", EmailAddress.Source.values), consent=f.boolean("consent"))
+        if not address:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            f.error("address", _("not an e-mail address"))
+            continue
+        if address in seen:
+            f.error("address", _("the same address as %(other)s") % {"other": seen[address]})
+            continue
+        seen[address] = here
+        rows.append(EmailRow(here, address, values))
+    return rows
 
 
 def _borrower_parse(raw: Any, path: str, errors: Errors) -> BorrowerRow | None:
@@ -191,9 +228,10 @@ def _borrower_parse(raw: Any, path: str, errors: Errors) -> BorrowerRow | None:
             continue
         seen[phone.phone.e164] = phone.path
         phones.append(phone)
+    emails = _emails_parse(f.items("emails"), path, errors)
     if external_id is None:
         return None
-    return BorrowerRow(path, external_id, values, explicit_timezone, phones)
+    return BorrowerRow(path, external_id, values, explicit_timezone, phones, emails)
 
 
 def _installment_parse(raw: Any, path: str, errors: Errors) -> InstallmentRow | None:

@@ -7,6 +7,7 @@ from .complaints import Complaint, ComplaintCategory, ComplaintPolicy, Dispute
 from .contacts import ContactAttempt, DispositionCode
 from .extensions import ExtensionAuthority, ExtensionRequest, ExtensionSop, ExtensionSopStep, ExtensionWaiver
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
+from .messages import InboundMessage, Message, MessageTemplate
 from .promises import PromisePart, PromisePolicy, PromiseToPay
 from .reports import (
     ReportAgentDay,
@@ -25,7 +26,7 @@ from .reports import (
 __all__ = [
     "Agent", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
-    "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "Integration", "PromisePart", "PromisePolicy",
+    "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "InboundMessage", "Integration", "Message", "MessageTemplate", "PromisePart", "PromisePolicy",
     "PromiseToPay", "Team",
     "ReportAgentDay", "ReportAgentMonth", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay",
     "ReportFlowMonth", "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",

@@ -198,6 +198,8 @@ class DncEntry(models.Model):
     class Type(models.TextChoices):
         DO_NOT_CALL = "do_not_call", _("Do not call this number")
         CEASE = "cease", _("Cease all communication with the borrower")
+        SMS_OPT_OUT = "sms_opt_out", _("No text messages to this number")
+        EMAIL_OPT_OUT = "email_opt_out", _("No e-mail to this address")
 
     class Source(models.TextChoices):
         API = "api", _("API")
@@ -205,9 +207,11 @@ class DncEntry(models.Model):
         AGENT = "agent", _("Agent, on the borrower's request")
         ADMIN = "admin", _("Administrator")
         RECONCILE = "reconcile", _("Found on the book")
+        REPLY = "reply", _("The borrower's reply (STOP)")
 
-    type = models.CharField(_("type"), max_length=12, choices=Type.choices)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     number = models.CharField(_("number (E.164)"), max_length=16, blank=True)
+    email = models.CharField(_("e-mail address"), max_length=254, blank=True)
     borrower = models.ForeignKey(
         Borrower, null=True, blank=True, on_delete=models.CASCADE, related_name="dnc_entries"
     )
@@ -230,8 +234,16 @@ class DncEntry(models.Model):
         verbose_name_plural = _("do-not-call entries")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(type="do_not_call") & ~Q(number="")) | (Q(type="cease") & Q(borrower__isnull=False)),
+                condition=(Q(type__in=["do_not_call", "sms_opt_out"]) & ~Q(number=""))
+                | (Q(type="cease") & Q(borrower__isnull=False))
+                | (Q(type="email_opt_out") & ~Q(email="")),
                 name="dnc_entry_has_target",
+            ),
+            models.UniqueConstraint(
+                fields=["number"], condition=Q(type="sms_opt_out", active=True), name="dnc_one_active_sms_opt_out"
+            ),
+            models.UniqueConstraint(
+                fields=["email"], condition=Q(type="email_opt_out", active=True), name="dnc_one_active_email_opt_out"
             ),
             models.UniqueConstraint(
                 fields=["number"], condition=Q(type="do_not_call", active=True), name="dnc_one_active_per_number"

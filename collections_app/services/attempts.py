@@ -32,7 +32,7 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import LoanAccount, Phone
+from accounts.models import EmailAddress, LoanAccount, Phone
 from accounts.services.audit import audit_record
 from collections_app.models import Case, ContactAttempt, DispositionCode
 from config.errors import DomainError, ErrorCode
@@ -85,6 +85,7 @@ def attempt_reserve(
     account: LoanAccount | None = None,
     external_id: str | None = None,
     ttl: dt.timedelta = RESERVATION_TTL,
+    email: EmailAddress | None = None,
 ) -> tuple[Decision, ContactAttempt | None]:
     """Ask the engine about a contact and, when allowed, record it as a reserved attempt; one transaction.
 
@@ -103,6 +104,8 @@ def attempt_reserve(
         account = case.account
     if phone is not None and not Phone.borrower.is_cached(phone):  # type: ignore[attr-defined]
         phone = Phone.objects.select_related("borrower").get(pk=phone.pk)
+    if phone is None and account is None and email is not None:
+        account = LoanAccount.objects.filter(borrower_id=email.borrower_id).order_by("pk").first()
     if phone is None and account is None:
         raise DomainError(_("A phone or an account is required."), errors={"phone": [_("Required.")]})
     borrower_id = phone.borrower_id if phone is not None else account.borrower_id  # type: ignore[union-attr]
@@ -121,7 +124,7 @@ def attempt_reserve(
             existing = ContactAttempt.objects.select_related("policy").filter(external_id=external_id).first()
             if existing is not None:
                 return decision_from_json(existing.decision, policy=existing.policy), existing
-        decision = evaluate(phone=phone, channel=channel, at=at, source=source, account=account)
+        decision = evaluate(phone=phone, channel=channel, at=at, source=source, account=account, email=email)
         if not decision.allowed or decision.account_id is None:
             return decision, None
         attempt = ContactAttempt.objects.create(

@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Borrower, Phone
+from accounts.models import Borrower, EmailAddress, Phone
 from accounts.services.audit import audit_record
 from collections_app.models import DncEntry, Integration
 from config.errors import DomainError
@@ -34,11 +34,13 @@ FEED_SETTLE_SECONDS = 2
 
 def _entry_create(**fields: object) -> tuple[DncEntry, bool]:
     """Create an active entry, or return the one already in force for the same number / borrower."""
-    lookup = (
-        {"type": DncEntry.Type.DO_NOT_CALL, "number": fields["number"]}
-        if fields["type"] == DncEntry.Type.DO_NOT_CALL
-        else {"type": DncEntry.Type.CEASE, "borrower": fields["borrower"]}
-    )
+    target = {
+        DncEntry.Type.DO_NOT_CALL: "number",
+        DncEntry.Type.SMS_OPT_OUT: "number",
+        DncEntry.Type.EMAIL_OPT_OUT: "email",
+        DncEntry.Type.CEASE: "borrower",
+    }[fields["type"]]  # type: ignore[index]
+    lookup = {"type": fields["type"], target: fields[target]}
     existing = DncEntry.objects.filter(active=True, **lookup).first()
     if existing is not None:
         return existing, False
@@ -116,6 +118,55 @@ def dnc_cease_record(
             changes={"cease_communication": True, "cease_requested_at": at},
             actor=actor,  # type: ignore[arg-type]
             reason=reason or f"do-not-call register ({source})",
+        )
+    return entry, created
+
+
+@transaction.atomic
+def dnc_medium_opt_out_record(
+    *,
+    number: str = "",
+    email: str = "",
+    reason: str = "",
+    source: str = DncEntry.Source.REPLY,
+    actor: AbstractBaseUser | None = None,
+    requested_at: dt.datetime | None = None,
+) -> tuple[DncEntry, bool]:
+    """Opt a medium out (12 CFR 1006.14(h)): no more texts to ``number``, or no more e-mail to ``email``,
+    for every borrower who has it; calls are not affected. Idempotent; audited when it changes anything.
+
+    The flags the engine reads (``Phone.sms_opted_out``, ``EmailAddress.opted_out``) are set in the
+    same transaction, so a message asked for after the commit is refused.
+    """
+    if bool(number) == bool(email):
+        raise DomainError(_("Opt out a number or an address."), errors={"number": [_("One of number or email.")]})
+    now = timezone.now()
+    at = requested_at or now
+    if number:
+        owners = list(Phone.objects.filter(number=number).values_list("borrower_id", flat=True))
+        changed = Phone.objects.filter(number=number, sms_opted_out=False).update(
+            sms_opted_out=True, sms_opted_out_at=at, updated_at=now
+        )
+        kind, target = DncEntry.Type.SMS_OPT_OUT, {"number": number, "email": ""}
+    else:
+        email = email.strip().lower()
+        owners = list(EmailAddress.objects.filter(address=email).values_list("borrower_id", flat=True))
+        changed = EmailAddress.objects.filter(address=email, opted_out=False).update(
+            opted_out=True, opted_out_at=at, updated_at=now
+        )
+        kind, target = DncEntry.Type.EMAIL_OPT_OUT, {"number": "", "email": email}
+    entry, created = _entry_create(
+        type=kind,
+        **target,
+        borrower_id=owners[0] if len(set(owners)) == 1 else None,
+        reason=reason[:255],
+        source=source,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_at=at,
+    )
+    if created or changed:
+        audit_record(
+            action=f"dnc.{kind}", obj=entry, actor=actor, after={"changed": changed, "source": source}, reason=reason
         )
     return entry, created
 

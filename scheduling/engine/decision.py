@@ -32,6 +32,13 @@ class ReasonCode:
     BANKRUPTCY = "bankruptcy"
     DECEASED = "deceased"
     BREATHING_SPACE = "breathing_space"
+    # Messages: the medium's consent and opt-out, the e-mail address's provenance.
+    SMS_OPT_OUT = "sms_opt_out"
+    NOT_A_MOBILE = "not_a_mobile"
+    NO_SMS_CONSENT = "no_sms_consent"
+    EMAIL_OPT_OUT = "email_opt_out"
+    EMAIL_NOT_PERMITTED = "email_not_permitted"
+    NO_EMAIL_CONSENT = "no_email_consent"
     # The clock and the calendar.
     OUTSIDE_WINDOW = "outside_window"
     HOLIDAY = "holiday"
@@ -73,6 +80,14 @@ MESSAGES: dict[str, str] = {
     ReasonCode.BANKRUPTCY: gettext_noop("The borrower is in bankruptcy."),
     ReasonCode.DECEASED: gettext_noop("The borrower is deceased."),
     ReasonCode.BREATHING_SPACE: gettext_noop("The borrower is in breathing space until %(until)s."),
+    ReasonCode.SMS_OPT_OUT: gettext_noop("The borrower opted this number out of text messages."),
+    ReasonCode.NOT_A_MOBILE: gettext_noop("Text messages go to mobile numbers only."),
+    ReasonCode.NO_SMS_CONSENT: gettext_noop("The borrower has not consented to text messages on this number."),
+    ReasonCode.EMAIL_OPT_OUT: gettext_noop("The borrower opted this address out of e-mail."),
+    ReasonCode.EMAIL_NOT_PERMITTED: gettext_noop(
+        "The address was neither given by the borrower nor used by the creditor with notice (12 CFR 1006.6(d)(4))."
+    ),
+    ReasonCode.NO_EMAIL_CONSENT: gettext_noop("The borrower has not consented to collection e-mail at this address."),
     ReasonCode.OUTSIDE_WINDOW: gettext_noop(
         "Outside the contact window in %(zone)s (local time there: %(local)s)."
     ),

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from django.utils.translation import gettext as _
 
-from accounts.models import LoanAccount, Phone
+from accounts.models import EmailAddress, LoanAccount, Phone
 from collections_app.models import ContactAttempt
 from config.errors import DomainError
 from config.instants import instant_problem
@@ -39,13 +39,24 @@ def evaluate(
     at: dt.datetime,
     source: str = ContactAttempt.Source.AGENT,
     account: LoanAccount | None = None,
+    email: EmailAddress | None = None,
 ) -> Decision:
-    """May we contact this number (or, for email, this account's borrower) at ``at``? Read-only.
+    """May we contact this number (or, for email, this address or this account's borrower) at ``at``?
+    Read-only.
 
     ``account`` is the debt the contact is about; when omitted it is the borrower's active account
-    with an open case (then the most overdue). About six queries, whatever the history.
+    with an open case (then the most overdue). An e-mail ``email`` is checked for its opt-out, its
+    provenance and consent. About six queries, whatever the history.
     """
     _check_arguments(channel=channel, source=source, at=at)
+    if email is not None:
+        if account is None:
+            account = accounts_for_borrowers([email.borrower_id]).get(email.borrower_id)
+        if account is None or account.borrower_id != email.borrower_id:
+            raise DomainError(
+                _("The e-mail address does not belong to the account's borrower."),
+                errors={"email": [_("Not this borrower's.")]},
+            )
     if phone is None and (account is None or channel in PHONE_CHANNELS):
         raise DomainError(
             _("Which number? A call or an SMS needs a phone."), errors={"phone": [_("Required.")]}
@@ -61,7 +72,7 @@ def evaluate(
     if account is None:
         account = accounts_for_borrowers([borrower.pk]).get(borrower.pk)
     [(subject, history)] = subjects_load(
-        [Target(borrower=borrower, account=account, phone=phone)], at=at, channel=channel, source=source
+        [Target(borrower=borrower, account=account, phone=phone, email=email)], at=at, channel=channel, source=source
     )
     return decide(subject, history, at)
 

@@ -20,11 +20,19 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, DateField, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
 
-from accounts.models import Borrower, LoanAccount, Phone
+from accounts.models import Borrower, EmailAddress, LoanAccount, Phone
 from collections_app.models import Case, ContactAttempt
 from scheduling.engine.clock import UTC, zone_or_none
 from scheduling.engine.policies import policies_snapshot
-from scheduling.engine.rules import WEEK_DAYS, History, PhoneFacts, PreferenceFacts, RuleFacts, Subject
+from scheduling.engine.rules import (
+    WEEK_DAYS,
+    EmailFacts,
+    History,
+    PhoneFacts,
+    PreferenceFacts,
+    RuleFacts,
+    Subject,
+)
 from scheduling.models import ContactPolicy, ContactPreference, PolicyAssignment
 
 
@@ -35,6 +43,7 @@ class Target:
     borrower: Borrower
     account: LoanAccount | None
     phone: Phone | None
+    email: EmailAddress | None = None
 
 
 def accounts_for_borrowers(borrower_ids: Iterable[int]) -> dict[int, LoanAccount]:
@@ -127,7 +136,15 @@ def _phone_facts(phone: Phone) -> PhoneFacts:
         do_not_call=phone.do_not_call,
         uncallable=phone.uncallable,
         zone_names=tuple(phone.timezone_list),
+        sms_consent=phone.sms_consent,
+        sms_opted_out=phone.sms_opted_out,
     )
+
+
+def _email_facts(email: EmailAddress | None) -> EmailFacts | None:
+    if email is None:
+        return None
+    return EmailFacts(id=email.pk, source=email.source, consent=email.consent, opted_out=email.opted_out)
 
 
 # The same aggregate as the ORM query below, as PostgreSQL SQL: every dial authorization runs it,
@@ -277,6 +294,7 @@ def subjects_load(
             policy=policy,
             rule=RuleFacts.of(rule) if rule else None,
             holiday_name=holiday_lookup(policy, borrower),
+            email=_email_facts(target.email) if channel == "email" else None,
         )
         loaded.append((subject, _history(rows_by_borrower.get(borrower.pk, []), target, channel)))
     return loaded

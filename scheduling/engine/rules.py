@@ -43,6 +43,12 @@ HARD_CODES_WITHOUT_END = frozenset(
         ReasonCode.ATTORNEY,
         ReasonCode.BANKRUPTCY,
         ReasonCode.DECEASED,
+        ReasonCode.SMS_OPT_OUT,
+        ReasonCode.NOT_A_MOBILE,
+        ReasonCode.NO_SMS_CONSENT,
+        ReasonCode.EMAIL_OPT_OUT,
+        ReasonCode.EMAIL_NOT_PERMITTED,
+        ReasonCode.NO_EMAIL_CONSENT,
     }
 )
 # Refusals that only say "not at this hour": the day's cap headroom still means something.
@@ -62,6 +68,7 @@ class RuleFacts:
     cool_down_days: int
     prior_consent_excluded: bool
     prior_consent_days: int
+    consent_required: bool = False
 
     @classmethod
     def of(cls, rule: ChannelRule) -> RuleFacts:
@@ -77,6 +84,7 @@ class RuleFacts:
             cool_down_days=rule.cool_down_days,
             prior_consent_excluded=rule.prior_consent_excluded,
             prior_consent_days=rule.prior_consent_days,
+            consent_required=rule.consent_required,
         )
 
 
@@ -90,6 +98,16 @@ class PhoneFacts:
     do_not_call: bool
     uncallable: bool
     zone_names: tuple[str, ...]
+    sms_consent: bool = False
+    sms_opted_out: bool = False
+
+
+@dataclass(frozen=True)
+class EmailFacts:
+    id: int
+    source: str
+    consent: bool
+    opted_out: bool
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,7 @@ class Subject:
     policy: ContactPolicy | None
     rule: RuleFacts | None
     holiday_name: Callable[[dt.date], str | None]
+    email: EmailFacts | None = None
 
     def zones(self) -> list[tuple[str, ZoneInfo]]:
         """The zones that must all be inside the window: the address zone, then the phone's."""
@@ -177,10 +196,26 @@ def _hard_blocks(s: Subject, at: dt.datetime) -> list[Failure]:
             never(ReasonCode.NUMBER_UNCALLABLE)
         if phone.owner == "third_party" and not phone.third_party_may_contact:
             never(ReasonCode.THIRD_PARTY)
-        if s.source == "dialer" and phone.type == "mobile" and not phone.autodialer_consent:
+        # A text's own consent stands in for the autodialer's (below).
+        if s.channel == "call" and s.source == "dialer" and phone.type == "mobile" and not phone.autodialer_consent:
             never(ReasonCode.NO_AUTODIALER_CONSENT)
         if s.channel == "call" and phone.type == "work" and pref.no_work_calls:
             never(ReasonCode.NO_WORK_CALLS)
+    if phone is not None and s.channel == "sms":
+        if phone.sms_opted_out:
+            never(ReasonCode.SMS_OPT_OUT)
+        if phone.type != "mobile":
+            never(ReasonCode.NOT_A_MOBILE)
+        if s.rule is not None and s.rule.consent_required and not phone.sms_consent:
+            never(ReasonCode.NO_SMS_CONSENT)
+    email = s.email
+    if email is not None and s.channel == "email":
+        if email.opted_out:
+            never(ReasonCode.EMAIL_OPT_OUT)
+        if email.source not in ("borrower", "creditor_notice"):
+            never(ReasonCode.EMAIL_NOT_PERMITTED)
+        if s.rule is not None and s.rule.consent_required and not email.consent:
+            never(ReasonCode.NO_EMAIL_CONSENT)
     if pref.cease:
         never(ReasonCode.CEASE)
     if pref.dispute:

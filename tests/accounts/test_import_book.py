@@ -26,7 +26,7 @@ def test_importing_the_sample_tape_creates_everything_and_maps_every_external_id
     # then
     counts = table_counts()
     assert [counts[t] for t in ("borrowers", "phones", "loans", "installments", "payments")] == [4, 6, 4, 12, 2]
-    assert result["created"] == {"borrowers": 4, "phones": 6, "loans": 4, "installments": 12, "payments": 2}
+    assert result["created"] == {"borrowers": 4, "phones": 6, "emails": 0, "loans": 4, "installments": 12, "payments": 2}
     assert result["updated"] == dict.fromkeys(result["created"], 0)
     assert result["borrowers"] == dict(Borrower.objects.values_list("external_id", "pk"))
     assert result["loans"] == dict(LoanAccount.objects.values_list("external_id", "pk"))
@@ -69,7 +69,7 @@ def test_importing_the_same_tape_twice_keeps_one_record_of_each_and_reports_them
     # then
     assert table_counts() == counts
     assert second["created"] == dict.fromkeys(second["created"], 0)
-    assert second["updated"] == {"borrowers": 4, "phones": 6, "loans": 4, "installments": 12, "payments": 2}
+    assert second["updated"] == {"borrowers": 4, "phones": 6, "emails": 0, "loans": 4, "installments": 12, "payments": 2}
     for key in ("borrowers", "loans", "phones", "payments"):
         assert second[key] == first[key]
 

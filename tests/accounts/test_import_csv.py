@@ -70,7 +70,7 @@ def test_the_csv_sample_loads_the_same_book_as_the_json_sample():
 
     # then
     assert _book_as_stored() == from_json
-    assert result.created == {"borrowers": 4, "phones": 6, "loans": 4, "installments": 12, "payments": 0}
+    assert result.created == {"borrowers": 4, "phones": 6, "emails": 0, "loans": 4, "installments": 12, "payments": 0}
 
 
 def test_loading_the_csv_twice_keeps_one_record_of_each():

@@ -212,7 +212,9 @@ class EventBatchResultSerializer(serializers.Serializer):
 
 
 class DncRequestSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=DncEntry.Type.choices)
+    type = serializers.ChoiceField(
+        choices=[(DncEntry.Type.DO_NOT_CALL.value, DncEntry.Type.DO_NOT_CALL.label), (DncEntry.Type.CEASE.value, DncEntry.Type.CEASE.label)]
+    )
     number = serializers.CharField(required=False, max_length=32, help_text="do_not_call: the number (E.164).")
     phone_id = serializers.IntegerField(required=False, min_value=1, help_text="do_not_call: or our phone id.")
     borrower_id = serializers.IntegerField(required=False, min_value=1, help_text="cease: our borrower id.")
@@ -223,8 +225,9 @@ class DncRequestSerializer(serializers.Serializer):
 
 class DncEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    type = serializers.CharField()
-    number = serializers.CharField(help_text="E.164; empty for a cease entry.")
+    type = serializers.CharField(help_text="do_not_call, cease, sms_opt_out (no texts) or email_opt_out.")
+    number = serializers.CharField(help_text="E.164; empty for a cease or an e-mail entry.")
+    email = serializers.CharField(help_text="email_opt_out: the address; otherwise empty.")
     borrower_id = serializers.IntegerField(allow_null=True)
     borrower_external_id = serializers.CharField(allow_null=True)
     active = serializers.BooleanField(help_text="False: lifted by an administrator.")

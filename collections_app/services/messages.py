@@ -1,0 +1,196 @@
+"""Messages to borrowers (SMS and e-mail): composed from a template, decided by the compliance engine and
+reserved through the contact attempt's one home (``services.attempts.attempt_reserve``), exactly as a call.
+
+- ``message_create`` decides one message and records it in one transaction: allowed, it is
+  ``queued`` with its reserved attempt; refused, it is ``refused`` with the engine's reasons. Either
+  way the decision is stored with the message. The caller (an entry point) hands the queued ones to
+  the sender after the commit (``collections_app.tasks.messages_send_after_commit``).
+- An ``idempotency_key`` already used returns that message and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import EmailAddress, Installment, Phone
+from collections_app.models import Case, ContactAttempt, Message, MessageTemplate
+from collections_app.services.attempts import attempt_reserve
+from collections_app.services.message_templates import template_render, templates_current
+from config.errors import DomainError, ErrorCode
+from scheduling.engine import Decision, decision_from_json, evaluate
+
+SENDABLE_CHANNELS = (MessageTemplate.Channel.SMS, MessageTemplate.Channel.EMAIL)
+# A queued message's reservation lives until the sender has had its chance (it counts all the same).
+MESSAGE_RESERVATION_TTL = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class MessageDecided:
+    message: Message
+    decision: Decision
+    created: bool
+
+    @property
+    def allowed(self) -> bool:
+        return self.message.status != Message.Status.REFUSED
+
+
+def template_for(*, code: str, language: str) -> MessageTemplate:
+    """The current version of template ``code`` in ``language`` (the borrower's), else in English."""
+    current = templates_current().filter(code=code)
+    wanted = language.lower().replace("_", "-")
+    if wanted.startswith("zh"):
+        wanted = "zh-hans"
+    template = current.filter(language=wanted).first() or current.filter(language="en").first()
+    if template is None:
+        raise DomainError(
+            _("No active message template has the code %(code)r.") % {"code": code},
+            errors={"template": [_("Unknown template.")]},
+        )
+    return template
+
+
+def message_values(*, case: Case, agent: User | None, at: dt.datetime) -> dict[str, str]:
+    """What a message about ``case`` says: the borrower's first name, the amount and date due, the reference."""
+    account = case.account
+    borrower = account.borrower
+    open_installments = Installment.objects.filter(loan=account, settled_on__isnull=True)
+    first_due = open_installments.order_by("due_date").values_list("due_date", flat=True).first()
+    due = account.overdue_amount
+    if not due and first_due is not None:  # before the due date: what the next installment asks
+        left = open_installments.filter(due_date=first_due).aggregate(
+            left=Sum(F("principal_due") + F("interest_due") + F("fee_due") + F("penalty_due"))
+            - Sum(F("principal_paid") + F("interest_paid") + F("fee_paid") + F("penalty_paid"))
+        )["left"]
+        due = left or due
+    first_name = borrower.name.split()[0] if borrower.name.split() else ""
+    if borrower.language.lower().startswith("zh") and borrower.name:
+        first_name = borrower.name  # Chinese names are written whole
+    return {
+        "first_name": first_name,
+        "amount_due": f"{account.currency} {due:,.2f}",
+        "due_date": first_due.isoformat() if first_due else at.date().isoformat(),
+        "payment_reference": account.external_id,
+        "agent_first_name": getattr(agent, "first_name", "") or getattr(agent, "username", ""),
+    }
+
+
+def _check_address(*, case: Case, channel: str, phone: Phone | None, email: EmailAddress | None) -> None:
+    borrower_id = case.account.borrower_id
+    if channel == MessageTemplate.Channel.SMS and (phone is None or phone.borrower_id != borrower_id):
+        raise DomainError(_("A text goes to one of the borrower's phones."), errors={"phone_id": [_("Not this borrower's.")]})
+    if channel == MessageTemplate.Channel.EMAIL and (email is None or email.borrower_id != borrower_id):
+        raise DomainError(
+            _("An e-mail goes to one of the borrower's addresses."), errors={"email_id": [_("Not this borrower's.")]}
+        )
+
+
+def message_preview(
+    *, case: Case, template_code: str, agent: User | None, at: dt.datetime | None = None
+) -> tuple[MessageTemplate, str, str]:
+    """The template in the borrower's language and its text for this case: (template, subject, body)."""
+    at = at or timezone.now()
+    template = template_for(code=template_code, language=case.account.borrower.language)
+    rendered = template_render(template, message_values(case=case, agent=agent, at=at))
+    return template, rendered.subject, rendered.body
+
+
+def message_check(
+    *, case: Case, template_code: str, phone: Phone | None = None, email: EmailAddress | None = None,
+    at: dt.datetime | None = None, source: str = ContactAttempt.Source.AGENT,
+) -> Decision:  # fmt: skip
+    """The engine's decision on such a message now, read-only (what the agent's panel shows)."""
+    at = at or timezone.now()
+    template = template_for(code=template_code, language=case.account.borrower.language)
+    _check_address(case=case, channel=template.channel, phone=phone, email=email)
+    return evaluate(phone=phone, channel=template.channel, at=at, source=source, account=case.account, email=email)
+
+
+@transaction.atomic
+def message_create(
+    *,
+    case: Case,
+    template_code: str,
+    phone: Phone | None = None,
+    email: EmailAddress | None = None,
+    channel: str | None = None,
+    agent: User | None = None,
+    source: str = ContactAttempt.Source.AGENT,
+    at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> MessageDecided:
+    """Decide and record one message about ``case``; see the module's docstring.
+
+    The caller has checked that the actor may work ``case``. Locks, through ``attempt_reserve``, the
+    borrower's per-debt counter rows, so the caps per day and per 7 days hold under concurrent senders.
+    """
+    at = at or timezone.now()
+    if idempotency_key:
+        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _decided(existing, created=False)
+    template = template_for(code=template_code, language=case.account.borrower.language)
+    if template.channel not in SENDABLE_CHANNELS:
+        raise DomainError(_("This template is not a message."), errors={"template": [_("Not SMS or e-mail.")]})
+    if channel is not None and channel != template.channel:
+        raise DomainError(
+            _("The template is for %(channel)s.") % {"channel": template.channel},
+            errors={"channel": [_("Does not match the template.")]},
+        )
+    _check_address(case=case, channel=template.channel, phone=phone, email=email)
+    # The flags as committed now (an opt-out may have landed since the caller read the row).
+    if phone is not None:
+        phone = Phone.objects.select_related("borrower").get(pk=phone.pk)
+    if email is not None:
+        email = EmailAddress.objects.get(pk=email.pk)
+    rendered = template_render(template, message_values(case=case, agent=agent, at=at))
+    decision, attempt = attempt_reserve(
+        phone=phone if template.channel == MessageTemplate.Channel.SMS else None,
+        email=email if template.channel == MessageTemplate.Channel.EMAIL else None,
+        channel=template.channel,
+        at=at,
+        source=source,
+        agent=agent,
+        case=case,
+        ttl=MESSAGE_RESERVATION_TTL,
+    )
+    message = Message(
+        case=case,
+        account_id=case.account_id,
+        attempt=attempt,
+        template=template,
+        channel=template.channel,
+        phone=phone if template.channel == MessageTemplate.Channel.SMS else None,
+        email=email if template.channel == MessageTemplate.Channel.EMAIL else None,
+        language=template.language,
+        subject=rendered.subject,
+        body=rendered.body,
+        segments=rendered.segments,
+        status=Message.Status.QUEUED if attempt is not None else Message.Status.REFUSED,
+        decision=decision.as_json(),
+        agent=agent if agent is not None and agent.is_authenticated else None,
+        source=source,
+        idempotency_key=idempotency_key or None,
+        created_at=at,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError as exc:  # a twin request with the same key committed first
+        if idempotency_key and (twin := Message.objects.filter(idempotency_key=idempotency_key).first()):
+            raise DomainError(
+                _("A request with this key is being processed."), code=ErrorCode.CONFLICT, extra={"message_id": twin.pk}
+            ) from exc
+        raise
+    return MessageDecided(message=message, decision=decision, created=True)
+
+
+def _decided(message: Message, *, created: bool) -> MessageDecided:
+    return MessageDecided(message=message, decision=decision_from_json(message.decision, policy=None), created=created)
