@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -139,13 +140,32 @@ def csv_value(value: Any, kind: str) -> str:
     return str(value)
 
 
+# A cell a spreadsheet would run as a formula starts with one of these (DESIGN.md 11; OWASP "CSV
+# injection"); a plain number (-12.50) is left as it is, so that figures stay figures.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?\Z")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` safe for a spreadsheet: a leading formula character is quoted with ``'``."""
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 def table_csv(table: Table) -> str:
-    """The table as CSV (rates in percent, money with two decimals, no thousands separators)."""
+    """The table as CSV (rates in percent, money with two decimals, no thousands separators).
+
+    Every CSV export goes through here: each cell, headings included, through ``csv_cell``.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{column.label} (%)" if column.kind == RATE else table.heading(column) for column in table.columns])
+    headings = [f"{column.label} (%)" if column.kind == RATE else table.heading(column) for column in table.columns]
+    writer.writerow([csv_cell(heading) for heading in headings])
     for row in table.rows:
-        writer.writerow([csv_value(cell.value, column.kind) for column, cell in zip(table.columns, row, strict=True)])
+        writer.writerow(
+            [csv_cell(csv_value(cell.value, column.kind)) for column, cell in zip(table.columns, row, strict=True)]
+        )
     return out.getvalue()
 
 
