@@ -182,6 +182,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name with another endpoint's get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintChannelEnum": "collections_app.models.complaints.Complaint.Channel",
+        "DisputeOutcomeEnum": "collections_app.api.disputes.DISPUTE_OUTCOMES",
+        "ChannelEnum": "accounts.models.Payment.Channel",
+        "OutcomeEnum": ["not_dialed"],
+    },
 }
 
 # Celery: no broker configured means tasks run in-process, eagerly.

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from collections_app.api.complaints import ComplaintDetailView, ComplaintListView
+from collections_app.api.disputes import DisputeListView, DisputeResolveView
 from collections_app.api.views import CaseAssignView, CaseListView
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -10,4 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("collections_app.api.dialer.urls")),
     path("reports/", include("collections_app.reports.api")),
     path("", include("collections_app.api.extensions")),
+    path("complaints/", ComplaintListView.as_view(), name="api-complaints"),
+    re_path(r"^complaints/(?P<complaint_id>[^/]+)/\Z", ComplaintDetailView.as_view(), name="api-complaint"),
+    path("disputes/", DisputeListView.as_view(), name="api-disputes"),
+    re_path(r"^disputes/(?P<dispute_id>[^/]+)/resolve/\Z", DisputeResolveView.as_view(), name="api-dispute-resolve"),
 ]

@@ -27,7 +27,8 @@ SCOPE_DNC = "dnc"  # push and read the do-not-call register
 SCOPE_PROMISES = "promises"  # record promises to pay on cases
 SCOPE_BOOK = "core:book"  # POST book/import/
 SCOPE_PAYMENTS = "core:payments"  # POST payments/
-SCOPES = (SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS)
+SCOPE_COMPLAINTS = "complaints"  # register and read complaints, open disputes (a CRM, the dialer)
+SCOPES = (SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_COMPLAINTS)
 
 
 def token_digest(token: str) -> str:
@@ -43,8 +44,8 @@ class Integration(models.Model):
         CORE_SYSTEM = "core_system", _("Core lending system")
 
     DEFAULT_SCOPES: dict[str, list[str]] = {
-        Kind.DIALER: [SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES],
-        Kind.CORE_SYSTEM: [SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_DNC, SCOPE_PROMISES],
+        Kind.DIALER: [SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
+        Kind.CORE_SYSTEM: [SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
     }
 
     name = models.CharField(_("name"), max_length=64, unique=True)

@@ -7,7 +7,7 @@ open promise, a pending callback, a complaint about fees (which holds nothing) a
 (50% of a 600.00 penalty: above an agent's authority). Besides: a supervisor, an administrator
 (the role's group, staff, not a superuser), an analyst, a dialer integration holding one dial
 authorization and a core-system integration; in each team a case moved there by hand (Bob's and
-Dan's); and one object of every model the admin shows.
+Dan's) and disputed; and one object of every model the admin shows.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from collections_app.services.calls import call_place
 from collections_app.services.complaints import complaint_register
 from collections_app.services.contact_requests import borrower_request_record
 from collections_app.services.dialer import dial_authorize
+from collections_app.services.disputes import dispute_open
 from collections_app.services.dnc import dnc_number_record
 from collections_app.services.integrations import integration_create
 from collections_app.services.promises import promise_create
@@ -187,6 +188,8 @@ def world_build() -> World:
     for variant, lead, agent in ((OWN, lee, bob), (OTHER, sue, dan)):
         spare = case_reassign(case=make_case(None), agent=agent, by=lead, note="matrix")
         objects[variant]["assignment"] = spare.assignments.get().pk
+        # A dispute on the spare case (its hold stops no contact the matrix makes).
+        objects[variant]["dispute"] = dispute_open(account=spare.account, case=spare, via="api", actor=lead, at=NOW).pk
     borrower_request_record(
         borrower=spare.account.borrower, kind="hours", actor=sue, at=NOW, only_after=dt.time(18), only_before=None
     )

@@ -246,6 +246,29 @@ MATRIX: list[Row] = [
     api("case-promises", "post", "/api/v1/cases/{case}/promises/", data=PROMISE_FORM, variants=CASE_VARIANTS,
         anon=UNAUTH, agent=(CONFLICT, HIDDEN, HIDDEN), lead=(CONFLICT, CONFLICT, HIDDEN), supervisor=CONFLICT,
         admin=DENIED, analyst=DENIED, dialer=BAD, core=CONFLICT),  # fmt: skip
+    # Complaints and disputes: sessions by the cases they see (registering: who may work the case),
+    # tokens with the complaints scope. Updating a complaint is for its team lead, a supervisor or its
+    # owner, never the agent complained about (Ann, on her own case's); resolving a dispute (on each
+    # team's spare case) for team leads and supervisors.
+    api("api-complaints", "get", "/api/v1/complaints/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
+        analyst=OK, dialer=OK, core=OK),
+    api("api-complaints", "post", "/api/v1/complaints/", data={"case_id": "{case}", "category": "fees",
+        "channel": "call", "description": "matrix"}, variants=CASE_VARIANTS, anon=UNAUTH,
+        agent=(CREATED, HIDDEN, HIDDEN), lead=(CREATED, CREATED, HIDDEN), supervisor=CREATED, admin=DENIED,
+        analyst=DENIED, dialer=CREATED, core=CREATED),  # fmt: skip
+    api("api-complaint", "get", "/api/v1/complaints/{complaint}/", variants=CASE_VARIANTS, anon=UNAUTH,
+        agent=ANNS, lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=OK, core=OK),
+    api("api-complaint", "patch", "/api/v1/complaints/{complaint}/", data={"status": "acknowledged"},
+        variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
+        admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
+    api("api-disputes", "get", "/api/v1/disputes/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
+        analyst=OK, dialer=OK, core=OK),
+    api("api-disputes", "post", "/api/v1/disputes/", data={"case_id": "{case}", "reason": "matrix"},
+        variants=CASE_VARIANTS, anon=UNAUTH, agent=(CREATED, HIDDEN, HIDDEN), lead=(CREATED, CREATED, HIDDEN),
+        supervisor=CREATED, admin=DENIED, analyst=DENIED, dialer=CREATED, core=CREATED),  # fmt: skip
+    api("api-dispute-resolve", "post", "/api/v1/disputes/{dispute}/resolve/", data={"outcome": "rejected",
+        "verification": "matrix"}, variants=(OWN, OTHER), anon=UNAUTH, agent=HIDDEN, lead=(OK, HIDDEN),
+        supervisor=OK, admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
     # The compliance engine's decision: staff sessions for the phones of the cases they see, dialer tokens.
     api("compliance-check", "get", "/api/v1/compliance/check/?phone_id={phone}", variants=CASE_VARIANTS,
         anon=DENIED, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),
@@ -385,7 +408,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
     """A new URL must be added to MATRIX (or ADMIN_MODELS) with what every role gets there."""
     names = {"case": 1, "phone": 1, "attempt": 1, "promise": 1, "callback": 1, "extension": 1, "agent": 1,
              "team": 1, "authorization": "a", "token": "t", "sop": 1, "case_type": 1, "app": "accounts",
-             "teammate_username": "u", "payment": {}, "user": 1}  # fmt: skip
+             "teammate_username": "u", "payment": {}, "user": 1, "complaint": 1, "dispute": 1}  # fmt: skip
     covered = set()
     for entry in MATRIX:
         match = resolve(_fill(entry.path, names).split("?")[0])
