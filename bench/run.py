@@ -9,7 +9,8 @@ Steps, each on a fresh clone of the cached book (see ``bench.book``):
 4. under gunicorn (3 workers, this project's WSGI app): dial authorizations with 8 concurrent
    clients (wrk), and the same load on a bare view that only locks a counter row, bumps it and
    inserts an attempt (``bench.bare``); the dialer's call list (500 rows); batches of 1,000 events;
-   the agent's queue, the account screen and every report page;
+   the agent's queue, the account screen, search (by loan id, surname and a phone's last digits) and
+   every report page;
 5. an independent check of every attempt the run allowed against the rules (``bench.compliance``).
 
 Progress goes to stderr; stdout gets the JSON, which is also written to ``bench/last-run.json``.
@@ -233,7 +234,11 @@ def measure_screens(server: Server, book: Book) -> dict[str, object]:
         "account_screen": agent.timed(f"/cases/{case_id}/"),
         "account_compliance_panel": agent.timed(f"/cases/{case_id}/compliance/"),
     }
+    terms = server.search_terms(case_id)
+    for kind in ("loan", "name", "digits"):  # an agent's search among its cases, as an inbound call starts
+        screens[f"search_{kind}"] = agent.timed("/search/", {"q": terms[kind]})
     supervisor = server.session("bench-supervisor")
+    screens["search_name_whole_book"] = supervisor.timed("/search/", {"q": terms["name"]})
     since = (book.today - timedelta(days=29)).isoformat()
     window = {"from": since, "to": book.today.isoformat()}
     for name, path in (
@@ -258,7 +263,10 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
         "gunicorn_worker": results["server"]["worker_peak_mb"],
     }
     peak = max(v for v in peaks.values() if v is not None)
-    agent_screens = max(screens[k]["median_ms"] for k in ("agent_queue", "account_screen", "account_compliance_panel"))
+    agent_screens = max(
+        v["median_ms"] for k, v in screens.items()
+        if k in ("agent_queue", "account_screen", "account_compliance_panel") or k.startswith("search")
+    )
     reports = max(v["median_ms"] for k, v in screens.items() if k.startswith("report"))
     checks = {
         "cob_seconds": (cob["seconds"], cob["seconds"] < TARGETS["cob_seconds"]),

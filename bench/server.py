@@ -154,6 +154,17 @@ class Server:
             ).fetchone()
         return username, case_id
 
+    def search_terms(self, case_id: int) -> dict[str, str]:
+        """What a caller would give for the case: its loan id, the borrower's surname, a phone's last 4 digits."""
+        with psycopg.connect(db_url(self.book.database)) as conn:
+            loan, name, number = conn.execute(
+                """SELECT l.external_id, b.name, (SELECT MIN(p.number) FROM accounts_phone p WHERE p.borrower_id = b.id)
+                   FROM collections_app_case c JOIN accounts_loanaccount l ON l.id = c.account_id
+                   JOIN accounts_borrower b ON b.id = l.borrower_id WHERE c.id = %s""",
+                [case_id],
+            ).fetchone()
+        return {"loan": loan, "name": name.split()[-1], "digits": (number or "0000")[-4:]}
+
     def session(self, username: str) -> Session:
         return Session(self, username)
 

@@ -41,6 +41,7 @@ from collections_app.views.promises import (
     promise_pipeline_view,
 )
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
+from collections_app.views.search import search
 from collections_app.views.teams import agent_leave, cases_unworked, team_board_view, team_list
 from collections_app.views.today import today
 
@@ -51,6 +52,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("portfolio/", portfolio, name="portfolio"),
     path("queue/", queue, name="queue"),
     path("queue/next/", queue_next, name="queue-next"),
+    path("search/", search, name="search"),
     path("cases/<int:case_id>/", case_detail, name="case-detail"),
     path("cases/<int:case_id>/reveal/", case_reveal, name="case-reveal"),
     path("cases/<int:case_id>/compliance/", compliance_panel_view, name="case-compliance"),

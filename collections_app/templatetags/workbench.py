@@ -38,6 +38,7 @@ NAVIGATION = (
     NavItem("today", _("Today"), (roles.TEAM_LEAD, roles.SUPERVISOR)),
     NavItem("queue", _("My queue"), (roles.AGENT,)),
     NavItem("promises", _("My promises"), (roles.AGENT,)),
+    NavItem("search", _("Search"), (roles.AGENT, roles.TEAM_LEAD, roles.SUPERVISOR, roles.ANALYST)),
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
     NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
     NavItem("extension-queue", _("Approvals"), (roles.TEAM_LEAD, roles.SUPERVISOR), count=approvals_waiting),

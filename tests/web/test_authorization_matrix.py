@@ -153,6 +153,8 @@ MATRIX: list[Row] = [
     # The agent's day
     screen("portfolio", "/portfolio/", **REPORT_PAGE),
     screen("queue", "/queue/", **NOBODY, agent=OK, lead=OK, supervisor=DENIED, admin=DENIED, analyst=DENIED),
+    # Search: every working role, each among the cases it may see (tests/collections_app/test_search.py)
+    screen("search", "/search/?q=Lee", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK),
     screen("queue-next", "/queue/next/", **NOBODY, agent=MOVED, lead=MOVED, supervisor=DENIED, admin=DENIED,
            analyst=DENIED),
     screen("promises", "/promises/", **NOBODY, agent=OK, lead=OK, supervisor=DENIED, admin=DENIED, analyst=DENIED),
