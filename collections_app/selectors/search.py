@@ -2,7 +2,7 @@
 a phone number, only among the cases the user may see (``cases_visible_to``). Where a borrower who
 calls in is found, so inbound calls start here.
 
-On PostgreSQL each kind of lookup reads its own index (migration ``accounts.0003_search_indexes``):
+On PostgreSQL each kind of lookup reads its own index (migration ``accounts.0004_search_indexes``):
 ids by prefix, names anywhere (trigrams), a phone's last digits as the prefix of the reversed
 number; then the visible cases of the accounts found, by the cases' account index. A name needs 3 characters (2 in Chinese), phone
 digits 4.

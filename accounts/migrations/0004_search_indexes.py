@@ -33,6 +33,6 @@ def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_daily_totals_per_currency")]
+    dependencies = [("accounts", "0003_email_addresses_sms_consent")]
 
     operations = [migrations.RunPython(create, drop)]
