@@ -1,8 +1,10 @@
-"""Dialer clients, debts with open cases, and a clock the API reads, for the dialer API's tests."""
+"""Every API's tests: dialer clients, debts with open cases, a clock the API reads, the shipped
+policies, and the lived book of the report API."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +16,7 @@ from accounts.models import Phone
 from collections_app.models import Case, Integration
 from collections_app.services.integrations import integration_create
 from scheduling.presets import presets_ensure
+from tests.reports.book import Book, reports_book_lived
 from tests.scheduling.conftest import Debt, local, make_debt
 
 NY = "America/New_York"
@@ -102,3 +105,26 @@ def granted(dialer: Dialer, phone: Phone, **body: Any) -> str:
 
 def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+def presets(db: None) -> None:
+    """The shipped policies (the data migration made them; a flushed database needs them again)."""
+    presets_ensure()
+
+
+@pytest.fixture
+def new_yorker(presets: None) -> Debt:
+    return make_debt()
+
+
+@pytest.fixture(scope="module")
+def lived_report_book(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Book]:
+    """The report book (``tests.reports.book``), lived once for the module and rolled back after it."""
+    with django_db_blocker.unblock(), reports_book_lived() as book:
+        yield book
+
+
+@pytest.fixture
+def report_book(lived_report_book: Book, db: None) -> Book:
+    return lived_report_book

@@ -30,10 +30,12 @@ from decimal import Decimal
 from unittest import mock
 
 from django.apps import apps
+from django.db import transaction
 
 from accounts.models import LoanAccount, Payment
 from accounts.services.payments import PaymentIn
 from collections_app.models import Agent, Case, DispositionCode
+from collections_app.reports.jobs import reports_aggregate_range
 from collections_app.services.assignment import cases_assign
 from collections_app.services.book import payments_post_crediting
 from collections_app.services.calls import call_outcome_record, call_place
@@ -188,3 +190,14 @@ def _live_the_day(book: Book, day: dt.date, counter: itertools.count | None, pay
         )
     if counter is not None and day.weekday() in CALL_DAYS:
         _work_the_cases(book, day, counter)
+
+
+@contextmanager
+def reports_book_lived() -> Iterator[Book]:
+    """The book lived day by day, with every report aggregate computed for its four months, in a
+    transaction rolled back when the block ends (the caller unblocks the database)."""
+    with transaction.atomic():
+        book = reports_book()
+        reports_aggregate_range(first=FIRST_DAY, last=LAST_DAY)
+        yield book
+        transaction.set_rollback(True)

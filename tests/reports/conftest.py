@@ -12,20 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 
-from collections_app.reports.jobs import reports_aggregate_range
-from tests.reports.book import FIRST_DAY, LAST_DAY, Book, reports_book
+from tests.reports.book import Book, reports_book_lived
 
 
 @pytest.fixture(scope="module")
 def lived_book(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Book]:
     """The book lived day by day, with every report aggregate computed for its four months."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        book = reports_book()
-        reports_aggregate_range(first=FIRST_DAY, last=LAST_DAY)
+    with django_db_blocker.unblock(), reports_book_lived() as book:
         yield book
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def login(client, role: str):
 
 
 @pytest.mark.parametrize("role", [roles.AGENT, roles.TEAM_LEAD, roles.DIALER_INTEGRATION])
-def test_roles_below_analyst_are_refused_with_the_error_body(client, book, role):
+def test_roles_below_analyst_are_refused_with_the_error_body(client, report_book, role):
     login(client, role)
 
     response = client.get(reverse("api-report-roll-matrix"))
@@ -38,12 +38,12 @@ def test_roles_below_analyst_are_refused_with_the_error_body(client, book, role)
     assert set(response.json()) >= {"message", "code"}
 
 
-def test_an_anonymous_caller_is_refused(client, book):
+def test_an_anonymous_caller_is_refused(client, report_book):
     assert client.get(reverse("api-report-agents")).status_code in (401, 403)
 
 
 @pytest.mark.parametrize("figure", FIGURES)
-def test_every_figure_answers_from_the_aggregates_in_a_fixed_number_of_queries(client, book, figure, django_assert_max_num_queries):
+def test_every_figure_answers_from_the_aggregates_in_a_fixed_number_of_queries(client, report_book, figure, django_assert_max_num_queries):
     login(client, roles.ANALYST)
     client.get(reverse(f"api-report-{figure}"))
 
@@ -59,7 +59,7 @@ def test_every_figure_answers_from_the_aggregates_in_a_fixed_number_of_queries(c
     assert {t for t in read if not AGGREGATES.match(t)} == set()
 
 
-def test_the_roll_matrix_gives_each_flow_rate_with_its_numerator_and_denominator(client, book):
+def test_the_roll_matrix_gives_each_flow_rate_with_its_numerator_and_denominator(client, report_book):
     login(client, roles.SUPERVISOR)
 
     body = client.get(reverse("api-report-roll-matrix"), {"month": "2026-02", "first": "2026-01-01"}).json()
@@ -76,7 +76,7 @@ def test_the_roll_matrix_gives_each_flow_rate_with_its_numerator_and_denominator
     assert "FR(Mk" in body["tables"]["roll-matrix-balance"]["note"]
 
 
-def test_a_month_without_a_matrix_is_a_clear_error(client, book):
+def test_a_month_without_a_matrix_is_a_clear_error(client, report_book):
     login(client, roles.ANALYST)
 
     response = client.get(reverse("api-report-roll-matrix"), {"month": "2025-06"})
@@ -85,7 +85,7 @@ def test_a_month_without_a_matrix_is_a_clear_error(client, book):
     assert "month" in response.json()["errors"]
 
 
-def test_the_agents_figure_ranks_by_the_kpi_asked_and_refuses_an_unknown_one(client, book):
+def test_the_agents_figure_ranks_by_the_kpi_asked_and_refuses_an_unknown_one(client, report_book):
     login(client, roles.ANALYST)
 
     ranked = client.get(reverse("api-report-agents"), {"sort": "rpc_rate", "first": "2026-01-01"}).json()
