@@ -7,7 +7,7 @@ migrations apply to the copy, so the template survives most changes) and measure
 each run starts from the same state and the figures compare across runs.
 
 The template is made again when its key changes: the number of accounts, the seed, the code of
-the seeder (``accounts/services/seed``) or ``RECIPE`` below. Its as-of date is kept in the
+the seeder (``accounts/demo``) or ``RECIPE`` below. Its as-of date is kept in the
 template, so a template made last week is still valid; the benchmark measures "the night after
 that date".
 """
@@ -58,7 +58,7 @@ def admin_connection() -> psycopg.Connection:
 
 def book_key() -> str:
     digest = hashlib.sha256(f"{ACCOUNTS}:{SEED}:{RECIPE}".encode())
-    for path in sorted((ROOT / "accounts/services/seed").glob("*.py")):
+    for path in sorted((ROOT / "accounts/demo").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -142,7 +142,7 @@ def _template_build(conn: psycopg.Connection, key: str) -> dict[str, object]:
     history = (
         "from datetime import date\n"
         "from collections_app.services.close import book_close\n"
-        "from accounts.services.seed.book import history_dates\n"
+        "from accounts.demo.book import history_dates\n"
         f"for day in history_dates(today=date.fromisoformat({today.isoformat()!r}), months=6, daily=False)[:-1]:\n"
         "    print(book_close(business_date=day))\n"
     )

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from phonenumbers import timezone as phone_timezone
 
+from accounts.demo.book import history_dates
 from accounts.models import (
     Borrower,
     BucketDailyTotal,
@@ -22,7 +23,6 @@ from accounts.models import (
     PaymentAllocation,
     Phone,
 )
-from accounts.services.seed.book import history_dates
 from accounts.services.waterfall import loans_reallocate
 from collections_app.models import Case
 from collections_app.services.close import book_close
@@ -217,7 +217,7 @@ def test_a_book_of_no_accounts_is_refused():
 
 @pytest.mark.postgres
 def test_on_postgresql_worker_processes_and_copy_make_the_same_book_as_one_process(monkeypatch):
-    from accounts.services.seed import book, chunks
+    from accounts.demo import book, chunks
 
     monkeypatch.setattr(book, "CHUNK_ACCOUNTS", 60)
     monkeypatch.setattr(chunks, "CHUNK_ACCOUNTS", 60)

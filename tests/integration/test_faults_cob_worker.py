@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from accounts.demo.book import demo_book_seed, history_dates
 from accounts.models import BucketDailyTotal, BucketTransition, CobRun, DelinquencySnapshot, LoanAccount
-from accounts.services.seed.book import demo_book_seed, history_dates
 from collections_app.models import Case
 from collections_app.services.close import book_close
 from collections_app.tasks import nightly_close_task

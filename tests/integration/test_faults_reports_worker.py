@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from accounts.services.seed.book import demo_book_seed
+from accounts.demo.book import demo_book_seed
 from collections_app.models import (
     ReportAgentDay,
     ReportAgentMonth,

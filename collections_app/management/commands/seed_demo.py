@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.calendar import business_today
+from accounts.demo.book import demo_book_seed, demo_history_replay
 from accounts.models import LoanAccount
-from accounts.services.seed.book import demo_book_seed, demo_history_replay
 from collections_app.services.close import book_close
 from config.errors import DomainError
 

@@ -17,9 +17,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import Borrower, Installment, LoanAccount, Payment, PaymentAllocation, Phone
-from accounts.services.cob import CobResult, buckets_ensure_defaults, cob_run
-from accounts.services.seed.chunks import (
+from accounts.demo.chunks import (
     CHUNK_ACCOUNTS,
     COLUMNS,
     TABLES,
@@ -29,9 +27,11 @@ from accounts.services.seed.chunks import (
     ids_reserve,
     rows_number,
 )
-from accounts.services.seed.loans import INSTALLMENTS, Ids, add_months
-from accounts.services.seed.pool import parallel_chunks
-from accounts.services.seed.writers import BulkCreateWriter, CopyWriter, TableSpec
+from accounts.demo.loans import INSTALLMENTS, Ids, add_months
+from accounts.demo.pool import parallel_chunks
+from accounts.demo.writers import BulkCreateWriter, CopyWriter, TableSpec
+from accounts.models import Borrower, Installment, LoanAccount, Payment, PaymentAllocation, Phone
+from accounts.services.cob import CobResult, buckets_ensure_defaults, cob_run
 from config.errors import DomainError
 
 # Up to this many accounts, the history is replayed day by day; above it, month-ends only.

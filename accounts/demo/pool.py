@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import astuple
 from typing import Any
 
-from accounts.services.seed.chunks import TABLES, Job, chunk_generate, copy_text, ids_reserve
-from accounts.services.seed.loans import Ids
+from accounts.demo.chunks import TABLES, Job, chunk_generate, copy_text, ids_reserve
+from accounts.demo.loans import Ids
 
 ChunkText = tuple[dict[str, str], Ids, int, int]
 

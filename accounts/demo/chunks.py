@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from accounts.services.seed.loans import (
+from accounts.demo.loans import (
     ALLOCATION_COLUMNS,
     INSTALLMENT_COLUMNS,
     LOAN_COLUMNS,
@@ -25,7 +25,7 @@ from accounts.services.seed.loans import (
     Ids,
     loan_build,
 )
-from accounts.services.seed.people import BORROWER_COLUMNS, PHONE_COLUMNS, person_build
+from accounts.demo.people import BORROWER_COLUMNS, PHONE_COLUMNS, person_build
 
 CHUNK_ACCOUNTS = 5000
 # Share of borrowers who took a second loan a few months after the first.
