@@ -96,3 +96,6 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a borrower's reply (a STOP) is evidence: kept as received

@@ -27,7 +27,7 @@ from django.test import Client
 from accounts.models import CobRun
 from accounts.services.pii import pii_reveal_record
 from collections_app import roles
-from collections_app.models import Agent, Case, Integration
+from collections_app.models import Agent, Case, InboundMessage, Integration, Message, MessageTemplate
 from collections_app.services.assignment import case_reassign
 from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.calls import call_place
@@ -142,6 +142,24 @@ def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> di
     return objects
 
 
+def _message_rows(case: Case) -> None:
+    """A text sent about ``case`` and a borrower's reply (the admin's message pages)."""
+    phone = case.account.borrower.phones.order_by("pk").first()
+    assert phone is not None
+    template, _made = MessageTemplate.objects.get_or_create(
+        code="matrix_sms", language="en", version=1,
+        defaults={"channel": "sms", "purpose": "overdue", "body": "Please call us. Reply STOP to opt out."},
+    )  # fmt: skip
+    Message.objects.create(
+        case=case, account=case.account, template=template, channel="sms", phone=phone, language="en",
+        body=template.body, status=Message.Status.SENT, created_at=NOW, sent_at=NOW,
+    )  # fmt: skip
+    InboundMessage.objects.create(
+        integration="sms-provider", provider_message_id="matrix-1", phone=phone, from_number=phone.number,
+        body="STOP", opt_out=True, received_at=NOW,
+    )  # fmt: skip
+
+
 def _third_party_rows() -> None:
     """Rows of the admin's third-party models that nothing in the book makes (beat schedules, axes logs)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -196,6 +214,7 @@ def world_build() -> World:
     dnc_number_record(number="+12125550199", reason="matrix", actor=sue)
     pii_reveal_record(user=sue, borrower=spare.account.borrower, field="address", reason="matrix")
     CobRun.objects.create(date=TODAY - dt.timedelta(days=1), status=CobRun.Status.DONE, started_at=NOW)
+    _message_rows(spare)
     _third_party_rows()
 
     users = {LEAD: lee, SUPERVISOR: sue, ADMIN: ada, ANALYST: ana, AGENT: ann.user}
