@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection
 
@@ -24,6 +26,18 @@ def _policies_fresh() -> None:
     from scheduling.engine.policies import policies_forget
 
     policies_forget()
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    """Each test starts in the default language: a page requested in Chinese leaves Chinese active
+    in the thread (the locale middleware does not deactivate it), and a later test's messages would
+    read in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
