@@ -25,16 +25,18 @@ from accounts.calendar import business_today
 from accounts.services.bulk import objects_update
 from collections_app.models import ContactAttempt, DialAuthorization, Integration
 from collections_app.services.calls import call_outcome_set, disposition_has_effects
-from collections_app.services.dialer import (
+from collections_app.services.dialer.calls import (
     CALL_REPORT_ATTEMPT_FIELDS,
     CALL_REPORT_AUTHORIZATION_FIELDS,
     NOT_DIALED,
-    RESULT_FIELDS,
-    DispositionResolver,
-    agent_user_for,
-    call_not_found,
     call_report_set,
     call_report_target,
+)
+from collections_app.services.dialer.dispositions import DispositionResolver
+from collections_app.services.dialer.names import agent_user_for
+from collections_app.services.dialer.results import (
+    RESULT_FIELDS,
+    call_not_found,
     result_duplicate,
     result_fingerprint,
 )

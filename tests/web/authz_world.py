@@ -33,7 +33,7 @@ from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.calls import call_place
 from collections_app.services.complaints import complaint_register
 from collections_app.services.contact_requests import borrower_request_record
-from collections_app.services.dialer import dial_authorize
+from collections_app.services.dialer.authorizations import dial_authorize
 from collections_app.services.disputes import dispute_open
 from collections_app.services.dnc import dnc_number_record
 from collections_app.services.integrations import integration_create

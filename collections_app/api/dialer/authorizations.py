@@ -30,11 +30,8 @@ from collections_app.api.dialer.shapes import (
     request_integration,
 )
 from collections_app.models import Case
-from collections_app.services.dialer import (
-    agent_user_for,
-    dial_authorization_release,
-    dial_authorize,
-)
+from collections_app.services.dialer.authorizations import dial_authorization_release, dial_authorize
+from collections_app.services.dialer.names import agent_user_for
 from config.errors import DomainError
 
 

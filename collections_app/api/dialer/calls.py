@@ -25,14 +25,11 @@ from collections_app.api.dialer.examples import CALL_EXAMPLE
 from collections_app.api.dialer.idempotency import idempotent
 from collections_app.api.dialer.shapes import CALL_ID, iso_instant, request_integration
 from collections_app.models import DialAuthorization, Integration
-from collections_app.services.dialer import (
-    CallReport,
-    DispositionResolver,
-    PromiseTerms,
-    agent_user_for,
-    dialer_call_report,
-    dialer_call_result,
-)
+from collections_app.services.dialer.calls import CallReport, dialer_call_report
+from collections_app.services.dialer.dispositions import DispositionResolver
+from collections_app.services.dialer.names import agent_user_for
+from collections_app.services.dialer.promises import PromiseTerms
+from collections_app.services.dialer.results import dialer_call_result
 from config.errors import DomainError
 
 

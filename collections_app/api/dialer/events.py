@@ -30,9 +30,7 @@ from collections_app.api.dialer.idempotency import idempotent
 from collections_app.api.dialer.shapes import request_integration
 from collections_app.models import Integration
 from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS
-from collections_app.services.dialer import (
-    DispositionResolver,
-)
+from collections_app.services.dialer.dispositions import DispositionResolver
 from collections_app.services.dialer_batch import Event, events_apply
 from config.api import _flatten
 from config.errors import DomainError

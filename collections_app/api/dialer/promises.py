@@ -22,7 +22,7 @@ from collections_app.api.dialer.idempotency import idempotent
 from collections_app.api.dialer.permissions import PromiseWriters, integration_of
 from collections_app.models import Case, DialAuthorization, Integration, PromiseToPay
 from collections_app.selectors.contacts import cases_workable_by
-from collections_app.services.dialer import PromiseTerms, promise_record
+from collections_app.services.dialer.promises import PromiseTerms, promise_record
 from config.errors import DomainError
 
 

@@ -32,7 +32,7 @@ from collections_app.api.dialer.auth import QueryTokenAuthentication
 from collections_app.api.dialer.base import BAD_INPUT, REFUSALS, DialerView, error
 from collections_app.api.dialer.permissions import integration_of
 from collections_app.models import Agent, Case
-from collections_app.services.dialer import dialer_call_after_the_fact
+from collections_app.services.dialer.after_the_fact import dialer_call_after_the_fact
 from config.errors import DomainError
 
 LEAD_CODE = re.compile(r"^(?P<case>\d{1,18})-(?P<phone>\d{1,18})$")
