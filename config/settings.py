@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
         "DisputeOutcomeEnum": "collections_app.api.disputes.DISPUTE_OUTCOMES",
         "ChannelEnum": "accounts.models.Payment.Channel",
         "OutcomeEnum": ["not_dialed"],
+        "ReasonCodeEnum": "collections_app.api.dialer.decisions.REASON_CODES",
+        "EffectEnum": "collections_app.api.dialer.serializers.EFFECTS",
     },
 }
 

@@ -6,7 +6,11 @@ from rest_framework import serializers
 
 from collections_app.models import ContactAttempt
 from config.api import InstantField
+from scheduling.engine import ReasonCode
 from scheduling.models import Channel
+
+# Every reason the engine gives, as the enum a client generated from the schema gets.
+REASON_CODES = [value for name, value in vars(ReasonCode).items() if name.isupper()]
 
 
 class ComplianceCheckQuerySerializer(serializers.Serializer):
@@ -24,7 +28,7 @@ class ComplianceCheckQuerySerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.ChoiceField(choices=REASON_CODES)
     message = serializers.CharField()
 
 
@@ -44,8 +48,8 @@ class DecisionSerializer(serializers.Serializer):
     attempts_left_week = serializers.IntegerField(allow_null=True)
     window_closes_at = serializers.DateTimeField(allow_null=True)
     at = serializers.DateTimeField()
-    channel = serializers.CharField()
-    source = serializers.CharField()  # type: ignore[assignment]
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    source = serializers.ChoiceField(choices=ContactAttempt.Source.choices)  # type: ignore[assignment]
     direct_prior_consent = serializers.BooleanField()
     account_id = serializers.IntegerField(allow_null=True)
     phone_id = serializers.IntegerField(allow_null=True)

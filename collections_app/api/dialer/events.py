@@ -42,7 +42,7 @@ class _EventParser:
     (a serializer copies its fields when made: 2,000 of them cost more than the events' work)."""
 
     def __init__(self) -> None:
-        self.head = s.EventSerializer(partial=True)
+        self.head = s.EventHeadSerializer(partial=True)
         self.bodies = {"call": s.CallReportSerializer(), "result": s.CallResultRequestSerializer()}
 
     def __call__(self, raw: Any) -> Event:

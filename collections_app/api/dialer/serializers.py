@@ -6,11 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from collections_app.api.dialer.decisions import ReasonSerializer
-from collections_app.models import DncEntry
-from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS
+from collections_app.models import ContactAttempt, DncEntry
+from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS, Effect
 from config.api import InstantField
 
 MAX_EVENTS = 1000
@@ -117,7 +118,7 @@ class CallSerializer(serializers.Serializer):
     authorization_id = serializers.UUIDField()
     attempt_id = serializers.IntegerField()
     case_id = serializers.IntegerField(allow_null=True)
-    status = serializers.CharField(help_text="reserved, completed, not_dialed or expired.")
+    status = serializers.ChoiceField(choices=ContactAttempt.Status.choices)
     started_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
     ended_at = serializers.DateTimeField(allow_null=True)
@@ -141,6 +142,10 @@ class CallResultRequestSerializer(serializers.Serializer):
     promise = PromiseTermsSerializer(required=False, allow_null=True)
 
 
+# What an outcome may change beyond the attempt, as the enum a client generated from the schema gets.
+EFFECTS = [value for name, value in vars(Effect).items() if name.isupper()]
+
+
 class CallResultSerializer(serializers.Serializer):
     external_call_id = serializers.CharField()
     authorization_id = serializers.UUIDField()
@@ -148,7 +153,7 @@ class CallResultSerializer(serializers.Serializer):
     case_id = serializers.IntegerField(allow_null=True)
     disposition = serializers.CharField(help_text="Our code.")
     effects = serializers.ListField(
-        child=serializers.CharField(), help_text="What the disposition changed: do_not_call, dispute, cease..."
+        child=serializers.ChoiceField(choices=EFFECTS), help_text="What the disposition changed beyond the attempt."
     )
     promise_id = serializers.IntegerField(allow_null=True)
     duplicate = serializers.BooleanField(help_text="True when this result was already recorded.")
@@ -157,24 +162,32 @@ class CallResultSerializer(serializers.Serializer):
 # --- Batches ----------------------------------------------------------------------------------------
 
 
-class EventSerializer(serializers.Serializer):
-    """One item: ``type`` call (the PUT's body) or result (the result's body), with the call id."""
+class CallEventSerializer(CallReportSerializer):
+    """A call in a batch: the body of PUT dialer/calls/{id}/, with its type and the dialer's call id."""
 
-    type = serializers.ChoiceField(choices=["call", "result"])
+    type = serializers.ChoiceField(choices=["call"])
+    external_call_id = serializers.CharField(min_length=1, max_length=100)
+
+
+class ResultEventSerializer(CallResultRequestSerializer):
+    """A result in a batch: the body of POST dialer/calls/{id}/result/, with its type and the dialer's call id."""
+
+    type = serializers.ChoiceField(choices=["result"])
+    external_call_id = serializers.CharField(min_length=1, max_length=100)
+
+
+# One item of a batch, told apart by ``type`` (a union discriminated by it in the schema).
+EVENT_TYPES: dict[str, serializers.Serializer | type[serializers.Serializer]] = {
+    "call": CallEventSerializer,
+    "result": ResultEventSerializer,
+}
+
+
+class EventHeadSerializer(serializers.Serializer):
+    """What every item of a batch names, checked before its body: its type and the dialer's call id."""
+
+    type = serializers.ChoiceField(choices=list(EVENT_TYPES))
     external_call_id = serializers.CharField(max_length=100)
-    authorization_id = serializers.UUIDField(required=False, help_text="call")
-    started_at = AwareDateTimeField(required=False, allow_null=True, help_text="call")
-    answered_at = AwareDateTimeField(required=False, allow_null=True, help_text="call")
-    ended_at = AwareDateTimeField(required=False, allow_null=True, help_text="call")
-    agent = serializers.CharField(required=False, allow_null=True, help_text="call")
-    outcome = serializers.ChoiceField(choices=["not_dialed"], required=False, allow_null=True, help_text="call")
-    disposition = serializers.CharField(required=False, help_text="result")
-    talk_seconds = serializers.IntegerField(required=False, help_text="result")
-    right_party = serializers.BooleanField(required=False, help_text="result")
-    conversation = serializers.BooleanField(required=False, help_text="result")
-    notes = serializers.CharField(required=False, allow_blank=True, help_text="result")
-    recording_ref = serializers.CharField(required=False, allow_blank=True, help_text="result")
-    promise = PromiseTermsSerializer(required=False, allow_null=True, help_text="result")
 
 
 class EventBatchSerializer(serializers.Serializer):
@@ -186,12 +199,17 @@ class EventBatchSerializer(serializers.Serializer):
 class EventBatchDocSerializer(serializers.Serializer):
     """The batch as documented (items are checked one by one, so a bad item does not sink the rest)."""
 
-    events = EventSerializer(many=True)
+    events = serializers.ListField(
+        child=PolymorphicProxySerializer(component_name="Event", serializers=EVENT_TYPES, resource_type_field_name="type"),
+        min_length=1,
+        max_length=MAX_EVENTS,
+        help_text="Up to 1,000 events, each a call or a result (told apart by type).",
+    )
 
 
 class EventOutcomeSerializer(serializers.Serializer):
     index = serializers.IntegerField()
-    type = serializers.CharField(allow_null=True)
+    type = serializers.ChoiceField(choices=list(EVENT_TYPES), allow_null=True, help_text="Null: the item had none.")
     external_call_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
     code = serializers.CharField(required=False)
@@ -225,7 +243,7 @@ class DncRequestSerializer(serializers.Serializer):
 
 class DncEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    type = serializers.CharField(help_text="do_not_call, cease, sms_opt_out (no texts) or email_opt_out.")
+    type = serializers.ChoiceField(choices=DncEntry.Type.choices, help_text="sms_opt_out: no texts.")
     number = serializers.CharField(help_text="E.164; empty for a cease or an e-mail entry.")
     email = serializers.CharField(help_text="email_opt_out: the address; otherwise empty.")
     borrower_id = serializers.IntegerField(allow_null=True)
