@@ -120,6 +120,14 @@ class ChannelRule(models.Model):
         _("calls with direct prior consent are outside the caps"), default=False
     )
     prior_consent_days = models.PositiveSmallIntegerField(_("direct prior consent lasts (days)"), default=7)
+    promise_hold = models.BooleanField(
+        _("hold collection while a promise to pay is open"),
+        default=True,
+        help_text=_(
+            "Calls: until the promise's date (the next open part's, for a plan), no collection call, "
+            "except the follow-up the borrower agreed to with the promise."
+        ),
+    )
     consent_required = models.BooleanField(
         _("messages need the borrower's consent to the medium"),
         default=False,

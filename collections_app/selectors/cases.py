@@ -3,12 +3,15 @@ supervisors, administrators and analysts all. Every screen and API endpoint star
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.actors import actor_user
 from collections_app.models import Agent, Case, Team
 from collections_app.roles import ADMINISTRATOR, ANALYST, SUPERVISOR, TEAM_LEAD, user_has_role
+from collections_app.selectors.promise_hold import held_by_promise
 
 # The queue's documented order: explicit priority (broken promise > promise due today >
 # callback due, set by those features), then days past due, then overdue balance, then age.
@@ -51,9 +54,22 @@ def cases_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     return Case.objects.none()
 
 
-def agent_queue(user: AbstractBaseUser | AnonymousUser, *, bucket: str | None = None) -> QuerySet[Case]:
-    """The agent's open cases in queue order, with the account and borrower joined in."""
-    cases = Case.objects.filter(agent__user=actor_user(user), status=Case.Status.OPEN)
+def agent_queue(
+    user: AbstractBaseUser | AnonymousUser, *, at: dt.datetime, bucket: str | None = None
+) -> QuerySet[Case]:
+    """The agent's open cases in queue order, with the account and borrower joined in; without the
+    cases an open promise holds at ``at`` (``agent_queue_held`` counts them)."""
+    cases = Case.objects.filter(agent__user=actor_user(user), status=Case.Status.OPEN).exclude(
+        held_by_promise(at=at)
+    )
     if bucket:
         cases = cases.filter(bucket=bucket)
     return cases.select_related("account", "account__borrower").order_by(*QUEUE_ORDER)
+
+
+def agent_queue_held(user: AbstractBaseUser | AnonymousUser, *, at: dt.datetime, bucket: str | None = None) -> int:
+    """How many of the agent's open cases an open promise holds at ``at`` (out of the queue until then)."""
+    cases = Case.objects.filter(agent__user=actor_user(user), status=Case.Status.OPEN).filter(held_by_promise(at=at))
+    if bucket:
+        cases = cases.filter(bucket=bucket)
+    return cases.count()

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import LoanAccount, Phone
 from collections_app.models import Case, ContactAttempt
+from collections_app.selectors.promise_hold import held_by_promise
 from config.errors import DomainError
 from scheduling.engine import Decision, evaluate_many
 
@@ -73,8 +74,9 @@ class CallListPage:
     cases_examined: int
 
 
-def _open_cases(*, team: str | None, bucket: str | None) -> QuerySet[Case]:
-    cases = Case.objects.filter(status=Case.Status.OPEN)
+def _open_cases(*, team: str | None, bucket: str | None, at: dt.datetime) -> QuerySet[Case]:
+    """Open cases, without those an open promise holds (the engine decides the rest exactly)."""
+    cases = Case.objects.filter(status=Case.Status.OPEN).exclude(held_by_promise(at=at))
     if team:
         cases = cases.filter(team_id=int(team)) if team.isdigit() else cases.filter(team__name=team)
     if bucket:
@@ -131,7 +133,7 @@ def call_list(
     """Up to ``limit`` (case, number) rows callable at ``at``, from ``cursor`` on, and where to go on."""
     chunk_size = max(limit, MIN_CHUNK)
     base = (
-        _open_cases(team=team, bucket=bucket)
+        _open_cases(team=team, bucket=bucket, at=at)
         .select_related("account__borrower")
         .annotate(agent_username=F("agent__user__username"))  # a name, not two more objects a row
         .order_by("-priority", "-dpd", "pk")

@@ -19,7 +19,7 @@ from accounts.services.pii import pii_reveal_record
 from collections_app import roles
 from collections_app.forms.calls import CallOutcomeForm
 from collections_app.models import Case
-from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, cases_visible_to
+from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, agent_queue_held, cases_visible_to
 from collections_app.selectors.contacts import cases_contact, cases_workable_by, open_calls
 from collections_app.services import clock
 from collections_app.views.contact_panel import (
@@ -39,12 +39,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     """My open cases in priority order, each with whether it may be called now (or from when);
     htmx swaps only the table when a filter changes."""
     bucket = request.GET.get("bucket") or None
-    cases = agent_queue(request.user, bucket=bucket)
+    at = clock.now()
+    cases = agent_queue(request.user, at=at, bucket=bucket)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
     context = {
         "page": page,
-        "rows": queue_rows(listed, cases_contact(listed, at=clock.now()), request),
+        "held": agent_queue_held(request.user, at=at, bucket=bucket),
+        "rows": queue_rows(listed, cases_contact(listed, at=at), request),
         "bucket": bucket,
         "buckets": Bucket.objects.exclude(code="M0").values_list("code", flat=True),
     }
@@ -57,7 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def queue_next(request: HttpRequest) -> HttpResponse:
     """Open the case after ``?after=<case id>`` in queue order (the first one without it). Back on
     the queue, a message says why: the last case was worked, or the queue is empty."""
-    cases = agent_queue(request.user)
+    cases = agent_queue(request.user, at=clock.now())
     after = request.GET.get("after")
     if after and after.isdigit():
         ids = list(cases.values_list("pk", flat=True)[:2000])

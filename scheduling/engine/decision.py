@@ -32,6 +32,7 @@ class ReasonCode:
     BANKRUPTCY = "bankruptcy"
     DECEASED = "deceased"
     BREATHING_SPACE = "breathing_space"
+    PROMISE_HOLD = "promise_hold"
     # Messages: the medium's consent and opt-out, the e-mail address's provenance.
     SMS_OPT_OUT = "sms_opt_out"
     NOT_A_MOBILE = "not_a_mobile"
@@ -80,6 +81,10 @@ MESSAGES: dict[str, str] = {
     ReasonCode.BANKRUPTCY: gettext_noop("The borrower is in bankruptcy."),
     ReasonCode.DECEASED: gettext_noop("The borrower is deceased."),
     ReasonCode.BREATHING_SPACE: gettext_noop("The borrower is in breathing space until %(until)s."),
+    ReasonCode.PROMISE_HOLD: gettext_noop(
+        "The borrower promised to pay on %(date)s: no collection call before then, except the follow-up "
+        "agreed with the promise."
+    ),
     ReasonCode.SMS_OPT_OUT: gettext_noop("The borrower opted this number out of text messages."),
     ReasonCode.NOT_A_MOBILE: gettext_noop("Text messages go to mobile numbers only."),
     ReasonCode.NO_SMS_CONSENT: gettext_noop("The borrower has not consented to text messages on this number."),

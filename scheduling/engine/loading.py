@@ -17,23 +17,24 @@ from typing import Any, cast
 import holidays
 from django.db import connection
 from django.db.models import Case as SqlCase
-from django.db.models import Count, DateField, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Count, DateField, Exists, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDate
 
 from accounts.models import Borrower, EmailAddress, LoanAccount, Phone
-from collections_app.models import Case, ContactAttempt
+from collections_app.models import Case, ContactAttempt, PromisePart, PromiseToPay
 from scheduling.engine.clock import UTC, zone_or_none
-from scheduling.engine.policies import policies_snapshot
-from scheduling.engine.rules import (
-    WEEK_DAYS,
+from scheduling.engine.facts import (
     EmailFacts,
     History,
     PhoneFacts,
     PreferenceFacts,
+    PromiseFacts,
     RuleFacts,
     Subject,
 )
-from scheduling.models import ContactPolicy, ContactPreference, PolicyAssignment
+from scheduling.engine.policies import policies_snapshot
+from scheduling.engine.rules import WEEK_DAYS
+from scheduling.models import Callback, ContactPolicy, ContactPreference, PolicyAssignment
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,51 @@ def _history(rows: list[dict[str, Any]], target: Target, channel: str) -> Histor
     return history
 
 
+def promises_held(account_ids: Iterable[int]) -> dict[int, PromiseFacts]:
+    """The open promise of each debt that has one, with its hold date and agreed follow-ups: one
+    query, and one more when a promise has follow-up callbacks.
+
+    The hold date is the earliest open part's date. The agreed follow-ups are the pending callbacks
+    the promise scheduled; while the promise has no such callback at all (it is being recorded),
+    its own follow-up time stands for it.
+    """
+    ids = set(account_ids)
+    if not ids:
+        return {}
+    open_parts = (
+        PromisePart.objects.filter(promise=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
+        .order_by()
+        .values("promise")
+        .annotate(first=Min("due_date"))
+        .values("first")
+    )
+    rows = (
+        PromiseToPay.objects.filter(account_id__in=ids, status=PromiseToPay.Status.OPEN)
+        .annotate(
+            hold_until=Subquery(open_parts[:1], output_field=DateField()),
+            has_callback=Exists(Callback.objects.filter(promise=OuterRef("pk"), reason=Callback.Reason.PROMISE)),
+        )
+        .filter(hold_until__isnull=False)
+        .values_list("pk", "account_id", "hold_until", "follow_up_at", "has_callback")
+    )
+    promises = list(rows)
+    with_callbacks = {pk for pk, _a, _h, _f, has_callback in promises if has_callback}
+    pending: dict[int, list[dt.datetime]] = {}
+    if with_callbacks:
+        for promise_id, due_at in Callback.objects.filter(
+            promise_id__in=with_callbacks, reason=Callback.Reason.PROMISE, status=Callback.Status.PENDING
+        ).values_list("promise_id", "due_at"):
+            pending.setdefault(promise_id, []).append(due_at)
+    out: dict[int, PromiseFacts] = {}
+    for pk, account_id, hold_until, follow_up_at, has_callback in promises:
+        if has_callback:
+            follow_ups = tuple(sorted(pending.get(pk, [])))
+        else:
+            follow_ups = (follow_up_at,) if follow_up_at is not None else ()
+        out[account_id] = PromiseFacts(hold_until=hold_until, follow_ups=follow_ups)
+    return out
+
+
 def subjects_load(
     targets: list[Target], *, at: dt.datetime, channel: str, source: str
 ) -> list[tuple[Subject, History]]:
@@ -267,6 +313,12 @@ def subjects_load(
     for row in _history_rows(zone_by_borrower, at - dt.timedelta(days=lookback + 2)):
         rows_by_borrower.setdefault(row["account__borrower_id"], []).append(row)
 
+    promises = (
+        promises_held({t.account.pk for t in targets if t.account is not None})
+        if channel == ContactAttempt.Channel.CALL and any(r.promise_hold for r in rules.values())
+        else {}
+    )
+
     loaded = []
     for target, policy_name in zip(targets, names, strict=True):
         borrower, account, phone = target.borrower, target.account, target.phone
@@ -295,6 +347,7 @@ def subjects_load(
             rule=RuleFacts.of(rule) if rule else None,
             holiday_name=holiday_lookup(policy, borrower),
             email=_email_facts(target.email) if channel == "email" else None,
+            promise=promises.get(account.pk) if account is not None else None,
         )
         loaded.append((subject, _history(rows_by_borrower.get(borrower.pk, []), target, channel)))
     return loaded

@@ -31,6 +31,7 @@ RULE_FIELDS = (
     "cool_down_days",
     "prior_consent_excluded",
     "prior_consent_days",
+    "promise_hold",
 )
 
 

@@ -31,8 +31,8 @@ def ann(db: None):  # type: ignore[no-untyped-def]
     return make_agent(make_team("M1 Team", ["M1"]), "ann")
 
 
-def queue_of(agent) -> list[int]:  # type: ignore[no-untyped-def]
-    return list(agent_queue(agent.user).values_list("pk", flat=True))
+def queue_of(agent, at: dt.datetime = NIGHT) -> list[int]:  # type: ignore[no-untyped-def]
+    return list(agent_queue(agent.user, at=at).values_list("pk", flat=True))
 
 
 def test_a_broken_promise_lifts_the_case_to_the_top_of_the_queue(ann):

@@ -49,7 +49,7 @@ def test_the_queue_lists_my_open_cases_by_priority_then_dpd_then_balance(team):
 def test_the_queue_page_takes_a_fixed_number_of_queries(team, django_assert_max_num_queries):
     make_open_cases([Decimal("10.00")] * 40, agent=team["ann"])
     client = login(team["ann"].user)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):  # the promise hold: the held cases counted, the open promises read
         assert client.get("/queue/").status_code == 200
 
 

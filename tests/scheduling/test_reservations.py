@@ -117,10 +117,11 @@ def test_a_decision_and_a_reservation_cost_a_fixed_handful_of_queries(
     with CaptureQueriesContext(connection) as reserving:
         attempt_reserve(phone=new_yorker.phone, at=local(NY, 2026, 4, 7, 10), account=new_yorker.account)
 
-    # the borrower's preferences and the attempt history (the policies are held by the process)
-    assert len(deciding.captured_queries) == 2
-    # the same two, plus: accounts and counters, the lock, the insert and the bump
-    assert len(reserving.captured_queries) == 6
+    # the borrower's preferences, the debt's open promise (the promise hold) and the attempt history
+    # (the policies are held by the process)
+    assert len(deciding.captured_queries) == 3
+    # the same three, plus: accounts and counters, the lock, the insert and the bump
+    assert len(reserving.captured_queries) == 7
 
 
 def test_the_expiry_task_marks_only_overdue_reservations(new_yorker: Debt) -> None:
