@@ -7,9 +7,11 @@ from django.db import connection
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres`` need PostgreSQL (row locks, a real Celery worker)."""
+    """Tests marked ``postgres`` need PostgreSQL (row locks, a real Celery worker); every
+    transactional test restores what the migrations ship."""
     from django.conf import settings
 
+    _transactional_tests_restore_shipped_data(items)
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" in engine:
         return
@@ -17,6 +19,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def _transactional_tests_restore_shipped_data(items: list[pytest.Item]) -> None:
+    """Every transactional test (marked, or through ``transactional_db``/``live_server``) runs with
+    serialized rollback: it starts with what the migrations ship (policies, templates, presets) and
+    its flush leaves nothing behind. One transactional test without it is enough to break the
+    others: its flush lets post-migrate create the content types again under new ids, and the next
+    test's restore then collides with them (duplicate ``admin.logentry``)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        if marker is not None:
+            kwargs = dict(marker.kwargs)
+            if not kwargs.get("transaction") or kwargs.get("serialized_rollback"):
+                continue
+            kwargs["serialized_rollback"] = True
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        elif "transactional_db" in fixtures or "live_server" in fixtures:
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
 
 
 @pytest.fixture(autouse=True)
