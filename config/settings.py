@@ -156,10 +156,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 PII_HASH_KEY = env_str("PII_HASH_KEY", SECRET_KEY)
 
 REST_FRAMEWORK = {
+    # Integration tokens (Authorization: Token|Bearer ...) first: DRF takes the WWW-Authenticate challenge
+    # from the first class, so a missing, wrong or revoked token is 401 on every endpoint (not 403). Then
+    # staff sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        # Integration tokens (Authorization: Token ...), so the core system may call book/import and payments.
         "collections_app.api.dialer.auth.IntegrationTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Per-token rate limits (integrations only; sessions are not counted).
     "DEFAULT_THROTTLE_CLASSES": ["collections_app.api.dialer.throttles.IntegrationRateThrottle"],

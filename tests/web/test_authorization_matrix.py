@@ -118,7 +118,7 @@ TEAMS_ = (OK, OK, HIDDEN)
 # HTML screens: anonymous users and integration tokens are sent to the login page.
 NOBODY = {"anon": LOGIN, "dialer": LOGIN, "core": LOGIN}
 REPORT_PAGE = {**NOBODY, "agent": DENIED, "lead": OK, "supervisor": OK, "admin": OK, "analyst": OK}
-REPORT_API = {"anon": DENIED, "agent": DENIED, "lead": DENIED, "supervisor": OK, "admin": OK, "analyst": OK,
+REPORT_API = {"anon": UNAUTH, "agent": DENIED, "lead": DENIED, "supervisor": OK, "admin": OK, "analyst": OK,
               "dialer": DENIED, "core": DENIED}  # fmt: skip
 CASE_READ = {**NOBODY, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": OK, "analyst": OK}
 # Contact actions: only who may work the case; everyone else (anonymous too) is told nothing exists.
@@ -222,25 +222,25 @@ MATRIX: list[Row] = [
     screen("api-docs", "/api/docs/", **everyone(OK)),
     # Core-system API: administrators and core-system tokens
     api("api-book-import", "post", "/api/v1/book/import/", data={"borrowers": [], "loans": [], "payments": []},
-        anon=DENIED, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
+        anon=UNAUTH, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
     api("api-payments", "post", "/api/v1/payments/", data="{payment}", variants=(OWN,),
-        anon=DENIED, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
+        anon=UNAUTH, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
     # Cases API
-    api("api-cases", "get", "/api/v1/cases/", anon=DENIED, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK,
+    api("api-cases", "get", "/api/v1/cases/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK,
         dialer=OK, core=OK),
     api("api-case-assign", "post", "/api/v1/cases/{case}/assign/", data={"agent": "{teammate_username}",
-        "note": "matrix"}, variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_,
+        "note": "matrix"}, variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_,
         supervisor=OK, admin=OK, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
     api("api-case-extension-sops", "get", "/api/v1/cases/{case}/extension-sops/", variants=CASE_VARIANTS,
-        anon=DENIED, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=HIDDEN, core=HIDDEN),
+        anon=UNAUTH, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=HIDDEN, core=HIDDEN),
     api("api-case-extensions", "post", "/api/v1/cases/{case}/extensions/", data=EXTENSION_API,
-        variants=CASE_VARIANTS, anon=DENIED, agent=(BAD, HIDDEN, HIDDEN), lead=(BAD, BAD, HIDDEN), supervisor=BAD,
+        variants=CASE_VARIANTS, anon=UNAUTH, agent=(BAD, HIDDEN, HIDDEN), lead=(BAD, BAD, HIDDEN), supervisor=BAD,
         admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
     api("api-extension-approve", "post", "/api/v1/extensions/{extension}/approve/", data={"reason": "matrix"},
-        variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
+        variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
         admin=DENIED, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
     api("api-extension-reject", "post", "/api/v1/extensions/{extension}/reject/", data={"reason": "matrix"},
-        variants=CASE_VARIANTS, anon=DENIED, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
+        variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
         admin=DENIED, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
     # A promise on a case: its workers and integrations holding the promises scope. Every case has an
     # open promise already, so an allowed caller reaches the one-open-promise rule (409); the dialer
@@ -273,7 +273,7 @@ MATRIX: list[Row] = [
         supervisor=OK, admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
     # The compliance engine's decision: staff sessions for the phones of the cases they see, dialer tokens.
     api("compliance-check", "get", "/api/v1/compliance/check/?phone_id={phone}", variants=CASE_VARIANTS,
-        anon=DENIED, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),
+        anon=UNAUTH, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),
     # The dialer API: dialer tokens only
     api("dialer-call-list", "get", "/api/v1/dialer/call-list/", **DIALER_ONLY, dialer=OK),
     api("dialer-authorize", "post", "/api/v1/dialer/dial-authorizations/", data={"phone_id": "{phone}",

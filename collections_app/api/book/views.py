@@ -78,7 +78,8 @@ PAYMENT_RESULT = PolymorphicProxySerializer(
     resource_type_field_name=None,
 )
 REFUSALS = {
-    403: OpenApiResponse(ErrorBodySerializer, description="Not an administrator, or not logged in."),
+    401: OpenApiResponse(ErrorBodySerializer, description="No token or session, or a wrong, revoked or expired token."),
+    403: OpenApiResponse(ErrorBodySerializer, description="Not an administrator or a core-system token."),
 }
 
 

@@ -1,4 +1,11 @@
-"""``Authorization: Token cw_...``: the integration is ``request.auth``, its service user ``request.user``."""
+"""``Authorization: Token cw_...`` (or ``Bearer cw_...``): the integration is ``request.auth``, its service
+user ``request.user``.
+
+``IntegrationTokenAuthentication`` is the first authentication class of every API view (settings'
+``DEFAULT_AUTHENTICATION_CLASSES``, then sessions): DRF asks the first class for the
+``WWW-Authenticate`` challenge, so a missing, wrong, revoked or expired token is 401 with it on every
+endpoint, never a 403.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ from collections_app.models import Integration
 from collections_app.services.integrations import integration_for_token, integration_touch
 
 KEYWORD = "Token"
+# Accepted as well: many HTTP clients and API gateways only know how to send a bearer token.
+SCHEMES = {KEYWORD.lower().encode(), b"bearer"}
 
 
 def authenticate_token(token: str) -> tuple[Any, Integration]:
@@ -33,11 +42,12 @@ def authenticate_token(token: str) -> tuple[Any, Integration]:
 
 
 class IntegrationTokenAuthentication(BaseAuthentication):
-    """Integration tokens in the ``Authorization`` header. No header: the next class decides (sessions)."""
+    """Integration tokens in the ``Authorization`` header (``Token`` or ``Bearer``). No such header: the
+    next class decides (sessions)."""
 
     def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
         parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
+        if not parts or parts[0].lower() not in SCHEMES:
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
@@ -79,7 +89,10 @@ class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-ca
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "An integration token: `Authorization: Token cw_...` (manage.py dialer_token create NAME).",
+            "description": (
+                "An integration token: `Authorization: Token cw_...` or `Authorization: Bearer cw_...` "
+                "(manage.py dialer_token create NAME)."
+            ),
         }
 
 

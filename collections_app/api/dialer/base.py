@@ -1,17 +1,15 @@
-"""What every dialer endpoint shares: token (then session) authentication, the dialer scope, the
-per-token rate limit, JSON in, and the documented refusals."""
+"""What every dialer endpoint shares: the dialer scope, the per-token rate limit, JSON in, and the
+documented refusals (authentication is the whole API's: token, then session)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from collections_app.api.dialer.auth import IntegrationTokenAuthentication
 from collections_app.api.dialer.permissions import DialerScope
 from collections_app.api.dialer.serializers import ErrorSerializer
 from collections_app.api.dialer.throttles import IntegrationRateThrottle
@@ -19,10 +17,8 @@ from config.api import JSONParser
 
 
 class DialerView(APIView):
-    """Token first (so an anonymous caller is told 401 with ``WWW-Authenticate: Token``); a session is
-    recognised only to be refused (403): dialer endpoints are for integrations."""
+    """A session is recognised only to be refused (403): dialer endpoints are for integrations."""
 
-    authentication_classes = [IntegrationTokenAuthentication, SessionAuthentication]
     permission_classes = [DialerScope]
     throttle_classes = [IntegrationRateThrottle]
     parser_classes = [JSONParser]
