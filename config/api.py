@@ -1,4 +1,9 @@
-"""API plumbing shared by every app: the error body of DESIGN.md section 10."""
+"""API plumbing shared by every app: the error body of DESIGN.md section 10.
+
+``exception_handler`` turns every error a view raises into ``{"message", "errors", "code"}``. What
+happens before a view runs, or with no view at all, goes through it too: Django's error handlers
+(``config.error_pages``) answer a path under ``/api/`` with it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, OperationalError
 from django.http import Http404
@@ -128,6 +134,25 @@ def database_error_response(exc: DatabaseError) -> Response:
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """A request body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: nothing of it was read or written."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        super().__init__(
+            _("The request body is larger than the %(limit)s bytes this API takes; send it in smaller batches.")
+            % {"limit": limit}
+        )
+
+
+class ServerError(exceptions.APIException):
+    default_detail = "A server error occurred; the request was not completed. If it fails again, report it."
+    default_code = "server_error"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Answer every error as ``{"message", "errors", "code"}``."""
     if isinstance(exc, DomainError):
@@ -145,6 +170,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation | BadRequest):  # what Django answers 400 (a bad Host, too many fields)
+        logger.warning("bad request refused: %s", type(exc).__name__)
+        exc = exceptions.ParseError(_("Bad request."), code="bad_request")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -159,3 +189,4 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = {"message": "Request failed.", "errors": {}, "code": "error"}
     response.data = body
     return response
+
