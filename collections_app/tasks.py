@@ -1,17 +1,20 @@
 """Celery tasks of collection work. Each takes plain values, calls one service and is safe to run twice.
 
 Scheduled (``scheduling.beat``): the nightly close, the promise settlement, the callbacks coming
-due and the expiry of stale reservations. On demand: assignment alone.
+due and the expiry of stale reservations. On demand: assignment alone, and sending a message
+(``messages_send_after_commit``, which every entry point that queues messages calls).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.calendar import business_today
@@ -19,6 +22,7 @@ from collections_app.services.assignment import cases_assign
 from collections_app.services.attempts import attempts_expire
 from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import nightly_close
+from collections_app.services.message_sending import MessageRetry, message_send
 from collections_app.services.promise_matching import promises_settle
 
 # The database going away (a restart, a fail-over) is worth a retry; a bug is not.
@@ -65,6 +69,32 @@ def reservations_expire_task() -> int:
 def callbacks_due_task(now: str | None = None) -> dict[str, int]:
     """Check again the callbacks that came due; mark the answered, the no longer allowed, the missed."""
     return callbacks_due_check(now=datetime.fromisoformat(now) if now else timezone.now()).as_dict()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=TRANSIENT, max_retries=10, retry_backoff=5)
+def message_send_task(self: Any, message_id: int) -> dict[str, object]:
+    """Send one queued message through its provider; a message is sent once however often this runs.
+
+    A provider error that may pass is retried ``MESSAGING_SEND_MAX_RETRIES`` times,
+    ``MESSAGING_RETRY_SECONDS`` later, then twice and four times as long...; the last try that fails
+    ends the message ``failed`` with the provider's reason. The database going away is retried too
+    (the message stays queued)."""
+    retries = int(self.request.retries or 0)
+    limit = int(settings.MESSAGING_SEND_MAX_RETRIES)
+    try:
+        outcome = message_send(message_id=message_id, final=retries >= limit)
+    except MessageRetry as exc:
+        countdown = settings.MESSAGING_RETRY_SECONDS * 2**retries
+        if self.request.is_eager:  # in-process (no broker): the next try runs at once, without a wait
+            return self.retry(exc=exc, countdown=countdown, max_retries=limit, throw=False)  # type: ignore[no-any-return]
+        raise self.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
+    return {"status": outcome.status, "sent": outcome.sent, "reason": outcome.reason}
+
+
+def messages_send_after_commit(message_ids: Iterable[int]) -> None:
+    """Queue the sending of these messages once the current transaction commits (at once outside one)."""
+    for pk in message_ids:
+        transaction.on_commit(partial(message_send_task.delay, pk))
 
 
 # The report tasks live in their own module; importing it here registers them with the worker.

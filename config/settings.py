@@ -219,6 +219,38 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # (scheduling.embedded), so that a demo lives with nothing else installed.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", not CELERY_BROKER_URL)
 
+# Messaging (DESIGN.md 15): the providers behind one interface, chosen like Django's e-mail backends
+# (dotted paths of collections_app.services.message_providers classes, or a class of your own).
+MESSAGING_SMS_PROVIDER = env_str(
+    "MESSAGING_SMS_PROVIDER", "collections_app.services.message_providers.ConsoleProvider"
+)
+MESSAGING_EMAIL_PROVIDER = env_str(
+    "MESSAGING_EMAIL_PROVIDER", "collections_app.services.message_providers.ConsoleProvider"
+)
+# FileProvider: one JSON line per message in this file.
+MESSAGING_FILE_PATH = env_str("MESSAGING_FILE_PATH", str(BASE_DIR / "var" / "messages.jsonl"))
+# DjangoEmailProvider: Django's e-mail (EMAIL_HOST, EMAIL_PORT, ... for SMTP); its own backend if set.
+MESSAGING_EMAIL_BACKEND = env_str("MESSAGING_EMAIL_BACKEND")
+MESSAGING_EMAIL_FROM = env_str("MESSAGING_EMAIL_FROM")
+# TwilioSmsProvider: the Twilio-compatible API (POST {URL}/2010-04-01/Accounts/{SID}/Messages.json).
+MESSAGING_SMS_API_URL = env_str("MESSAGING_SMS_API_URL", "https://api.twilio.com")
+MESSAGING_SMS_ACCOUNT_SID = env_str("MESSAGING_SMS_ACCOUNT_SID")
+MESSAGING_SMS_AUTH_TOKEN = env_str("MESSAGING_SMS_AUTH_TOKEN")  # also the key of the callbacks' signature
+MESSAGING_SMS_FROM = env_str("MESSAGING_SMS_FROM")  # E.164 sender, or a messaging service SID (MG...)
+# The {integration} of the callback URLs /api/v1/integrations/sms/{integration}/status/ and .../inbound/.
+MESSAGING_SMS_INTEGRATION = env_str("MESSAGING_SMS_INTEGRATION", "twilio")
+# The public base URL the provider calls back (https://cw.example.com): it is what the provider signs.
+# Empty: no status callback is asked for, and a callback's URL is the one the request arrived on.
+MESSAGING_CALLBACK_BASE_URL = env_str("MESSAGING_CALLBACK_BASE_URL").rstrip("/")
+MESSAGING_PROVIDER_TIMEOUT_SECONDS = env_int("MESSAGING_PROVIDER_TIMEOUT_SECONDS", 10)
+# Sending: a provider error is retried this many times, MESSAGING_RETRY_SECONDS later, then twice
+# and four times as long...; after the last retry the message is failed with the reason.
+MESSAGING_SEND_MAX_RETRIES = env_int("MESSAGING_SEND_MAX_RETRIES", 5)
+MESSAGING_RETRY_SECONDS = env_int("MESSAGING_RETRY_SECONDS", 30)
+# Messages per second handed to each provider, shared by every worker through the cache (0: no limit).
+MESSAGING_SMS_RATE_PER_SECOND = env_int("MESSAGING_SMS_RATE_PER_SECOND", 50)
+MESSAGING_EMAIL_RATE_PER_SECOND = env_int("MESSAGING_EMAIL_RATE_PER_SECOND", 20)
+
 # The default cache holds the integrations' rate-limit counters and the worker heartbeat: on Redis
 # (CACHE_URL, else a Redis broker's URL) every web process shares them; "locmem://" or no Redis
 # at all means a private cache in each process.

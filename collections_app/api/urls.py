@@ -4,12 +4,18 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from collections_app.api.complaints import ComplaintDetailView, ComplaintListView
 from collections_app.api.disputes import DisputeListView, DisputeResolveView
+from collections_app.api.sms_callbacks import SmsInboundCallbackView, SmsStatusCallbackView
 from collections_app.api.views import CaseAssignView, CaseListView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/", CaseListView.as_view(), name="api-cases"),
     path("cases/<int:case_id>/assign/", CaseAssignView.as_view(), name="api-case-assign"),
     path("", include("collections_app.api.dialer.urls")),
+    # The SMS provider's signed callbacks (no token: the signature is the credential)
+    re_path(r"^integrations/sms/(?P<integration>[^/]+)/status/\Z", SmsStatusCallbackView.as_view(), name="api-sms-status"),
+    re_path(
+        r"^integrations/sms/(?P<integration>[^/]+)/inbound/\Z", SmsInboundCallbackView.as_view(), name="api-sms-inbound"
+    ),
     path("reports/", include("collections_app.reports.api")),
     path("", include("collections_app.api.extensions")),
     path("complaints/", ComplaintListView.as_view(), name="api-complaints"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from django.apps import apps
 from accounts.models import EmailAddress
 from scheduling.presets import presets_ensure
 from tests.api.conftest import CaseDebt, open_case_debt
+from tests.messaging import stubs
+from tests.messaging.stubs import SmsApi, SmtpServer
 from tests.scheduling.conftest import local
 
 NY = "America/New_York"
@@ -36,3 +39,41 @@ def debt(db: None) -> CaseDebt:
 
 def days(n: float) -> dt.timedelta:
     return dt.timedelta(days=n)
+
+
+PROVIDERS = "collections_app.services.message_providers"
+SENDER = "+12125550199"
+CALLBACK_BASE = "https://cw.example.com"
+
+
+@pytest.fixture
+def sms_api(settings: Any) -> Iterator[SmsApi]:
+    """A stub of the Twilio-compatible Messages API on the loopback, and the settings that send to it."""
+    with stubs.sms_api() as api:
+        settings.MESSAGING_SMS_PROVIDER = f"{PROVIDERS}.TwilioSmsProvider"
+        settings.MESSAGING_SMS_API_URL = api.url
+        settings.MESSAGING_SMS_ACCOUNT_SID = stubs.SID
+        settings.MESSAGING_SMS_AUTH_TOKEN = stubs.TOKEN
+        settings.MESSAGING_SMS_FROM = SENDER
+        settings.MESSAGING_SMS_INTEGRATION = "twilio"
+        settings.MESSAGING_CALLBACK_BASE_URL = CALLBACK_BASE
+        settings.MESSAGING_SEND_MAX_RETRIES = 3
+        settings.MESSAGING_RETRY_SECONDS = 0
+        yield api
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server on the loopback, and Django's SMTP backend pointed at it for messages."""
+    with stubs.smtp_server() as server:
+        settings.MESSAGING_EMAIL_PROVIDER = f"{PROVIDERS}.DjangoEmailProvider"
+        settings.MESSAGING_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.MESSAGING_EMAIL_FROM = "collections@lender.example"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.MESSAGING_SEND_MAX_RETRIES = 3
+        settings.MESSAGING_RETRY_SECONDS = 0
+        yield server

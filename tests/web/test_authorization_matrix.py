@@ -293,6 +293,10 @@ MATRIX: list[Row] = [
     api("vicidial-dispo", "get", "/api/v1/integrations/vicidial/dispo/?call_id=V1&dispo=NA&token={token}",
         **{**DIALER_ONLY, "agent": UNAUTH, "lead": UNAUTH, "supervisor": UNAUTH, "admin": UNAUTH,
            "analyst": UNAUTH}, dialer=BAD),  # fmt: skip
+    # The SMS provider's callbacks: no token, only the provider's signature; with no provider that calls
+    # back configured (these settings: the console), every caller is told there is no such integration.
+    row("api-sms-status", "post", "/api/v1/integrations/sms/twilio/status/", **everyone(HIDDEN)),
+    row("api-sms-inbound", "post", "/api/v1/integrations/sms/twilio/inbound/", **everyone(HIDDEN)),
     # The report API: analysts, supervisors, administrators
     *[api(f"api-report-{figure}", "get", f"/api/v1/reports/{figure}/", **REPORT_API) for figure in (
         "bucket-balances", "roll-matrix", "flow-rates", "cure-rates", "entry-rates", "exit-rates", "vintage",

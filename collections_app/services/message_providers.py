@@ -1,0 +1,234 @@
+"""The providers that carry messages out, behind one interface, chosen in settings like Django's e-mail backends.
+
+``MESSAGING_SMS_PROVIDER`` and ``MESSAGING_EMAIL_PROVIDER`` name a class (dotted path); ``provider_for``
+makes one. A provider has a ``name`` (kept on each message it carried), a ``rate_per_second`` and
+``send(outgoing) -> SendResult``; it raises ``ProviderError`` when the message did not go, saying
+whether trying again may help (``transient``). A provider whose platform calls back (delivery
+statuses, replies) checks those calls with ``callback_valid``.
+
+- ``ConsoleProvider``: prints each message (the demo's default).
+- ``FileProvider``: appends one JSON line per message to ``MESSAGING_FILE_PATH`` (demo, tests).
+- ``DjangoEmailProvider``: e-mail through Django's mail (SMTP with ``EMAIL_HOST``...).
+- ``TwilioSmsProvider``: texts through a Twilio-compatible HTTP API, with its signed callbacks
+  (``X-Twilio-Signature``: HMAC-SHA1 of the URL and the sorted parameters under the auth token).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import smtplib
+import sys
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import make_msgid
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message as a provider sees it."""
+
+    message_id: int
+    channel: str  # "sms" or "email"
+    to: str  # E.164 number or e-mail address
+    body: str
+    subject: str = ""
+    status_callback: str = ""  # where the provider reports the delivery status (empty: nowhere)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+
+
+class ProviderError(Exception):
+    """The provider did not take the message. ``transient``: a later try may succeed (5xx, 429, the
+    network); otherwise (a refused number or address) trying again cannot help."""
+
+    def __init__(self, reason: str, *, transient: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+
+
+class MessageProvider(Protocol):
+    name: str
+    rate_per_second: int
+
+    def send(self, outgoing: Outgoing) -> SendResult: ...
+
+
+class CallbackProvider(MessageProvider, Protocol):
+    def callback_valid(self, *, url: str, params: Mapping[str, Iterable[str]], signature: str) -> bool: ...
+
+
+def _rate(channel: str) -> int:
+    return int(
+        settings.MESSAGING_SMS_RATE_PER_SECOND
+        if channel == "sms"
+        else settings.MESSAGING_EMAIL_RATE_PER_SECOND
+    )
+
+
+def provider_for(channel: str) -> MessageProvider:
+    """The provider the settings name for ``channel`` ("sms" or "email")."""
+    path = settings.MESSAGING_SMS_PROVIDER if channel == "sms" else settings.MESSAGING_EMAIL_PROVIDER
+    provider: MessageProvider = import_string(path)(channel=channel)
+    return provider
+
+
+class ConsoleProvider:
+    """Writes each message to standard output."""
+
+    name = "console"
+
+    def __init__(self, *, channel: str, stream: Any = None) -> None:
+        self.rate_per_second = _rate(channel)
+        self.stream = stream or sys.stdout
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        provider_id = f"console-{uuid.uuid4().hex}"
+        subject = f"Subject: {outgoing.subject}\n" if outgoing.subject else ""
+        self.stream.write(
+            f"[{outgoing.channel} {provider_id}] To: {outgoing.to}\n{subject}{outgoing.body}\n\n"
+        )
+        self.stream.flush()
+        return SendResult(provider_message_id=provider_id)
+
+
+class FileProvider:
+    """Appends each message as one JSON line to ``MESSAGING_FILE_PATH`` (created with its folder)."""
+
+    name = "file"
+
+    def __init__(self, *, channel: str, path: str | None = None) -> None:
+        self.rate_per_second = _rate(channel)
+        self.path = Path(path or settings.MESSAGING_FILE_PATH)
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        provider_id = f"file-{uuid.uuid4().hex}"
+        line = {
+            "provider_message_id": provider_id,
+            "message_id": outgoing.message_id,
+            "channel": outgoing.channel,
+            "to": outgoing.to,
+            "subject": outgoing.subject,
+            "body": outgoing.body,
+            "at": timezone.now().isoformat(),
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise ProviderError(f"file: {exc}", transient=True) from exc
+        return SendResult(provider_message_id=provider_id)
+
+
+class DjangoEmailProvider:
+    """E-mail through Django's mail: ``MESSAGING_EMAIL_BACKEND`` (default ``EMAIL_BACKEND``), from
+    ``MESSAGING_EMAIL_FROM`` (default ``DEFAULT_FROM_EMAIL``). The provider's id is the Message-ID."""
+
+    name = "email"
+
+    def __init__(self, *, channel: str) -> None:
+        self.rate_per_second = _rate(channel)
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        sender = settings.MESSAGING_EMAIL_FROM or settings.DEFAULT_FROM_EMAIL
+        message_id = make_msgid(idstring=f"cw{outgoing.message_id}", domain=sender.rpartition("@")[2] or None)
+        email = EmailMessage(
+            subject=outgoing.subject,
+            body=outgoing.body,
+            from_email=sender,
+            to=[outgoing.to],
+            headers={"Message-ID": message_id},
+            connection=get_connection(
+                backend=settings.MESSAGING_EMAIL_BACKEND or None,
+                fail_silently=False,
+                timeout=settings.MESSAGING_PROVIDER_TIMEOUT_SECONDS,
+            ),
+        )
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _text in exc.recipients.values()]
+            raise ProviderError(
+                f"smtp: recipient refused {codes}", transient=all(400 <= c < 500 for c in codes)
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise ProviderError(
+                f"smtp: {exc.smtp_code} {exc.smtp_error!r}", transient=exc.smtp_code < 500
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ProviderError(f"smtp: {exc.__class__.__name__}: {exc}", transient=True) from exc
+        return SendResult(provider_message_id=message_id.strip("<>")[:64])
+
+
+def twilio_signature(*, token: str, url: str, params: Mapping[str, Iterable[str]]) -> str:
+    """The ``X-Twilio-Signature`` of a callback: base64 HMAC-SHA1, keyed with the auth token, of the
+    full URL followed by each parameter's name and value, sorted by name (values of one name sorted)."""
+    text = url + "".join(name + value for name in sorted(params) for value in sorted(params[name]))
+    digest = hmac.new(token.encode(), text.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+class TwilioSmsProvider:
+    """Texts through a Twilio-compatible API: ``POST {MESSAGING_SMS_API_URL}/2010-04-01/Accounts/{sid}/
+    Messages.json`` with ``To``, ``From`` (or ``MessagingServiceSid``), ``Body`` and ``StatusCallback``,
+    under basic auth (account SID, auth token); 201 answers the message's ``sid``."""
+
+    def __init__(self, *, channel: str) -> None:
+        self.rate_per_second = _rate(channel)
+        self.name: str = settings.MESSAGING_SMS_INTEGRATION
+        self.base_url = settings.MESSAGING_SMS_API_URL.rstrip("/")
+        self.account_sid = settings.MESSAGING_SMS_ACCOUNT_SID
+        self.auth_token = settings.MESSAGING_SMS_AUTH_TOKEN
+        self.sender = settings.MESSAGING_SMS_FROM
+        self.timeout = settings.MESSAGING_PROVIDER_TIMEOUT_SECONDS
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        if not (self.account_sid and self.auth_token and self.sender):
+            raise ProviderError("twilio: account SID, auth token and sender must be set", transient=False)
+        form = {"To": outgoing.to, "Body": outgoing.body}
+        form["MessagingServiceSid" if self.sender.startswith("MG") else "From"] = self.sender
+        if outgoing.status_callback:
+            form["StatusCallback"] = outgoing.status_callback
+        url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        try:
+            response = requests.post(
+                url, data=form, auth=(self.account_sid, self.auth_token), timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise ProviderError(f"twilio: {exc.__class__.__name__}", transient=True) from exc
+        if response.status_code in (200, 201):
+            try:
+                sid = str(response.json()["sid"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ProviderError("twilio: the answer has no message sid", transient=True) from exc
+            return SendResult(provider_message_id=sid[:64])
+        detail = ""
+        try:
+            body = response.json()
+            detail = f" {body.get('code', '')} {body.get('message', '')}".rstrip()
+        except ValueError:
+            pass
+        transient = response.status_code == 429 or response.status_code >= 500
+        raise ProviderError(f"twilio: HTTP {response.status_code}{detail}"[:255], transient=transient)
+
+    def callback_valid(self, *, url: str, params: Mapping[str, Iterable[str]], signature: str) -> bool:
+        if not self.auth_token or not signature:
+            return False
+        expected = twilio_signature(token=self.auth_token, url=url, params=params)
+        return hmac.compare_digest(expected, signature)
