@@ -22,7 +22,7 @@ from collections_app.services.assignment import cases_assign
 from collections_app.services.attempts import attempts_expire
 from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import nightly_close
-from collections_app.services.message_sending import MessageRetry, message_send
+from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
 from collections_app.services.promise_matching import promises_settle
 
 # The database going away (a restart, a fail-over) is worth a retry; a bug is not.
@@ -89,6 +89,15 @@ def message_send_task(self: Any, message_id: int) -> dict[str, object]:
             return self.retry(exc=exc, countdown=countdown, max_retries=limit, throw=False)  # type: ignore[no-any-return]
         raise self.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
     return {"status": outcome.status, "sent": outcome.sent, "reason": outcome.reason}
+
+
+@shared_task(acks_late=True)
+def messages_requeue_task() -> int:
+    """Hand the stranded queued messages to the sender again (none is lost if a send was never queued)."""
+    stranded = messages_stranded()
+    for pk in stranded:
+        message_send_task.delay(pk)
+    return len(stranded)
 
 
 def messages_send_after_commit(message_ids: Iterable[int]) -> None:

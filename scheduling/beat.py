@@ -15,6 +15,7 @@ imports them). All times are UTC:
 - ``reports-nightly``: 03:30, after the nightly close and the promise settlement: the latest COB
   date's figures, the day before's again, and the month's matrices and forecast.
 - ``reports-agents-intraday``: every 15 minutes, today's agent figures so far.
+- ``messages-requeue``: every 5 minutes, queued messages that no sender took up are sent again.
 - ``worker-heartbeat``: every minute, a worker records that it is alive (``/health/`` reads it).
 """
 
@@ -80,6 +81,13 @@ SHIPPED = (
         "Promises past their date plus grace days are settled; follow-ups and priorities follow.",
     ),
     Entry(
+        "messages-requeue",
+        "collections_app.tasks.messages_requeue_task",
+        "*/5",
+        "*",
+        "Queued messages no sender took up (a broker down at the commit) are handed to the sender again.",
+    ),
+    Entry(
         "worker-heartbeat",
         "scheduling.tasks.worker_heartbeat_task",
         "*",
@@ -100,7 +108,7 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
         crontabs, tasks = CrontabSchedule, PeriodicTask
     existing = set(tasks.objects.filter(name__in=[e.name for e in SHIPPED]).values_list("name", flat=True))
     created = []
-    for entry in SHIPPED:  # seven rows, once per deploy
+    for entry in SHIPPED:  # eight rows, once per deploy
         if entry.name in existing:
             continue
         fields = {

@@ -4,10 +4,13 @@
   (the phone or the e-mail address) and then the message, and sends only a message still
   ``queued``, so a task that runs twice sends it once. Under the same locks it checks again that the
   medium was not opted out (nor consent withdrawn, nor a cease requested) since the engine allowed
-  it: an inbound STOP takes the same address row first, so no message is sent after a STOP has
-  committed. A provider's error counts a try and keeps its reason; a transient one raises
+  it, and that the window it was allowed in (``window_closes_at`` of its decision) is still open: an
+  inbound STOP takes the same address row first, so no message is sent after a STOP has committed.
+  A message stopped so is ``refused`` with the reason (a new message is decided afresh). A provider's error counts a try and keeps its reason; a transient one raises
   ``MessageRetry`` (the task tries again later) until ``final``, when the message ends ``failed``.
   A sent message completes its attempt; a failed or stopped one releases it (it stops counting).
+- ``messages_stranded``: queued messages no sender has touched for a while (the broker was down at
+  the commit, a worker lost its task): the periodic sweep hands them to the sender again.
 - ``provider_slot_take`` holds a sender to the provider's messages per second, shared by every
   worker through the cache. Called before any lock is taken.
 - ``message_status_apply``: a delivery status from the provider. Statuses only move forward
@@ -42,6 +45,11 @@ from scheduling.models import ContactPreference
 # How long after a message a reply from its number is taken as the reply to it.
 REPLY_WINDOW = dt.timedelta(days=7)
 
+# A queued message untouched this long has no sender coming (the longest backoff between tries is
+# shorter: MESSAGING_RETRY_SECONDS * 2 ** (MESSAGING_SEND_MAX_RETRIES - 1), 8 minutes by default).
+STRANDED_AFTER = dt.timedelta(minutes=15)
+STRANDED_BATCH = 10_000
+
 # A status only moves to a higher rank: a replayed or out-of-order callback changes nothing.
 _RANK = {
     Message.Status.QUEUED: 0,
@@ -72,6 +80,17 @@ def status_callback_url(integration: str) -> str:
     """The status callback URL given to the provider (empty without ``MESSAGING_CALLBACK_BASE_URL``)."""
     base = settings.MESSAGING_CALLBACK_BASE_URL
     return f"{base}{reverse('api-sms-status', args=[integration])}" if base else ""
+
+
+def messages_stranded(*, now: dt.datetime | None = None, limit: int = STRANDED_BATCH) -> list[int]:
+    """Ids of the queued messages not updated for ``STRANDED_AFTER`` (oldest first, at most ``limit``).
+    Sending one again is safe: the sender sends a message once, and stops one whose window closed."""
+    before = (now or timezone.now()) - STRANDED_AFTER
+    return list(
+        Message.objects.filter(status=Message.Status.QUEUED, updated_at__lt=before)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def provider_slot_take(
@@ -108,8 +127,13 @@ class SendOutcome:
     reason: str = ""
 
 
-def _stop_reason(message: Message, phone: Phone | None, email: EmailAddress | None) -> str:
-    """Why a queued message may no longer go (the medium opted out since it was allowed), or ''."""
+def _stop_reason(message: Message, phone: Phone | None, email: EmailAddress | None, now: dt.datetime) -> str:
+    """Why a queued message may no longer go, or '': the window the engine allowed it in has closed
+    (a retry or a queue that waited too long), or the medium was opted out (or consent withdrawn, or a
+    cease requested) since."""
+    closes = message.decision.get("window_closes_at")
+    if closes and now >= dt.datetime.fromisoformat(str(closes).replace("Z", "+00:00")):
+        return "outside_window"
     if phone is not None:
         if phone.sms_opted_out:
             return "sms_opt_out"
@@ -163,7 +187,7 @@ def message_send(
         if message.status != Message.Status.QUEUED:  # another run sent it (or stopped it) first
             return SendOutcome(status=message.status, sent=False)
         now = timezone.now()
-        stop = _stop_reason(message, phone, email)
+        stop = _stop_reason(message, phone, email, now)
         if stop:
             message.status = Message.Status.REFUSED
             message.failure_reason = f"{stop}: stopped before sending"

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from accounts.models import EmailAddress
+from collections_app.models import Message
 from scheduling.presets import presets_ensure
 from tests.api.conftest import CaseDebt, open_case_debt
 from tests.messaging import stubs
@@ -77,3 +79,12 @@ def smtp(settings: Any) -> Iterator[SmtpServer]:
         settings.MESSAGING_SEND_MAX_RETRIES = 3
         settings.MESSAGING_RETRY_SECONDS = 0
         yield server
+
+
+def window_open(message: Message) -> Message:
+    """A message decided at a fixed instant of the tests' calendar, as if decided a moment ago: the
+    window its decision allowed it in is still open now (the sender checks it against the clock)."""
+    closes = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    Message.objects.filter(pk=message.pk).update(decision={**message.decision, "window_closes_at": closes})
+    message.refresh_from_db()
+    return message

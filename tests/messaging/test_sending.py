@@ -6,20 +6,22 @@ run on the loopback for the test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from collections_app.models import ContactAttempt, Message
 from collections_app.services.message_providers import ConsoleProvider, FileProvider, Outgoing, provider_for
 from collections_app.services.message_sending import message_send, provider_slot_take
 from collections_app.services.messages import message_create
-from collections_app.tasks import message_send_task, messages_send_after_commit
+from collections_app.tasks import message_send_task, messages_requeue_task, messages_send_after_commit
 from tests.api.conftest import CaseDebt
-from tests.messaging.conftest import CALLBACK_BASE, MORNING, SENDER
+from tests.messaging.conftest import CALLBACK_BASE, MORNING, SENDER, window_open
 from tests.messaging.stubs import SmsApi, SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +30,14 @@ pytestmark = pytest.mark.django_db
 def queued_text(debt: CaseDebt) -> Message:
     decided = message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=MORNING)
     assert decided.message.status == Message.Status.QUEUED
-    return decided.message
+    return window_open(decided.message)
 
 
 def queued_email(debt: CaseDebt) -> Message:
     email = debt.borrower.emails.first()
     decided = message_create(case=debt.case, template_code="pre_due_email", email=email, at=MORNING)
     assert decided.message.status == Message.Status.QUEUED
-    return decided.message
+    return window_open(decided.message)
 
 
 def test_a_text_is_sent_only_after_the_commit_and_once_even_if_the_task_runs_twice(
@@ -207,6 +209,39 @@ def test_a_message_no_longer_queued_is_not_sent(debt: CaseDebt, sms_api: SmsApi)
     assert message_send(message_id=message.pk).sent is False
     assert message_send(message_id=10**9).sent is False
     assert sms_api.posts == []
+
+
+def test_a_text_whose_window_closed_while_it_waited_is_not_sent(debt: CaseDebt, sms_api: SmsApi) -> None:
+    # Given a text allowed at 10:00 in New York on 7 April 2026, its window closing at 21:00 that day
+    decided = message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=MORNING)
+    assert decided.decision.window_closes_at is not None and decided.decision.window_closes_at < timezone.now()
+
+    # When its sender runs only after the window closed (a queue that waited, retries that took long)
+    result = message_send_task.delay(decided.message.pk).get()
+
+    # Then it is not sent: refused with the reason, its reservation given back
+    message = Message.objects.get(pk=decided.message.pk)
+    assert sms_api.posts == [] and result["reason"] == "outside_window"
+    assert message.status == Message.Status.REFUSED and message.failure_reason.startswith("outside_window")
+    assert message.attempt is not None and message.attempt.status == ContactAttempt.Status.NOT_DIALED
+
+
+def test_a_queued_text_no_sender_took_up_is_sent_by_the_periodic_sweep(debt: CaseDebt, sms_api: SmsApi) -> None:
+    # Given a text queued a while ago whose sending never reached a worker (the broker was down)
+    stranded = queued_text(debt)
+    Message.objects.filter(pk=stranded.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=20))
+    recent = window_open(
+        message_create(case=debt.case, template_code="pre_due_email", email=debt.borrower.emails.first(), at=MORNING)
+        .message
+    )
+
+    # When the sweep runs
+    requeued = messages_requeue_task.delay().get()
+
+    # Then the stranded one is sent; the recent one is left to its own sender
+    assert requeued == 1 and len(sms_api.posts) == 1
+    assert Message.objects.get(pk=stranded.pk).status == Message.Status.SENT
+    assert Message.objects.get(pk=recent.pk).status == Message.Status.QUEUED
 
 
 class FakeClock:

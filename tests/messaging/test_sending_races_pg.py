@@ -17,7 +17,7 @@ from collections_app.services.message_sending import SendOutcome, inbound_record
 from collections_app.services.messages import message_create
 from collections_app.tasks import message_send_task
 from tests.messaging import stubs
-from tests.messaging.conftest import MORNING, PROVIDERS, SENDER, days, texting_debt
+from tests.messaging.conftest import MORNING, PROVIDERS, SENDER, days, texting_debt, window_open
 from tests.messaging.stubs import SmsApi
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 def queued(debt: Any, at: Any = MORNING) -> Message:
     message = message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=at).message
     assert message.status == Message.Status.QUEUED
-    return message
+    return window_open(message)
 
 
 def in_thread(target: Any, results: list[Any], failures: list[BaseException]) -> threading.Thread:

@@ -16,7 +16,7 @@ from collections_app.services.message_providers import twilio_signature
 from collections_app.services.messages import message_create
 from collections_app.tasks import message_send_task
 from tests.api.conftest import CaseDebt
-from tests.messaging.conftest import CALLBACK_BASE, MORNING
+from tests.messaging.conftest import CALLBACK_BASE, MORNING, window_open
 from tests.messaging.stubs import TOKEN, SmsApi
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def callback(client: Any, path: str, params: dict[str, str], signature: str | No
 @pytest.fixture
 def sent(debt: CaseDebt, sms_api: SmsApi) -> Message:
     message = message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=MORNING).message
-    message_send_task.delay(message.pk).get()
+    message_send_task.delay(window_open(message).pk).get()
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
     return message

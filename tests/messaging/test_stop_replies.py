@@ -12,7 +12,7 @@ from collections_app.models import ContactAttempt, DncEntry, InboundMessage, Mes
 from collections_app.services.messages import message_create
 from collections_app.tasks import message_send_task
 from tests.api.conftest import CaseDebt
-from tests.messaging.conftest import MORNING, days
+from tests.messaging.conftest import MORNING, days, window_open
 from tests.messaging.stubs import SmsApi
 from tests.messaging.test_sms_callbacks import INBOUND, callback
 
@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def text(debt: CaseDebt, at: Any = MORNING) -> Message:
-    return message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=at).message
+    message = message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=at).message
+    return window_open(message) if message.status == Message.Status.QUEUED else message
 
 
 def reply(client: Any, debt: CaseDebt, body: str, sid: str = "SMreply1") -> Any:

@@ -18,6 +18,7 @@ EXPECTED = {
     "callbacks-due": ("collections_app.tasks.callbacks_due_task", "*/5", "*"),
     "nightly-close": ("collections_app.tasks.nightly_close_task", "0", "1"),
     "promises-settle": ("collections_app.tasks.promises_settle_task", "30", "2"),
+    "messages-requeue": ("collections_app.tasks.messages_requeue_task", "*/5", "*"),
 }
 
 
@@ -31,7 +32,7 @@ def schedule() -> dict[str, tuple[str, str, str]]:
     }
 
 
-def test_the_shipped_schedule_has_the_four_periodic_tasks_in_utc():
+def test_the_shipped_schedule_has_its_periodic_tasks_in_utc():
     beat_schedule_ensure()
 
     assert schedule() == EXPECTED
