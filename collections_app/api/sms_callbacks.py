@@ -1,7 +1,7 @@
 """The SMS provider's callbacks: ``POST /api/v1/integrations/sms/{integration}/status/`` (delivery
 statuses) and ``.../inbound/`` (replies), in the Twilio-compatible shape (form-encoded).
 
-No token: the provider signs each call (``X-Twilio-Signature``) with the account's auth token, and
+No token is needed: the provider signs each call (``X-Twilio-Signature``) with the account's auth token, and
 a call whose signature does not match is refused (403) before anything is read. ``{integration}`` is
 the name of the SMS provider in the settings (``MESSAGING_SMS_INTEGRATION``); another name is 404.
 The signed URL is ``MESSAGING_CALLBACK_BASE_URL`` plus the path (the address the provider was given),
@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from collections_app.api.dialer.auth import IntegrationTokenAuthentication
 from collections_app.api.dialer.base import error
 from collections_app.services.message_providers import CallbackProvider, provider_for
 from collections_app.services.message_sending import inbound_record, message_status_apply
@@ -78,7 +79,9 @@ INBOUND_FORM = inline_serializer(
 
 
 class SmsCallbackView(APIView):
-    authentication_classes: list[Any] = []
+    # The provider sends no token (its signature is the credential); a token that is sent all the same
+    # is checked as on every endpoint, so a wrong or revoked one is 401.
+    authentication_classes = [IntegrationTokenAuthentication]
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
     parser_classes = [FormParser]
