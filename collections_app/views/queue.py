@@ -19,8 +19,10 @@ from accounts.services.pii import pii_reveal_record
 from collections_app import roles
 from collections_app.forms.calls import CallOutcomeForm
 from collections_app.models import Case
+from collections_app.selectors.account_summary import account_summary
 from collections_app.selectors.cases import QUEUE_ORDER, agent_queue, agent_queue_held, cases_visible_to
 from collections_app.selectors.contacts import cases_contact, cases_workable_by, open_calls
+from collections_app.selectors.promises import borrower_today
 from collections_app.services import clock
 from collections_app.views.contact_panel import (
     CallArea,
@@ -90,6 +92,9 @@ def account_screen_context(request: HttpRequest, case: Case, *, call: CallArea |
         "case": case,
         "account": account,
         "borrower": account.borrower,
+        "summary": account_summary(
+            account=account, case=case, today=borrower_today(account.borrower, now=at), user=request.user
+        ),
         "phones": account.borrower.phones.order_by("pk"),
         "installments": account.installments.order_by("seq"),
         "payments": account.payments.order_by("-received_at")[:50],
