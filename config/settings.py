@@ -191,6 +191,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "accounts.models.Payment.Channel",
         "OutcomeEnum": ["not_dialed"],
         "ReasonCodeEnum": "collections_app.api.dialer.decisions.REASON_CODES",
+        "AttemptStatusEnum": "collections_app.models.ContactAttempt.Status",
         "EffectEnum": "collections_app.api.dialer.serializers.EFFECTS",
     },
 }

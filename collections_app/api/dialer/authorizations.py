@@ -22,13 +22,7 @@ from collections_app.api.dialer.base import (
 )
 from collections_app.api.dialer.examples import REFUSED_EXAMPLE
 from collections_app.api.dialer.idempotency import idempotent
-from collections_app.api.dialer.shapes import (
-    AUTHORIZATION_ID,
-    authorization_uuid,
-    iso_instant,
-    left_after_this,
-    request_integration,
-)
+from collections_app.api.dialer.shapes import AUTHORIZATION_ID, authorization_uuid, request_integration
 from collections_app.models import Case
 from collections_app.services.dialer.authorizations import dial_authorization_release, dial_authorize
 from collections_app.services.dialer.names import agent_user_for
@@ -108,30 +102,15 @@ class DialAuthorizationView(DialerView):
             integration=integration, phone=phone, case=case, agent=agent_user_for(data.get("agent"))
         )
         if authorization is None:
-            return Response(
-                {
-                    "message": _("The engine does not allow this call now."),
-                    "errors": {},
-                    "code": "not_allowed",
-                    "allowed": False,
-                    "reasons": [reason.as_json() for reason in decision.reasons],
-                    "next_allowed_at": iso_instant(decision.next_allowed_at),
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(
-            {
-                "allowed": True,
-                "authorization_id": str(authorization.pk),
-                "expires_at": iso_instant(authorization.expires_at),
-                "attempt_id": authorization.attempt_id,
-                "case_id": authorization.attempt.case_id,
-                "attempts_left_today": left_after_this(decision.attempts_left_today),
-                "attempts_left_week": left_after_this(decision.attempts_left_week),
-                "window_closes_at": iso_instant(decision.window_closes_at),
-            },
-            status=status.HTTP_201_CREATED,
-        )
+            refused = {
+                "message": _("The engine does not allow this call now."),
+                "errors": {},
+                "code": "not_allowed",
+                "decision": decision,
+            }
+            return Response(s.body(s.DialAuthorizationRefusedSerializer, refused), status=status.HTTP_409_CONFLICT)
+        granted = {"authorization": authorization, "decision": decision}
+        return Response(s.body(s.DialAuthorizationGrantedSerializer, granted), status=status.HTTP_201_CREATED)
 
 
 class DialAuthorizationReleaseView(DialerView):
@@ -162,4 +141,4 @@ class DialAuthorizationReleaseView(DialerView):
         authorization = dial_authorization_release(
             integration=request_integration(request), authorization_id=authorization_uuid(authorization_id)
         )
-        return Response({"authorization_id": str(authorization.pk), "status": authorization.attempt.status})
+        return Response(s.body(s.DialAuthorizationReleasedSerializer, authorization))

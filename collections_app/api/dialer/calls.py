@@ -23,29 +23,14 @@ from collections_app.api.dialer.base import (
 )
 from collections_app.api.dialer.examples import CALL_EXAMPLE
 from collections_app.api.dialer.idempotency import idempotent
-from collections_app.api.dialer.shapes import CALL_ID, iso_instant, request_integration
-from collections_app.models import DialAuthorization, Integration
+from collections_app.api.dialer.shapes import CALL_ID, request_integration
+from collections_app.models import Integration
 from collections_app.services.dialer.calls import CallReport, dialer_call_report
 from collections_app.services.dialer.dispositions import DispositionResolver
 from collections_app.services.dialer.names import agent_user_for
 from collections_app.services.dialer.promises import PromiseTerms
-from collections_app.services.dialer.results import dialer_call_result
+from collections_app.services.dialer.results import CallResult, dialer_call_result
 from config.errors import DomainError
-
-
-def call_body(authorization: DialAuthorization) -> dict[str, Any]:
-    attempt = authorization.attempt
-    return {
-        "external_call_id": authorization.external_call_id,
-        "authorization_id": str(authorization.pk),
-        "attempt_id": attempt.pk,
-        "case_id": attempt.case_id,
-        "status": attempt.status,
-        "started_at": iso_instant(authorization.call_started_at),
-        "answered_at": iso_instant(attempt.answered_at),
-        "ended_at": iso_instant(attempt.ended_at),
-        "agent": attempt.agent.get_username() if attempt.agent_id and attempt.agent else None,
-    }
 
 
 def report_call(integration: Integration, external_call_id: str, data: dict[str, Any]) -> CallReport:
@@ -63,7 +48,7 @@ def report_call(integration: Integration, external_call_id: str, data: dict[str,
 
 def record_result(
     integration: Integration, external_call_id: str, data: dict[str, Any], resolver: DispositionResolver | None = None
-) -> Any:
+) -> CallResult:
     promise = data.get("promise")
     return dialer_call_result(
         integration=integration,
@@ -135,7 +120,7 @@ class CallView(DialerView):
         body.is_valid(raise_exception=True)
         report = report_call(request_integration(request), external_call_id, body.validated_data)
         code = status.HTTP_201_CREATED if report.created else status.HTTP_200_OK
-        return Response(call_body(report.authorization), status=code)
+        return Response(s.body(s.CallSerializer, report.authorization), status=code)
 
 
 class CallResultView(DialerView):
@@ -201,4 +186,4 @@ class CallResultView(DialerView):
         body.is_valid(raise_exception=True)
         result = record_result(request_integration(request), external_call_id, body.validated_data)
         code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
-        return Response(result.as_json(), status=code)
+        return Response(s.body(s.CallResultSerializer, result), status=code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -29,28 +28,6 @@ from collections_app.models import DncEntry
 from collections_app.models.integrations import SCOPE_DNC
 from collections_app.services.dnc import FeedCursor, dnc_cease_record, dnc_feed, dnc_number_record
 from config.errors import DomainError
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
-
-
-def entry_body(entry: DncEntry) -> dict[str, Any]:
-    return {
-        "id": entry.pk,
-        "type": entry.type,
-        "number": entry.number,
-        "email": entry.email,
-        "borrower_id": entry.borrower_id,
-        "borrower_external_id": entry.borrower.external_id if entry.borrower_id and entry.borrower else None,
-        "active": entry.active,
-        "reason": entry.reason,
-        "source": entry.source,
-        "requested_at": _iso(entry.requested_at),
-        "created_at": _iso(entry.created_at),
-        "updated_at": _iso(entry.updated_at),
-    }
-
 
 ENTRY_EXAMPLE = {
     "id": 41,
@@ -127,14 +104,13 @@ class DncView(DialerView):
             updated_since=params.get("updated_since"), cursor=cursor, limit=params["limit"]
         )
         encoded = next_cursor.encode() if next_cursor else None
-        return Response(
-            {
-                "results": [entry_body(entry) for entry in page],
-                "next_cursor": encoded,
-                "has_more": more,
-                "next": replace_query_param(request.build_absolute_uri(), "cursor", encoded) if more and encoded else None,
-            }
-        )
+        feed = {
+            "results": page,
+            "next_cursor": encoded,
+            "has_more": more,
+            "next": replace_query_param(request.build_absolute_uri(), "cursor", encoded) if more and encoded else None,
+        }
+        return Response(s.body(s.DncFeedSerializer, feed))
 
     @extend_schema(
         operation_id="dnc_record",
@@ -179,4 +155,4 @@ class DncView(DialerView):
         else:
             entry, created = dnc_cease_record(borrower=_borrower(data), **common)
         entry = DncEntry.objects.select_related("borrower").get(pk=entry.pk)
-        return Response(entry_body(entry), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(s.body(s.DncEntrySerializer, entry), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
@@ -24,23 +22,6 @@ from collections_app.models import Case, DialAuthorization, Integration, Promise
 from collections_app.selectors.contacts import cases_workable_by
 from collections_app.services.dialer.promises import PromiseTerms, promise_record
 from config.errors import DomainError
-
-
-def promise_body(promise: PromiseToPay) -> dict[str, Any]:
-    return {
-        "id": promise.pk,
-        "case_id": promise.case_id,
-        "amount": f"{promise.amount:.2f}",
-        "first_date": promise.first_date.isoformat(),
-        "final_date": promise.final_date.isoformat(),
-        "status": promise.status,
-        "source": promise.source,
-        "attempt_id": promise.attempt_id,
-        "parts": [
-            {"seq": part.seq, "date": part.due_date.isoformat(), "amount": f"{part.amount:.2f}", "status": part.status}
-            for part in promise.parts.all()
-        ],
-    }
 
 
 def _source(integration: Integration | None) -> str:
@@ -140,5 +121,5 @@ class CasePromiseView(DialerView):
                 refusal.errors["external_call_id"] = refusal.errors.pop("attempt")
             raise
         promise = PromiseToPay.objects.prefetch_related("parts").get(pk=promise.pk)
-        return Response(promise_body(promise), status=status.HTTP_201_CREATED)
+        return Response(s.body(s.PromiseSerializer, promise), status=status.HTTP_201_CREATED)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +21,34 @@ MAX_EVENTS = 1000
 
 # Every instant the dialer API takes: its offset required, its range that of ``config.instants``.
 AwareDateTimeField = InstantField
+
+
+def body(serializer: type[serializers.Serializer], instance: Any) -> dict[str, Any]:
+    """``instance`` as ``serializer`` writes it: the answer of an endpoint, as its schema declares it.
+
+    One instance of each serializer serves every request (making one copies its fields, which costs
+    more than a dial authorization's own work); writing a body reads it and changes nothing.
+    """
+    return _shared(serializer).to_representation(instance)
+
+
+@functools.cache
+def _shared(serializer: type[serializers.Serializer]) -> serializers.Serializer:
+    return serializer()
+
+
+class UtcInstantField(serializers.DateTimeField):
+    """An instant the API writes: in UTC, ``Z`` for its offset, whatever time zone the request runs in."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+
+class LeftAfterThisField(serializers.IntegerField):
+    """The headroom the engine saw, less the attempt just reserved (null: no cap applies)."""
+
+    def to_representation(self, value: Any) -> int:
+        return max(int(value) - 1, 0)
 
 
 # --- Errors ----------------------------------------------------------------------------------------
@@ -77,26 +107,35 @@ class DialAuthorizationRequestSerializer(serializers.Serializer):
     agent = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=150)
 
 
+# Reads ``{"authorization": DialAuthorization, "decision": Decision}``.
 class DialAuthorizationGrantedSerializer(serializers.Serializer):
-    allowed = serializers.BooleanField()
-    authorization_id = serializers.UUIDField()
-    expires_at = serializers.DateTimeField(help_text="The call must start by then.")
-    attempt_id = serializers.IntegerField()
-    case_id = serializers.IntegerField(allow_null=True)
-    attempts_left_today = serializers.IntegerField(allow_null=True, help_text="After this one; null: no cap.")
-    attempts_left_week = serializers.IntegerField(allow_null=True, help_text="After this one; null: no cap.")
-    window_closes_at = serializers.DateTimeField(allow_null=True)
+    allowed = serializers.BooleanField(source="decision.allowed")
+    authorization_id = serializers.UUIDField(source="authorization.pk")
+    expires_at = UtcInstantField(source="authorization.expires_at", help_text="The call must start by then.")
+    attempt_id = serializers.IntegerField(source="authorization.attempt_id")
+    case_id = serializers.IntegerField(source="authorization.attempt.case_id", allow_null=True)
+    attempts_left_today = LeftAfterThisField(
+        source="decision.attempts_left_today", allow_null=True, help_text="After this one; null: no cap."
+    )
+    attempts_left_week = LeftAfterThisField(
+        source="decision.attempts_left_week", allow_null=True, help_text="After this one; null: no cap."
+    )
+    window_closes_at = UtcInstantField(source="decision.window_closes_at", allow_null=True)
 
 
+# Reads ``{"message", "errors", "code", "decision": Decision}``: the error body and the engine's why.
 class DialAuthorizationRefusedSerializer(ErrorSerializer):
-    allowed = serializers.BooleanField()
-    reasons = ReasonSerializer(many=True)
-    next_allowed_at = serializers.DateTimeField(allow_null=True, help_text="Null: no time lifts the block.")
+    allowed = serializers.BooleanField(source="decision.allowed")
+    reasons = ReasonSerializer(source="decision.reasons", many=True)
+    next_allowed_at = UtcInstantField(
+        source="decision.next_allowed_at", allow_null=True, help_text="Null: no time lifts the block."
+    )
 
 
+# Reads a ``DialAuthorization`` with its attempt.
 class DialAuthorizationReleasedSerializer(serializers.Serializer):
-    authorization_id = serializers.UUIDField()
-    status = serializers.CharField()
+    authorization_id = serializers.UUIDField(source="pk")
+    status = serializers.ChoiceField(source="attempt.status", choices=ContactAttempt.Status.choices)
 
 
 # --- Calls and results -----------------------------------------------------------------------------
@@ -113,16 +152,17 @@ class CallReportSerializer(serializers.Serializer):
     )
 
 
+# Reads a ``DialAuthorization`` with its attempt: the call as the dialer reported it.
 class CallSerializer(serializers.Serializer):
     external_call_id = serializers.CharField()
-    authorization_id = serializers.UUIDField()
+    authorization_id = serializers.UUIDField(source="pk")
     attempt_id = serializers.IntegerField()
-    case_id = serializers.IntegerField(allow_null=True)
-    status = serializers.ChoiceField(choices=ContactAttempt.Status.choices)
-    started_at = serializers.DateTimeField(allow_null=True)
-    answered_at = serializers.DateTimeField(allow_null=True)
-    ended_at = serializers.DateTimeField(allow_null=True)
-    agent = serializers.CharField(allow_null=True)
+    case_id = serializers.IntegerField(source="attempt.case_id", allow_null=True)
+    status = serializers.ChoiceField(source="attempt.status", choices=ContactAttempt.Status.choices)
+    started_at = UtcInstantField(source="call_started_at", allow_null=True)
+    answered_at = UtcInstantField(source="attempt.answered_at", allow_null=True)
+    ended_at = UtcInstantField(source="attempt.ended_at", allow_null=True)
+    agent = serializers.CharField(source="attempt.agent.username", allow_null=True)
 
 
 class PromiseTermsSerializer(serializers.Serializer):
@@ -146,12 +186,13 @@ class CallResultRequestSerializer(serializers.Serializer):
 EFFECTS = [value for name, value in vars(Effect).items() if name.isupper()]
 
 
+# Reads a ``CallResult`` (``services.dialer.results``).
 class CallResultSerializer(serializers.Serializer):
-    external_call_id = serializers.CharField()
-    authorization_id = serializers.UUIDField()
-    attempt_id = serializers.IntegerField()
-    case_id = serializers.IntegerField(allow_null=True)
-    disposition = serializers.CharField(help_text="Our code.")
+    external_call_id = serializers.CharField(source="authorization.external_call_id")
+    authorization_id = serializers.UUIDField(source="authorization.pk")
+    attempt_id = serializers.IntegerField(source="authorization.attempt_id")
+    case_id = serializers.IntegerField(source="authorization.attempt.case_id", allow_null=True)
+    disposition = serializers.CharField(source="authorization.result.disposition", help_text="Our code.")
     effects = serializers.ListField(
         child=serializers.ChoiceField(choices=EFFECTS), help_text="What the disposition changed beyond the attempt."
     )
@@ -241,19 +282,20 @@ class DncRequestSerializer(serializers.Serializer):
     requested_at = AwareDateTimeField(required=False, help_text="When the borrower asked; default now.")
 
 
+# Reads a ``DncEntry`` with its borrower.
 class DncEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     type = serializers.ChoiceField(choices=DncEntry.Type.choices, help_text="sms_opt_out: no texts.")
     number = serializers.CharField(help_text="E.164; empty for a cease or an e-mail entry.")
     email = serializers.CharField(help_text="email_opt_out: the address; otherwise empty.")
     borrower_id = serializers.IntegerField(allow_null=True)
-    borrower_external_id = serializers.CharField(allow_null=True)
+    borrower_external_id = serializers.CharField(source="borrower.external_id", allow_null=True)
     active = serializers.BooleanField(help_text="False: lifted by an administrator.")
     reason = serializers.CharField()
     source = serializers.CharField()  # type: ignore[assignment]
-    requested_at = serializers.DateTimeField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    requested_at = UtcInstantField()
+    created_at = UtcInstantField()
+    updated_at = UtcInstantField()
 
 
 class DncFeedQuerySerializer(serializers.Serializer):
@@ -321,15 +363,18 @@ class VicidialDispoQuerySerializer(serializers.Serializer):
     campaign = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
+# Reads ``{"status", "external_call_id", "recorded": AfterTheFact | None, "reasons"}`` (None: a replay).
 class VicidialDispoResultSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["accepted", "duplicate"])
     external_call_id = serializers.CharField()
-    attempt_id = serializers.IntegerField(allow_null=True)
-    disposition = serializers.CharField(allow_null=True)
+    attempt_id = serializers.IntegerField(source="recorded.result.authorization.attempt_id", allow_null=True)
+    disposition = serializers.CharField(source="recorded.result.authorization.result.disposition", allow_null=True)
     allowed = serializers.BooleanField(
-        allow_null=True, help_text="Whether the engine allowed the call when it was placed (false: a violation)."
+        source="recorded.decision.allowed",
+        allow_null=True,
+        help_text="Whether the engine allowed the call when it was placed (false: a violation).",
     )
-    reasons = ReasonSerializer(many=True)
+    reasons = ReasonSerializer(many=True, help_text="The engine's, when it refused the call; empty for a replay.")
 
 
 # --- Promises ------------------------------------------------------------------------------------------
@@ -355,6 +400,7 @@ class PromiseRequestSerializer(serializers.Serializer):
         return attrs
 
 
+# Reads a ``PromisePart``.
 class PromisePartSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     date = serializers.DateField(source="due_date")
@@ -362,6 +408,7 @@ class PromisePartSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+# Reads a ``PromiseToPay`` with its parts (prefetch them).
 class PromiseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     case_id = serializers.IntegerField()

@@ -32,11 +32,6 @@ CALL_ID = OpenApiParameter(
 )
 
 
-def left_after_this(left: int | None) -> int | None:
-    """The headroom the engine saw, less the attempt just reserved."""
-    return max(left - 1, 0) if left is not None else None
-
-
 def authorization_uuid(value: Any) -> uuid.UUID:
     """An authorization id from a path or a body; not a UUID is as unknown as any other."""
     try:

@@ -127,24 +127,10 @@ class VicidialDispoView(DialerView):
             agent=agent.user if agent else None,
             recording_ref=data.get("recording_filename", ""),
         )
-        if recorded is None:
-            return Response(
-                {
-                    "status": "duplicate",
-                    "external_call_id": data["call_id"],
-                    "attempt_id": None,
-                    "disposition": None,
-                    "allowed": None,
-                    "reasons": [],
-                }
-            )
-        return Response(
-            {
-                "status": "accepted",
-                "external_call_id": data["call_id"],
-                "attempt_id": recorded.result.authorization.attempt_id,
-                "disposition": recorded.result.authorization.result.get("disposition"),
-                "allowed": recorded.decision.allowed,
-                "reasons": [reason.as_json() for reason in recorded.decision.reasons],
-            }
-        )
+        answer = {
+            "status": "duplicate" if recorded is None else "accepted",
+            "external_call_id": data["call_id"],
+            "recorded": recorded,
+            "reasons": recorded.decision.reasons if recorded is not None else [],
+        }
+        return Response(s.body(s.VicidialDispoResultSerializer, answer))

@@ -40,18 +40,6 @@ class CallResult:
     effects: list[str] = field(default_factory=list)
     promise_id: int | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "external_call_id": self.authorization.external_call_id,
-            "authorization_id": str(self.authorization.pk),
-            "attempt_id": self.authorization.attempt_id,
-            "case_id": self.authorization.attempt.case_id,
-            "disposition": self.authorization.result.get("disposition"),
-            "effects": self.effects,
-            "promise_id": self.promise_id,
-            "duplicate": self.duplicate,
-        }
-
 
 def call_not_found() -> DomainError:
     return DomainError(
