@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from collections_app.models import ContactAttempt, DialAuthorization
-from tests.api.conftest import CaseDebt, Clock, Dialer, authorize, granted, iso
+from collections_app.models import Case, ContactAttempt, DialAuthorization
+from tests.api.conftest import CaseDebt, Clock, Dialer, authorize, granted, iso, open_case_debt
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/dialer/dial-authorizations/"
@@ -86,6 +86,38 @@ def test_a_phone_that_does_not_exist_is_404_with_the_field_named(dialer: Dialer,
 
     assert response.status_code == 404
     assert response.json()["errors"] == {"phone_id": ["No phone 999999."]}
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_case_that_does_not_exist_is_404_with_the_field_named(dialer: Dialer, debt: CaseDebt) -> None:
+    response = authorize(dialer, debt.phone, case_id=999999)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert response.json()["errors"] == {"case_id": ["No case 999999."]}
+    assert not ContactAttempt.objects.exists()
+
+
+def test_another_borrowers_case_is_refused_and_nothing_is_reserved(dialer: Dialer, debt: CaseDebt) -> None:
+    # Given the case of another borrower
+    other = open_case_debt()
+
+    # When the dialer asks for this phone on that case
+    response = authorize(dialer, debt.phone, case_id=other.case.pk)
+
+    # Then it is refused by field, and no attempt counts
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"case_id": ["Not this phone's case."]}
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_closed_case_is_refused_and_nothing_is_reserved(dialer: Dialer, debt: CaseDebt) -> None:
+    Case.objects.filter(pk=debt.case.pk).update(status=Case.Status.CLOSED)
+
+    response = authorize(dialer, debt.phone, case_id=debt.case.pk)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"case_id": ["This case is closed."]}
     assert not ContactAttempt.objects.exists()
 
 

@@ -137,7 +137,7 @@ def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> di
         "received_at": payment.received_at.isoformat(), "channel": payment.channel,
     }  # fmt: skip
     if dialer is not None:
-        _decision, authorization = dial_authorize(integration=dialer, phone=phone, case=case, at=NOW)
+        _decision, authorization = dial_authorize(integration=dialer, phone_id=phone.pk, case_id=case.pk, at=NOW)
         assert authorization is not None
         objects["authorization"] = str(authorization.pk)
     return objects

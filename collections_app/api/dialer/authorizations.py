@@ -10,7 +10,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Phone
 from collections_app.api.dialer import serializers as s
 from collections_app.api.dialer.base import (
     BAD_INPUT,
@@ -23,10 +22,7 @@ from collections_app.api.dialer.base import (
 from collections_app.api.dialer.examples import REFUSED_EXAMPLE
 from collections_app.api.dialer.idempotency import idempotent
 from collections_app.api.dialer.shapes import AUTHORIZATION_ID, authorization_uuid, request_integration
-from collections_app.models import Case
 from collections_app.services.dialer.authorizations import dial_authorization_release, dial_authorize
-from collections_app.services.dialer.names import agent_user_for
-from config.errors import DomainError
 
 
 class DialAuthorizationView(DialerView):
@@ -80,26 +76,8 @@ class DialAuthorizationView(DialerView):
         body = s.DialAuthorizationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        phone = Phone.objects.select_related("borrower").filter(pk=data["phone_id"]).first()
-        if phone is None:
-            raise DomainError(
-                _("No phone with this id."),
-                code="not_found",
-                status=404,
-                errors={"phone_id": [_("No phone %(id)s.") % {"id": data["phone_id"]}]},
-            )
-        case = None
-        if data.get("case_id"):
-            case = Case.objects.select_related("account").filter(pk=data["case_id"]).first()
-            if case is None:
-                raise DomainError(
-                    _("No case with this id."),
-                    code="not_found",
-                    status=404,
-                    errors={"case_id": [_("No case %(id)s.") % {"id": data["case_id"]}]},
-                )
         decision, authorization = dial_authorize(
-            integration=integration, phone=phone, case=case, agent=agent_user_for(data.get("agent"))
+            integration=integration, phone_id=data["phone_id"], case_id=data.get("case_id"), agent=data.get("agent")
         )
         if authorization is None:
             refused = {
