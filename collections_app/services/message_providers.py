@@ -21,6 +21,7 @@ import hmac
 import json
 import smtplib
 import sys
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -184,6 +185,17 @@ def twilio_signature(*, token: str, url: str, params: Mapping[str, Iterable[str]
     return base64.b64encode(digest).decode()
 
 
+_http = threading.local()
+
+
+def _session() -> requests.Session:
+    """This thread's HTTP session: connections (and their TLS) are kept between messages."""
+    session: requests.Session | None = getattr(_http, "session", None)
+    if session is None:
+        session = _http.session = requests.Session()
+    return session
+
+
 class TwilioSmsProvider:
     """Texts through a Twilio-compatible API: ``POST {MESSAGING_SMS_API_URL}/2010-04-01/Accounts/{sid}/
     Messages.json`` with ``To``, ``From`` (or ``MessagingServiceSid``), ``Body`` and ``StatusCallback``,
@@ -207,7 +219,7 @@ class TwilioSmsProvider:
             form["StatusCallback"] = outgoing.status_callback
         url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         try:
-            response = requests.post(
+            response = _session().post(
                 url, data=form, auth=(self.account_sid, self.auth_token), timeout=self.timeout
             )
         except requests.RequestException as exc:

@@ -37,7 +37,7 @@ from accounts.models import EmailAddress, Phone
 from accounts.services.audit import audit_record
 from collections_app.models import ContactAttempt, DncEntry, InboundMessage, Message
 from collections_app.models.message_text import is_stop_reply
-from collections_app.services.attempts import AttemptOutcome, attempt_outcome_set
+from collections_app.services.attempts import RELEASABLE, AttemptOutcome, attempt_outcome_set, attempt_release
 from collections_app.services.dnc import dnc_medium_opt_out_record
 from collections_app.services.message_providers import MessageProvider, Outgoing, ProviderError, provider_for
 from scheduling.models import ContactPreference
@@ -148,17 +148,16 @@ def _stop_reason(message: Message, phone: Phone | None, email: EmailAddress | No
 
 
 def _attempt_give_back(message: Message) -> None:
-    if message.attempt_id is not None:
-        ContactAttempt.objects.filter(
-            pk=message.attempt_id, status__in=[ContactAttempt.Status.RESERVED, ContactAttempt.Status.EXPIRED]
-        ).update(status=ContactAttempt.Status.NOT_DIALED, updated_at=timezone.now())
+    """The message did not reach the borrower: its reservation stops counting (through the attempt's home)."""
+    if message.attempt is not None and message.attempt.status in RELEASABLE:
+        attempt_release(message.attempt)
 
 
 def _attempt_sent(message: Message, at: dt.datetime) -> None:
     if message.attempt_id is None:
         return
     attempt = ContactAttempt.objects.select_for_update().get(pk=message.attempt_id)
-    if attempt.status in (ContactAttempt.Status.RESERVED, ContactAttempt.Status.EXPIRED):
+    if attempt.status in RELEASABLE:
         attempt_outcome_set(attempt, AttemptOutcome(ended_at=max(at, attempt.placed_at)))
         attempt.save()
 
