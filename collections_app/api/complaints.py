@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import pagination, serializers, status
+from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +39,7 @@ from collections_app.services.complaints import (
     complaint_resolve,
 )
 from config.errors import DomainError, ErrorCode
+from config.pagination import Cursor, cursor_page
 
 READERS = (AGENT, TEAM_LEAD, SUPERVISOR, ADMINISTRATOR, ANALYST)
 WORKERS = (AGENT, TEAM_LEAD, SUPERVISOR)
@@ -102,7 +103,7 @@ class ComplaintUpdateSerializer(serializers.Serializer):
     resolution_note = serializers.CharField(max_length=4000, required=False)
 
 
-class ComplaintCursor(pagination.CursorPagination):
+class ComplaintCursor(Cursor):
     ordering = ("-pk",)
     page_size = 100
     page_size_query_param = "limit"
@@ -152,7 +153,7 @@ class ComplaintListView(DialerView):
             OpenApiParameter("overdue", bool, description="Only those past their next deadline."),
             OpenApiParameter("limit", int), OpenApiParameter("cursor", str),
         ],
-        responses={200: ComplaintSerializer(many=True), 403: DENIED},
+        responses={200: cursor_page(ComplaintSerializer), 403: DENIED},
         examples=[OpenApiExample("A page", value={"next": None, "previous": None, "results": [EXAMPLE]}, response_only=True)],
     )  # fmt: skip
     def get(self, request: Request) -> Response:

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import pagination, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +28,7 @@ from collections_app.selectors.contacts import cases_workable_by
 from collections_app.services import clock
 from collections_app.services.disputes import COMPONENTS, Correction, dispute_open, dispute_resolve
 from config.errors import DomainError, ErrorCode
+from config.pagination import Cursor, cursor_page
 
 DISPUTE_OUTCOMES = [(Dispute.Status.UPHELD.value, "upheld"), (Dispute.Status.REJECTED.value, "rejected")]
 
@@ -64,7 +65,7 @@ class DisputeResolveSerializer(serializers.Serializer):
     corrections = CorrectionSerializer(many=True, required=False, default=list)
 
 
-class DisputeCursor(pagination.CursorPagination):
+class DisputeCursor(Cursor):
     ordering = ("-pk",)
     page_size = 100
     page_size_query_param = "limit"
@@ -92,7 +93,7 @@ class DisputeListView(DialerView):
         operation_id="disputes_list",
         parameters=[OpenApiParameter("status", str, enum=Dispute.Status.values), OpenApiParameter("case", int),
                     OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
-        responses={200: DisputeSerializer(many=True), 403: DENIED},
+        responses={200: cursor_page(DisputeSerializer), 403: DENIED},
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         disputes = _visible(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import generics, pagination
+from rest_framework import generics
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from collections_app.api.serializers import CaseAssignSerializer, CaseSerializer
 from collections_app.models import Agent, Case
 from collections_app.selectors.cases import agents_manageable_by, cases_manageable_by, cases_visible_to
 from collections_app.services.assignment import case_reassign
+from config.pagination import Cursor
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -28,7 +29,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["status", "bucket", "locked", "team", "agent"]
 
 
-class CaseCursor(pagination.CursorPagination):
+class CaseCursor(Cursor):
     ordering = ("-priority", "-dpd", "pk")
     page_size = 100
     page_size_query_param = "limit"
