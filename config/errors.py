@@ -56,10 +56,7 @@ class DomainError(Exception):
         code: ErrorCode | str = ErrorCode.INVALID,
         errors: dict[str, list[str]] | None = None,
         extra: dict[str, Any] | None = None,
-        status: int | None = None,
     ) -> None:
-        # ``status`` is ignored: the handler derives it from ``code``. It stays only while the dialer
-        # modules, being split, still pass one; it goes when they stop.
         super().__init__(message)
         self.message = message
         self.code = ErrorCode(code)

@@ -49,7 +49,7 @@ def _number(data: dict[str, Any]) -> str:
     if data.get("phone_id"):
         phone = Phone.objects.filter(pk=data["phone_id"]).first()
         if phone is None:
-            raise DomainError(_("No phone with this id."), code="not_found", status=404, errors={"phone_id": [_("Unknown phone.")]})
+            raise DomainError(_("No phone with this id."), code="not_found", errors={"phone_id": [_("Unknown phone.")]})
         return phone.number
     raw = data.get("number")
     if not raw:
@@ -68,7 +68,7 @@ def _borrower(data: dict[str, Any]) -> Borrower:
     else:
         raise DomainError(_("Which borrower?"), errors={"borrower_id": [_("Give borrower_id or borrower_external_id.")]})
     if borrower is None:
-        raise DomainError(_("No such borrower."), code="not_found", status=404, errors={"borrower_id": [_("Unknown borrower.")]})
+        raise DomainError(_("No such borrower."), code="not_found", errors={"borrower_id": [_("Unknown borrower.")]})
     return borrower
 
 

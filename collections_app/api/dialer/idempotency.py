@@ -57,7 +57,6 @@ def _replay(record: IdempotencyRecord, fingerprint: str, key: str) -> Response:
         raise DomainError(
             _("This Idempotency-Key was used with another request; use a new key for a new request."),
             code="idempotency_key_reused",
-            status=422,
             errors={HEADER: [_("Already used for a different request.")]},
         )
     return Response(record.response_body, status=record.status_code, headers={REPLAYED_HEADER: "true"})

@@ -83,7 +83,7 @@ class CasePromiseView(DialerView):
         cases = Case.objects.all() if integration is not None else cases_workable_by(request.user)
         case = cases.filter(pk=int(case_id)).first() if case_id.isdigit() and len(case_id) < 19 else None
         if case is None:
-            raise DomainError(_("No such case."), code="not_found", status=404)
+            raise DomainError(_("No such case."), code="not_found")
         body = s.PromiseRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -40,6 +40,5 @@ def authorization_uuid(value: Any) -> uuid.UUID:
         raise DomainError(
             _("No dial authorization with this id for this integration."),
             code="authorization_not_found",
-            status=404,
             errors={"authorization_id": [_("Unknown authorization.")]},
         ) from exc

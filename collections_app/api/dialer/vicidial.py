@@ -39,7 +39,7 @@ LEAD_CODE = re.compile(r"^(?P<case>\d{1,18})-(?P<phone>\d{1,18})$")
 
 
 def _not_found(field: str, message: str) -> DomainError:
-    return DomainError(message, code="not_found", status=404, errors={field: [message]})
+    return DomainError(message, code="not_found", errors={field: [message]})
 
 
 def _target(data: dict[str, Any]) -> tuple[Phone, Case | None]:
@@ -69,7 +69,6 @@ def _target(data: dict[str, Any]) -> tuple[Phone, Case | None]:
         raise DomainError(
             _("Several borrowers have this number: send vendor_lead_code."),
             code="ambiguous",
-            status=409,
             errors={"phone_number": [_("Ambiguous.")]},
         )
     return phones[0], None

@@ -92,8 +92,7 @@ def dial_authorize(
 def authorization_not_found() -> DomainError:
     return DomainError(
         _("No dial authorization with this id for this integration."),
-        code="authorization_not_found",
-        status=404,
+        code=ErrorCode.AUTHORIZATION_NOT_FOUND,
         errors={"authorization_id": [_("Unknown authorization.")]},
     )
 
@@ -121,8 +120,7 @@ def dial_authorization_release(*, integration: Integration, authorization_id: An
     if authorization.call_started_at is not None:
         raise DomainError(
             _("A call was reported with this authorization: it was dialed and cannot be released."),
-            code="authorization_used",
-            status=409,
+            code=ErrorCode.AUTHORIZATION_USED,
         )
     authorization.attempt = call_not_dialed(attempt=authorization.attempt, actor=integration.user)
     return authorization

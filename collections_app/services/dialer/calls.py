@@ -19,7 +19,7 @@ from collections_app.models import ContactAttempt, DialAuthorization, Integratio
 from collections_app.services.calls import call_not_dialed
 from collections_app.services.dialer.authorizations import authorization_locked, authorization_not_found
 from collections_app.services.dialer.names import external_id_for
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 
 # A dialer's clock may run a little ahead of ours: a call may start this long before its authorization.
 CLOCK_SKEW = dt.timedelta(seconds=60)
@@ -54,8 +54,7 @@ def call_report_target(
     if linked is not None and str(linked.pk) != str(authorization_id):
         raise DomainError(
             _("This call id was reported with another authorization."),
-            code="call_id_in_use",
-            status=409,
+            code=ErrorCode.CALL_ID_IN_USE,
             errors={"authorization_id": [_("Not the authorization this call was reported with.")]},
         )
     authorization = linked or found
@@ -64,8 +63,7 @@ def call_report_target(
     if authorization.external_call_id not in (None, external_call_id):
         raise DomainError(
             _("This authorization was used by another call."),
-            code="authorization_used",
-            status=409,
+            code=ErrorCode.AUTHORIZATION_USED,
             errors={"authorization_id": [_("Already used by another call.")]},
         )
     return authorization
@@ -89,14 +87,13 @@ def call_report_set(
         raise DomainError(_("When did the call start?"), errors={"started_at": [_("Required.")]})
     if attempt.status == ContactAttempt.Status.NOT_DIALED:
         raise DomainError(
-            _("This authorization was released as not dialed."), code="authorization_released", status=409
+            _("This authorization was released as not dialed."), code=ErrorCode.AUTHORIZATION_RELEASED
         )
     if started_at > authorization.expires_at:
         raise DomainError(
             _("The authorization expired at %(at)s, before the call started: the call was not authorized.")
             % {"at": authorization.expires_at.isoformat()},
-            code="authorization_expired",
-            status=409,
+            code=ErrorCode.AUTHORIZATION_EXPIRED,
             errors={"started_at": [_("After the authorization expired.")]},
         )
     _call_times_check(attempt=attempt, started_at=started_at, answered_at=answered_at, ended_at=ended_at)
@@ -111,7 +108,7 @@ def call_report_set(
     changed = wanted != current
     if changed and attempt.status == ContactAttempt.Status.COMPLETED:
         raise DomainError(
-            _("The call's result is recorded: its times can no longer change."), code="call_completed", status=409
+            _("The call's result is recorded: its times can no longer change."), code=ErrorCode.CALL_COMPLETED
         )
     created = authorization.external_call_id is None
     if created or changed:
@@ -167,7 +164,7 @@ def dialer_call_report(
     if outcome == NOT_DIALED:
         if authorization.call_started_at is not None:
             raise DomainError(
-                _("This call was reported as started: it was dialed."), code="authorization_used", status=409
+                _("This call was reported as started: it was dialed."), code=ErrorCode.AUTHORIZATION_USED
             )
         was = attempt.status
         authorization.attempt = call_not_dialed(attempt=attempt, actor=integration.user)

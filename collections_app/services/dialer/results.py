@@ -26,7 +26,7 @@ from collections_app.models import (
 from collections_app.services.calls import call_outcome_record
 from collections_app.services.dialer.dispositions import DispositionResolver
 from collections_app.services.dialer.promises import PromiseTerms, promise_record
-from config.errors import DomainError
+from config.errors import DomainError, ErrorCode
 
 
 def _fingerprint(data: dict[str, Any]) -> str:
@@ -44,8 +44,7 @@ class CallResult:
 def call_not_found() -> DomainError:
     return DomainError(
         _("No call with this id: report it first (PUT /api/v1/dialer/calls/{id}/)."),
-        code="call_not_found",
-        status=404,
+        code=ErrorCode.CALL_NOT_FOUND,
     )
 
 
@@ -74,7 +73,7 @@ def result_duplicate(authorization: DialAuthorization, fingerprint: str) -> Call
     if authorization.result_hash:
         if authorization.result_hash != fingerprint:
             raise DomainError(
-                _("A different result was already recorded for this call."), code="result_conflict", status=409
+                _("A different result was already recorded for this call."), code=ErrorCode.RESULT_CONFLICT
             )
         return CallResult(
             authorization=authorization,
@@ -84,7 +83,7 @@ def result_duplicate(authorization: DialAuthorization, fingerprint: str) -> Call
         )
     if authorization.attempt.status == ContactAttempt.Status.NOT_DIALED:
         raise DomainError(
-            _("This call was released as not dialed: it has no result."), code="authorization_released", status=409
+            _("This call was released as not dialed: it has no result."), code=ErrorCode.AUTHORIZATION_RELEASED
         )
     return None
 
