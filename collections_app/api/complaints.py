@@ -66,8 +66,8 @@ class ComplaintAccess(BasePermission):
 class ComplaintSerializer(serializers.ModelSerializer):
     case_id = serializers.IntegerField(read_only=True)
     category = serializers.CharField(source="category.code", read_only=True)
-    agent = serializers.CharField(source="agent.username", read_only=True, default=None)
-    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    agent = serializers.CharField(source="agent.username", read_only=True, default=None, allow_null=True)
+    owner = serializers.CharField(source="owner.username", read_only=True, default=None, allow_null=True)
     attempt_ids = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(read_only=True)
 

@@ -63,7 +63,7 @@ class EligibilitySerializer(serializers.Serializer):
 class ExtensionSerializer(serializers.ModelSerializer):
     sop_version = serializers.IntegerField(source="sop.version", read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
-    approver = serializers.CharField(source="approver.username", read_only=True, default=None)
+    approver = serializers.CharField(source="approver.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ExtensionRequest

@@ -8,8 +8,8 @@ from collections_app.models import Case
 class CaseSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
     borrower_external_id = serializers.CharField(source="account.borrower.external_id", read_only=True)
-    agent = serializers.CharField(source="agent.user.username", read_only=True, default=None)
-    team = serializers.CharField(source="team.name", read_only=True, default=None)
+    agent = serializers.CharField(source="agent.user.username", read_only=True, default=None, allow_null=True)
+    team = serializers.CharField(source="team.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Case
