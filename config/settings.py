@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served from the app (no CDN)
     "django_celery_beat",
     "django_htmx",
     "axes",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",  # first: times the whole request, sets X-Request-ID
+    "config.middleware.ApiContentSecurityPolicyMiddleware",  # the API and its docs load nothing from elsewhere
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -183,6 +185,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Dialer integration and core-system API (v1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for callers who hold credentials (any session, any integration token);
+    # the docs page sends an anonymous visitor to the login page (config.urls).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name with another endpoint's get a name of their own.
     "ENUM_NAME_OVERRIDES": {

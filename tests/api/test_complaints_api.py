@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from accounts.models import Installment
 from collections_app.models import Complaint, Dispute
@@ -21,6 +22,7 @@ from tests.collections_app.contact_fixtures import (  # noqa: F401
     login,
     open_case,
 )
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +169,6 @@ def test_the_schema_documents_the_complaint_and_dispute_operations_with_examples
 
 
 def login_schema() -> str:
-    from django.test import Client
-
-    return Client().get("/api/schema/").content.decode()
+    client = Client()
+    client.force_login(UserFactory(username="schema-reader"))
+    return client.get("/api/schema/").content.decode()

@@ -58,7 +58,9 @@ def api_schema(db: None, wsgi_keeps_the_test_connection: None) -> Any:
     for priority in range(3):
         open_case_debt(priority=priority)
     _integration, token = integration_create(name="fuzzer", mappings=VICIDIAL_MAPPINGS)
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", get_wsgi_application(), headers={"Authorization": f"Token {token}"}
+    )
     schema.config.headers = {"Authorization": f"Token {token}"}
     return schema.include(path_regex=DIALER_PATHS), token
 

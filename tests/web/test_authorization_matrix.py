@@ -217,9 +217,9 @@ MATRIX: list[Row] = [
     screen("report-agents", "/reports/agents/", **REPORT_PAGE),
     screen("report-promises", "/reports/promises/", **REPORT_PAGE),
     screen("report-cases", "/reports/cases/?figure=bucket&date=2026-02-28&bucket=M1", **REPORT_PAGE),
-    # API documentation
-    screen("schema", "/api/schema/", **everyone(OK)),
-    screen("api-docs", "/api/docs/", **everyone(OK)),
+    # API documentation: for callers with credentials (the docs page, a browser's, for signed-in users)
+    screen("schema", "/api/schema/", **{**everyone(OK), "anon": UNAUTH}),
+    screen("api-docs", "/api/docs/", **{**everyone(OK), "anon": LOGIN, "dialer": LOGIN, "core": LOGIN}),
     # Core-system API: administrators and core-system tokens
     api("api-book-import", "post", "/api/v1/book/import/", data={"borrowers": [], "loans": [], "payments": []},
         anon=UNAUTH, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
