@@ -24,6 +24,7 @@ from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import nightly_close
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
 from collections_app.services.promise_matching import promises_settle
+from collections_app.services.quality import qa_sample_build, qa_sample_build_last_week
 
 # The database going away (a restart, a fail-over) is worth a retry; a bug is not.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -108,3 +109,11 @@ def messages_send_after_commit(message_ids: Iterable[int]) -> None:
 
 # The report tasks live in their own module; importing it here registers them with the worker.
 from collections_app.reports import tasks as reports_tasks  # noqa: E402, F401
+
+
+@shared_task(acks_late=True)
+def qa_sample_task(week: str | None = None) -> dict[str, object]:
+    """The week's sample of calls for quality review (ISO date of any day of it; default: last week).
+    Safe to run twice: calls already sampled stay."""
+    built = qa_sample_build(week=date.fromisoformat(week)) if week else qa_sample_build_last_week()
+    return {"week": built.week.isoformat(), "added": built.added}

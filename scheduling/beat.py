@@ -16,6 +16,7 @@ imports them). All times are UTC:
   date's figures, the day before's again, and the month's matrices and forecast.
 - ``reports-agents-intraday``: every 15 minutes, today's agent figures so far.
 - ``messages-requeue``: every 5 minutes, queued messages that no sender took up are sent again.
+- ``qa-sample-weekly``: Mondays 04:00, the last week's sample of calls for quality review.
 - ``worker-heartbeat``: every minute, a worker records that it is alive (``/health/`` reads it).
 """
 
@@ -35,6 +36,7 @@ class Entry:
     minute: str
     hour: str
     description: str
+    day_of_week: str = "*"
 
 
 SHIPPED = (
@@ -88,6 +90,15 @@ SHIPPED = (
         "Queued messages no sender took up (a broker down at the commit) are handed to the sender again.",
     ),
     Entry(
+        "qa-sample-weekly",
+        "collections_app.tasks.qa_sample_task",
+        "0",
+        "4",
+        "The last week's calls sampled for quality review: a share per agent at random, every call behind a "
+        "complaint or a compliance exception.",
+        day_of_week="1",
+    ),
+    Entry(
         "worker-heartbeat",
         "scheduling.tasks.worker_heartbeat_task",
         "*",
@@ -108,13 +119,13 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
         crontabs, tasks = CrontabSchedule, PeriodicTask
     existing = set(tasks.objects.filter(name__in=[e.name for e in SHIPPED]).values_list("name", flat=True))
     created = []
-    for entry in SHIPPED:  # eight rows, once per deploy
+    for entry in SHIPPED:  # nine rows, once per deploy
         if entry.name in existing:
             continue
         fields = {
             "minute": entry.minute,
             "hour": entry.hour,
-            "day_of_week": "*",
+            "day_of_week": entry.day_of_week,
             "day_of_month": "*",
             "month_of_year": "*",
             "timezone": "UTC",

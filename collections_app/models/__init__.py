@@ -9,6 +9,7 @@ from .extensions import ExtensionAuthority, ExtensionRequest, ExtensionSop, Exte
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 from .messages import InboundMessage, Message, MessageTemplate
 from .promises import PromisePart, PromisePolicy, PromiseToPay
+from .quality import QaAnswer, QaReview, Scorecard, ScorecardItem
 from .reports import (
     ReportAgentDay,
     ReportAgentMonth,
@@ -27,7 +28,7 @@ __all__ = [
     "Agent", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
     "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "InboundMessage", "Integration", "Message", "MessageTemplate", "PromisePart", "PromisePolicy",
-    "PromiseToPay", "Team",
+    "PromiseToPay", "QaAnswer", "QaReview", "Scorecard", "ScorecardItem", "Team",
     "ReportAgentDay", "ReportAgentMonth", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay",
     "ReportFlowMonth", "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
 ]

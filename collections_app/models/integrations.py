@@ -10,9 +10,12 @@
 from __future__ import annotations
 
 import hashlib
+import string
 import uuid
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +37,33 @@ SCOPES = (SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS, S
 def token_digest(token: str) -> str:
     """What is stored of a token: its SHA-256 (the token is a long random secret, so no salt is needed)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+RECORDING_PLACEHOLDER = "recording_ref"
+
+
+def recording_url_template_validate(value: str) -> None:
+    """A recording link template: an http(s) URL with one ``{recording_ref}`` and no other placeholder."""
+    if not value:
+        return
+    try:
+        fields = [name for _text, name, _spec, _conv in string.Formatter().parse(value) if name is not None]
+    except ValueError as error:
+        raise ValidationError(_("Unbalanced braces in the template."), code="invalid") from error
+    if fields != [RECORDING_PLACEHOLDER]:
+        raise ValidationError(
+            _("The template holds {recording_ref} exactly once and no other placeholder."), code="invalid"
+        )
+    parts = urlsplit(value.replace("{recording_ref}", "x"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_("The template must be an http or https address."), code="invalid")
+
+
+def recording_url(template: str, recording_ref: str) -> str:
+    """The link of one recording: the reference percent-encoded into the template ('/' kept)."""
+    if not template or not recording_ref:
+        return ""
+    return template.replace("{recording_ref}", quote(recording_ref, safe="/"))
 
 
 class Integration(models.Model):
@@ -72,6 +102,16 @@ class Integration(models.Model):
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    recording_url_template = models.CharField(
+        _("recording link template"),
+        max_length=500,
+        blank=True,
+        validators=[recording_url_template_validate],
+        help_text=_(
+            "Where a call's recording is heard, e.g. https://recordings.example.com/play/{recording_ref}; "
+            "the call's recording reference replaces {recording_ref}."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -86,6 +126,13 @@ class Integration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        recording_url_template_validate(self.recording_url_template)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def recording_link(self, recording_ref: str) -> str:
+        return recording_url(self.recording_url_template, recording_ref)
 
     def has_scope(self, scope: str) -> bool:
         """The extension point ``collections_app.api.book.permissions.IsAdministrator`` reads."""

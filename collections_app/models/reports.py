@@ -273,6 +273,19 @@ class ReportAgentDay(models.Model):
     cases_cured = models.PositiveIntegerField(
         _("cases cured"), default=0, help_text=_("Cases of the agent closed on the day as cured (DPD back to 0).")
     )
+    complaints = models.PositiveIntegerField(
+        _("complaints"), default=0, help_text=_("Complaints received on the day about the agent (any category).")
+    )
+    qa_reviews = models.PositiveIntegerField(
+        _("calls reviewed"), default=0, help_text=_("Reviews of the agent's calls scored on the day.")
+    )
+    qa_score_total = models.DecimalField(
+        _("review scores summed"), max_digits=12, decimal_places=2, default=0,
+        help_text=_("Sum of the scores (0-100) of those reviews; QA score = this / calls reviewed."),
+    )
+    qa_failed = models.PositiveIntegerField(
+        _("reviews failed"), default=0, help_text=_("Of those reviews, the ones below the pass mark or with a critical item failed.")
+    )
 
     class Meta:
         verbose_name = _("agent efficiency (day)")
@@ -314,6 +327,10 @@ class ReportAgentMonth(models.Model):
     cases_open_at_start = models.PositiveIntegerField(_("cases held at the start of the month"), default=0)
     cases_opened = models.PositiveIntegerField(_("cases opened"), default=0)
     cases_cured = models.PositiveIntegerField(_("cases cured"), default=0)
+    complaints = models.PositiveIntegerField(_("complaints"), default=0)
+    qa_reviews = models.PositiveIntegerField(_("calls reviewed"), default=0)
+    qa_score_total = models.DecimalField(_("review scores summed"), max_digits=12, decimal_places=2, default=0)
+    qa_failed = models.PositiveIntegerField(_("reviews failed"), default=0)
 
     class Meta:
         verbose_name = _("agent efficiency (month)")
