@@ -11,7 +11,15 @@ import pytest
 from django.db.models import Q
 
 from accounts.models import Payment
-from collections_app.models import Case, ContactAttempt, PromiseToPay, ReportAgentDay, ReportAgentMonth
+from collections_app.models import (
+    Case,
+    Complaint,
+    ContactAttempt,
+    PromiseToPay,
+    QaReview,
+    ReportAgentDay,
+    ReportAgentMonth,
+)
 from collections_app.reports import selectors
 from collections_app.reports.definitions import dates_in
 from collections_app.reports.selectors import agents as agent_selectors
@@ -76,6 +84,22 @@ def plain_kpis(user_id: int, first: dt.date, last: dt.date) -> dict[str, Any]:
         "cases_open_at_start": held.filter(opened_on__lt=first).filter(Q(closed_on__isnull=True) | Q(closed_on__gte=first)).count(),
         "cases_opened": held.filter(opened_on__range=(first, last)).count(),
         "cases_cured": held.filter(closed_on__range=(first, last), close_reason="cured").count(),
+        **quality_kpis(user_id, first, last),
+    }
+
+
+def quality_kpis(user_id: int, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Complaints about the agent received in the period, and the reviews of their calls scored in it."""
+    complaints = [c for c in Complaint.objects.filter(agent_id=user_id) if first <= c.received_at.date() <= last]
+    reviews = [
+        r for r in QaReview.objects.filter(agent_id=user_id, status="scored")
+        if r.scored_at is not None and first <= r.scored_at.date() <= last
+    ]
+    return {
+        "complaints": len(complaints),
+        "qa_reviews": len(reviews),
+        "qa_score_total": sum((r.score or Decimal(0) for r in reviews), Decimal(0)),
+        "qa_failed": sum(1 for r in reviews if not r.passed),
     }
 
 
@@ -110,7 +134,7 @@ def test_each_days_figures_match_the_definition_for_that_day(book):
         for name, agent in book.agents.items():
             plain = plain_kpis(agent.user_id, day, day)
             rows = ReportAgentDay.objects.filter(date=day, agent_id=agent.user_id)
-            sums = {f: sum((getattr(r, f) for r in rows), Decimal(0) if f.endswith("amount") else 0) for f in fields}
+            sums = {f: sum((getattr(r, f) for r in rows), Decimal(0) if f.endswith(("amount", "total")) else 0) for f in fields}
             assert sums == {f: plain[f] for f in fields}, (day, name)
 
 

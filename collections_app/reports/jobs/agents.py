@@ -45,9 +45,11 @@ from accounts.models import ZERO, DelinquencySnapshot, Payment
 from collections_app.models import (
     Agent,
     Case,
+    Complaint,
     ContactAttempt,
     DispositionCode,
     PromiseToPay,
+    QaReview,
     ReportAgentDay,
     ReportAgentMonth,
     ReportAgentShift,
@@ -59,8 +61,10 @@ from .rows import rows_replace
 COUNT_FIELDS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptps_due",
     "ptps_kept", "ptps_partially_kept", "ptps_broken", "cases_open_at_start", "cases_opened", "cases_cured",
+    "complaints", "qa_reviews", "qa_failed",
 )
 MONEY_FIELDS = ("ptp_amount", "collected_amount")
+SCORE_FIELDS = ("qa_score_total",)  # decimals that are not money: added across currencies
 CONTACT_CATEGORIES = (DispositionCode.Category.RIGHT_PARTY, DispositionCode.Category.THIRD_PARTY)
 
 Key = tuple[int | None, int | None, str, str]
@@ -85,7 +89,7 @@ def _calls(day: dt.date) -> Any:
 
 def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAgentShift]]:
     figures: dict[Key, dict[str, Any]] = defaultdict(
-        lambda: {**dict.fromkeys(COUNT_FIELDS, 0), **dict.fromkeys(MONEY_FIELDS, ZERO)}
+        lambda: {**dict.fromkeys(COUNT_FIELDS, 0), **dict.fromkeys(MONEY_FIELDS, ZERO), **dict.fromkeys(SCORE_FIELDS, ZERO)}
     )
     outbound = Q(direction=ContactAttempt.Direction.OUTBOUND)
     contact = Q(disposition__category__in=CONTACT_CATEGORIES) | Q(right_party_contact=True)
@@ -175,6 +179,29 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
         row["cases_opened"] += opened
         row["cases_cured"] += cured
 
+    start, end = day_bounds(day)
+    complaints = (
+        Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
+        .annotate(team_key=Coalesce(F("agent__agent__team_id"), F("case__team_id")), bucket_key=bucket_before(day, "account_id"))
+        .values_list("agent_id", "team_key", "bucket_key", "account__currency")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for agent, team, bucket, currency, count in complaints:
+        figures[(agent, team, bucket, currency)]["complaints"] += count
+    reviews = (
+        QaReview.objects.filter(status=QaReview.Status.SCORED, scored_at__gte=start, scored_at__lt=end)
+        .annotate(bucket_key=bucket_before(day, "attempt__account_id"))
+        .values_list("agent_id", "team_id", "bucket_key", "attempt__account__currency")
+        .annotate(n=Count("pk"), total=Sum("score"), failed=Count("pk", filter=Q(passed=False)))
+        .order_by()
+    )
+    for agent, team, bucket, currency, count, total, failed in reviews:
+        row = figures[(agent, team, bucket, currency)]
+        row["qa_reviews"] += count
+        row["qa_score_total"] += total or ZERO
+        row["qa_failed"] += failed
+
     days = [
         ReportAgentDay(date=day, agent_id=agent, team_id=team, bucket=bucket, currency=currency, **values)
         for (agent, team, bucket, currency), values in sorted(figures.items(), key=lambda item: _sort_key(item[0]))
@@ -205,7 +232,7 @@ def _sort_key(key: Key) -> tuple[int, int, str, str]:
 
 def agent_month_aggregate(*, month: dt.date) -> int:
     """Replace the month roll-up of ``month`` from its day rows (cases held: the first day's)."""
-    sums = {field: Sum(field) for field in (*COUNT_FIELDS, *MONEY_FIELDS) if field != "cases_open_at_start"}
+    sums = {field: Sum(field) for field in (*COUNT_FIELDS, *MONEY_FIELDS, *SCORE_FIELDS) if field != "cases_open_at_start"}
     groups = (
         ReportAgentDay.objects.filter(date__gte=month, date__lt=next_month(month))
         .values_list("agent_id", "team_id", "bucket", "currency")

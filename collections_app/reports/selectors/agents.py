@@ -31,12 +31,14 @@ from .scope import DEFINITIONS, Chart, ReportFilters, percent_text
 AGENT_SUMS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptp_amount",
     "ptps_due", "ptps_kept", "ptps_partially_kept", "ptps_broken", "collected_amount", "cases_opened", "cases_cured",
+    "complaints", "qa_reviews", "qa_score_total", "qa_failed",
 )
 GROUPS = {"agent": "agent__username", "team": "team__name", "bucket": "bucket"}
 SORTS = (
     "attempts", "attempts_per_hour", "contact_rate", "rpc_rate", "ptp_rate", "ptp_amount", "kept_rate",
-    "collected", "aht", "cure_rate",
+    "collected", "aht", "cure_rate", "qa_score", "complaint_rate",
 )
+PER_CONTACTS = 10_000  # the complaint rate is per 10,000 contacts (DESIGN.md 17)
 
 
 @dataclass
@@ -65,6 +67,20 @@ class Efficiency:
         return round(self.sums["talk_seconds"] / calls) if calls else None
 
     @property
+    def qa_score(self) -> Decimal | None:
+        """The mean score (0-100) of the reviews scored in the period; None when none was."""
+        reviews = self.sums["qa_reviews"]
+        return (Decimal(self.sums["qa_score_total"]) / reviews).quantize(Decimal("0.01")) if reviews else None
+
+    @property
+    def complaint_rate(self) -> Decimal | None:
+        """Complaints received in the period per 10,000 contacts made in it; None without contacts."""
+        contacts = self.sums["contacts"]
+        if not contacts:
+            return None
+        return (Decimal(self.sums["complaints"]) * PER_CONTACTS / contacts).quantize(Decimal("0.01"))
+
+    @property
     def cases(self) -> int:
         return self.sums["cases_open_at_start"] + self.sums["cases_opened"]
 
@@ -80,6 +96,8 @@ class Efficiency:
             "collected": self.sums["collected_amount"],
             "aht": self.aht,
             "cure_rate": Rate(self.sums["cases_cured"], self.cases).value,
+            "qa_score": self.qa_score,
+            "complaint_rate": self.complaint_rate,
         }
         value = values.get(key)
         return Decimal(-1) if value is None else Decimal(value)
@@ -165,7 +183,7 @@ def efficiency(filters: ReportFilters, group: str = "agent") -> list[Efficiency]
         logged = dict(shifts.values_list(key).annotate(s=Sum("logged_seconds")).order_by())
     result = []
     for group_key, (label, figures) in merged.items():
-        sums = {f: (v if v is not None else (ZERO if f.endswith("amount") else 0)) for f, v in figures.items()}
+        sums = {f: (v if v is not None else (ZERO if f.endswith(("amount", "total")) else 0)) for f, v in figures.items()}
         seconds = None if (group == "bucket" or filters.bucket) else logged.get(group_key, 0)
         name_shown = label or (str(_("Dialer (no agent)")) if group == "agent" else "\u2014")
         result.append(Efficiency(name_shown, group_key, sums, seconds))
@@ -196,6 +214,10 @@ def efficiency_table(filters: ReportFilters, group: str, sort: str) -> Table:
             Column("talk_time", _("Talk time"), SECONDS, DEFINITIONS["talk_time"]),
             Column("aht", _("Average handle time"), SECONDS, DEFINITIONS["aht"]),
             Column("cure_rate", _("Cure rate of assigned cases"), RATE, DEFINITIONS["cure_assigned"]),
+            Column("complaints", _("Complaints"), COUNT, DEFINITIONS["complaints"]),
+            Column("complaint_rate", _("Complaints per 10,000 contacts"), TEXT, DEFINITIONS["complaint_rate"]),
+            Column("qa_reviews", _("Calls reviewed"), COUNT, DEFINITIONS["qa_reviews"]),
+            Column("qa_score", _("QA score"), TEXT, DEFINITIONS["qa_score"]),
         ],
     )
     for rank, row in enumerate(rows, start=1):
@@ -216,6 +238,10 @@ def efficiency_table(filters: ReportFilters, group: str, sort: str) -> Table:
             row.sums["talk_seconds"],
             row.aht,
             Cell(Rate(row.sums["cases_cured"], row.cases), drill("cured", **who)),
+            row.sums["complaints"],
+            row.complaint_rate,
+            row.sums["qa_reviews"],
+            row.qa_score,
         )
     return table
 

@@ -62,6 +62,10 @@ DEFINITIONS: dict[str, Any] = {
     "talk_time": _("Talk time of every call, inbound included."),
     "aht": _("Average handle time: talk time / calls with talk time."),
     "cure_assigned": _("Cases cured (DPD back to 0) / (cases held at the start of the period + cases opened in it)."),
+    "complaints": _("Complaints received in the period about the agent, of any category, resolved or not."),
+    "complaint_rate": _("Complaints received in the period × 10,000 / contacts (a right-party or third-party contact) in it."),
+    "qa_reviews": _("Reviews of the agent's calls scored in the period (the weekly sample: a share at random, every call behind a complaint or a compliance exception)."),
+    "qa_score": _("Mean score of those reviews, 0 to 100: weight of the scorecard items met / weight of the items met or not met; a critical item not met scores 0."),
 }
 
 
