@@ -65,7 +65,7 @@ ROLE_GRANTS: dict[str, list[Grant]] = {
         ("collections_app", ("team",), ALL),
         ("collections_app", ("assignmentrecord",), VIEW),
         ("collections_app", ("complaint",), ("view", "add")),
-        ("collections_app", ("complaintcategory", "complaintpolicy"), VIEW),
+        ("collections_app", ("complaintcategory", "complaintpolicy", "scorecard", "scorecarditem"), VIEW),
         ("django_celery_beat", None, ALL),
     ],
     ADMINISTRATOR: [

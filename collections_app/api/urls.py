@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from collections_app.api.complaints import ComplaintDetailView, ComplaintListView
 from collections_app.api.disputes import DisputeListView, DisputeResolveView
+from collections_app.api.quality import ReviewDetailView, ReviewListView, ReviewQueueView, ReviewScoreView
 from collections_app.api.sms_callbacks import SmsInboundCallbackView, SmsStatusCallbackView
 from collections_app.api.views import CaseAssignView, CaseListView
 
@@ -21,5 +22,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("complaints/", ComplaintListView.as_view(), name="api-complaints"),
     re_path(r"^complaints/(?P<complaint_id>[^/]+)/\Z", ComplaintDetailView.as_view(), name="api-complaint"),
     path("disputes/", DisputeListView.as_view(), name="api-disputes"),
+    path("qa/reviews/", ReviewListView.as_view(), name="api-qa-reviews"),
+    path("qa/queue/", ReviewQueueView.as_view(), name="api-qa-queue"),
+    re_path(r"^qa/reviews/(?P<review_id>[^/]+)/\Z", ReviewDetailView.as_view(), name="api-qa-review"),
+    re_path(r"^qa/reviews/(?P<review_id>[^/]+)/score/\Z", ReviewScoreView.as_view(), name="api-qa-review-score"),
     re_path(r"^disputes/(?P<dispute_id>[^/]+)/resolve/\Z", DisputeResolveView.as_view(), name="api-dispute-resolve"),
 ]

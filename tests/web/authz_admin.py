@@ -47,6 +47,8 @@ ADMIN_MODELS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "collections_app.complaint": (ADD, ADD, ADD),
     "collections_app.complaintcategory": (READ, READ, FULL),
     "collections_app.complaintpolicy": (READ, READ, FULL),
+    # The world's scorecard has calls reviewed on it: it is never deleted (a review keeps its scorecard).
+    "collections_app.scorecard": (NO, READ, ADD),
     "collections_app.extensionsop": (NO, NO, FULL),
     "collections_app.extensionrequest": (NO, NO, READ),
     "collections_app.integration": (NO, NO, FULL),

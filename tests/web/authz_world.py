@@ -3,7 +3,8 @@
 Two teams serving M1 and M2. Team 1: agents Ann and Bob and their lead Lee; team 2: agents Carl
 and Dan. Each of Ann, Bob and Carl has one open case (the variants ``own``, ``mate`` and
 ``other``, as Ann and Lee see them) with a phone, a reserved call placed by the case's agent, an
-open promise, a pending callback, a complaint about fees (which holds nothing) and an extension request waiting for a team lead's approval
+open promise, a pending callback, a complaint about fees (which holds nothing) naming the call, so that
+the call is in the week's sample for review, and an extension request waiting for a team lead's approval
 (50% of a 600.00 penalty: above an agent's authority). Besides: a supervisor, an administrator
 (the role's group, staff, not a superuser), an analyst, a dialer integration holding one dial
 authorization and a core-system integration; in each team a case moved there by hand (Bob's and
@@ -27,7 +28,15 @@ from django.test import Client
 from accounts.models import CobRun
 from accounts.services.pii import pii_reveal_record
 from collections_app import roles
-from collections_app.models import Agent, Case, InboundMessage, Integration, Message, MessageTemplate
+from collections_app.models import (
+    Agent,
+    Case,
+    InboundMessage,
+    Integration,
+    Message,
+    MessageTemplate,
+    QaReview,
+)
 from collections_app.services.assignment import case_reassign
 from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.calls import call_place
@@ -38,6 +47,7 @@ from collections_app.services.disputes import dispute_open
 from collections_app.services.dnc import dnc_number_record
 from collections_app.services.integrations import integration_create
 from collections_app.services.promises import promise_create
+from collections_app.services.quality import qa_sample_build
 from scheduling.models import ChannelRule
 from scheduling.presets import presets_ensure
 from tests.collections_app.complaint_fixtures import category
@@ -108,6 +118,7 @@ def _shipped_defaults() -> None:
     presets_ensure()
     importlib.import_module("collections_app.migrations.0003_disposition_defaults").ensure_defaults(apps, None)
     shipped_sop()
+    importlib.import_module("collections_app.migrations.0022_scorecard_preset").ensure_defaults(apps, None)
 
 
 def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> dict[str, Any]:
@@ -217,6 +228,10 @@ def world_build() -> World:
     )
     dnc_number_record(number="+12125550199", reason="matrix", actor=sue)
     pii_reveal_record(user=sue, borrower=spare.account.borrower, field="address", reason="matrix")
+    # The week's sample for call review: the three calls the complaints name (one per variant).
+    qa_sample_build(week=TODAY)
+    for variant in (OWN, MATE, OTHER):
+        objects[variant]["review"] = QaReview.objects.get(attempt_id=objects[variant]["attempt"]).pk
     CobRun.objects.create(date=TODAY - dt.timedelta(days=1), status=CobRun.Status.DONE, started_at=NOW)
     _message_rows(spare)
     _third_party_rows()

@@ -120,6 +120,7 @@ NOBODY = {"anon": LOGIN, "dialer": LOGIN, "core": LOGIN}
 REPORT_PAGE = {**NOBODY, "agent": DENIED, "lead": OK, "supervisor": OK, "admin": OK, "analyst": OK}
 REPORT_API = {"anon": UNAUTH, "agent": DENIED, "lead": DENIED, "supervisor": OK, "admin": OK, "analyst": OK,
               "dialer": DENIED, "core": DENIED}  # fmt: skip
+QA_NOBODY = {"anon": UNAUTH, "admin": DENIED, "analyst": DENIED, "dialer": DENIED, "core": DENIED}
 CASE_READ = {**NOBODY, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": OK, "analyst": OK}
 # Contact actions: only who may work the case; everyone else (anonymous too) is told nothing exists.
 CASE_WORK = {"anon": HIDDEN, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": HIDDEN, "analyst": HIDDEN,
@@ -271,6 +272,14 @@ MATRIX: list[Row] = [
     api("api-dispute-resolve", "post", "/api/v1/disputes/{dispute}/resolve/", data={"outcome": "rejected",
         "verification": "matrix"}, variants=(OWN, OTHER), anon=UNAUTH, agent=HIDDEN, lead=(OK, HIDDEN),
         supervisor=OK, admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
+    # Call reviews: sessions only. An agent reads the reviews of their own calls, a team lead the team's,
+    # a supervisor all; scoring is for team leads (their team's) and supervisors, never the agent of the call.
+    api("api-qa-reviews", "get", "/api/v1/qa/reviews/", **QA_NOBODY, agent=OK, lead=OK, supervisor=OK),
+    api("api-qa-queue", "get", "/api/v1/qa/queue/", **QA_NOBODY, agent=DENIED, lead=OK, supervisor=OK),
+    api("api-qa-review", "get", "/api/v1/qa/reviews/{review}/", variants=CASE_VARIANTS, **QA_NOBODY, agent=ANNS,
+        lead=TEAMS_, supervisor=OK),
+    api("api-qa-review-score", "post", "/api/v1/qa/reviews/{review}/score/", data={"answers": "{qa_answers}"},
+        variants=CASE_VARIANTS, **QA_NOBODY, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK),
     # The compliance engine's decision: staff sessions for the phones of the cases they see, dialer tokens.
     api("compliance-check", "get", "/api/v1/compliance/check/?phone_id={phone}", variants=CASE_VARIANTS,
         anon=UNAUTH, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),
@@ -339,12 +348,13 @@ def _fill(value: Any, names: dict[str, Any]) -> Any:
 
 
 def _names(world: World, role: str, variant: str) -> dict[str, Any]:
-    from collections_app.models import ExtensionSop
+    from collections_app.models import ExtensionSop, ScorecardItem
 
     names: dict[str, Any] = dict(world.objects.get(variant, {})) if variant in world.objects else {}
     names.update(
         app=variant, token=world.tokens.get(role, ""), sop=ExtensionSop.objects.filter(active=True).first().pk,  # type: ignore[union-attr]
         case_type=ContentType.objects.get_for_model(Case).pk, user=world.users[AGENT],
+        qa_answers=dict.fromkeys(ScorecardItem.objects.filter(scorecard__is_active=True).values_list("code", flat=True), "met"),
     )
     return names
 
@@ -414,7 +424,8 @@ def test_every_named_url_is_in_the_matrix() -> None:
     """A new URL must be added to MATRIX (or ADMIN_MODELS) with what every role gets there."""
     names = {"case": 1, "phone": 1, "attempt": 1, "promise": 1, "callback": 1, "extension": 1, "agent": 1,
              "team": 1, "authorization": "a", "token": "t", "sop": 1, "case_type": 1, "app": "accounts",
-             "teammate_username": "u", "payment": {}, "user": 1, "complaint": 1, "dispute": 1}  # fmt: skip
+             "teammate_username": "u", "payment": {}, "user": 1, "complaint": 1, "dispute": 1,
+             "review": 1}  # fmt: skip
     covered = set()
     for entry in MATRIX:
         match = resolve(_fill(entry.path, names).split("?")[0])
