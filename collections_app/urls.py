@@ -40,6 +40,7 @@ from collections_app.views.promises import (
     promise_new,
     promise_pipeline_view,
 )
+from collections_app.views.quality import review_detail, reviews
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
 from collections_app.views.search import search
 from collections_app.views.teams import agent_leave, cases_unworked, team_board_view, team_list
@@ -53,6 +54,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queue/", queue, name="queue"),
     path("queue/next/", queue_next, name="queue-next"),
     path("search/", search, name="search"),
+    path("reviews/", reviews, name="qa-reviews"),
+    path("reviews/<int:review_id>/", review_detail, name="qa-review"),
     path("cases/<int:case_id>/", case_detail, name="case-detail"),
     path("cases/<int:case_id>/reveal/", case_reveal, name="case-reveal"),
     path("cases/<int:case_id>/compliance/", compliance_panel_view, name="case-compliance"),

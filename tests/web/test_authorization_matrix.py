@@ -272,6 +272,13 @@ MATRIX: list[Row] = [
     api("api-dispute-resolve", "post", "/api/v1/disputes/{dispute}/resolve/", data={"outcome": "rejected",
         "verification": "matrix"}, variants=(OWN, OTHER), anon=UNAUTH, agent=HIDDEN, lead=(OK, HIDDEN),
         supervisor=OK, admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
+    # Call review screens: the reviewers' queue and one's own reviews; a review as the API shows it (a
+    # team lead's or supervisor's score is saved, then back to the list).
+    screen("qa-reviews", "/reviews/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED),
+    case_row("qa-review", "get", "/reviews/{review}/", **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK,
+             admin=DENIED, analyst=DENIED),
+    case_row("qa-review", "post", "/reviews/{review}/", data="{qa_form}", **NOBODY, agent=(DENIED, HIDDEN, HIDDEN),
+             lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=DENIED, analyst=DENIED),
     # Call reviews: sessions only. An agent reads the reviews of their own calls, a team lead the team's,
     # a supervisor all; scoring is for team leads (their team's) and supervisors, never the agent of the call.
     api("api-qa-reviews", "get", "/api/v1/qa/reviews/", **QA_NOBODY, agent=OK, lead=OK, supervisor=OK),
@@ -356,6 +363,7 @@ def _names(world: World, role: str, variant: str) -> dict[str, Any]:
         case_type=ContentType.objects.get_for_model(Case).pk, user=world.users[AGENT],
         qa_answers=dict.fromkeys(ScorecardItem.objects.filter(scorecard__is_active=True).values_list("code", flat=True), "met"),
     )
+    names["qa_form"] = {f"item-{code}": result for code, result in names["qa_answers"].items()}
     return names
 
 
