@@ -129,12 +129,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
+# Login throttling (django-axes): lock a username+address pair after repeated failures, and an address
+# after many over any usernames (config/lockout.py).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"  # answered with HTTP 429
+# Behind a load balancer: the client's address from X-Forwarded-For, this many proxies deep (0: none).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_address"
+# One address failing this often over any usernames is locked too (a call centre shares one address).
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 50)
+AXES_HANDLER = "config.lockout.LockoutHandler"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -277,6 +284,9 @@ if CACHE_URL.startswith(REDIS_SCHEMES):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# After a Redis cache failure, this process leaves the cache alone this long (config/cache.py).
+CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 30)
 
 # JSON lines on stderr in production, plain text in development; personal data is redacted in both.
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")

@@ -107,6 +107,69 @@ def test_after_the_cool_off_the_right_password_works_again(client: Client, sue: 
     assert log_in(client, "sue", PASSWORD).status_code == 302
 
 
+# Behind a load balancer, and one password over many usernames ------------------------------------
+
+BALANCER = "10.0.0.2"
+
+
+def via_balancer(client_address: str, forged: str = "") -> dict[str, str]:
+    """A request as the load balancer hands it on: from its own address, the client's appended."""
+    forwarded = f"{forged}, {client_address}" if forged else client_address
+    return {"REMOTE_ADDR": BALANCER, "HTTP_X_FORWARDED_FOR": forwarded}
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_behind_the_balancer_one_client_cannot_lock_a_user_out_for_everyone(
+    sue: Any, trusted: int, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = trusted
+    fail_to_the_limit(Client(), "sue", **via_balancer("203.0.113.5"))
+
+    from_her_desk = log_in(Client(), "sue", PASSWORD, **via_balancer("198.51.100.8"))
+
+    # Without a trusted proxy configured every client has the balancer's address: she is locked out.
+    assert from_her_desk.status_code == (302 if trusted else 429)
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_lock(sue: Any, settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(LIMIT):
+        log_in(Client(), "sue", "not-it", **via_balancer("203.0.113.5", forged=f"192.0.2.{n}"))
+
+    again = log_in(Client(), "sue", PASSWORD, **via_balancer("203.0.113.5", forged="192.0.2.200"))
+
+    assert again.status_code == 429
+
+
+def test_one_password_sprayed_over_many_usernames_locks_the_address(user_with_role: Any, settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 12
+    user_with_role(roles.AGENT, username="ann")
+    sprayer = via_balancer("203.0.113.9")
+    statuses = [log_in(Client(), f"user{n}", "Summer2026!", **sprayer).status_code for n in range(12)]
+
+    from_the_sprayer = log_in(Client(), "ann", PASSWORD, **sprayer)
+    from_elsewhere = log_in(Client(), "ann", PASSWORD, **via_balancer("198.51.100.8"))
+
+    assert statuses == [200] * 11 + [429]  # no username reached its own limit of 5
+    assert from_the_sprayer.status_code == 429
+    assert "Too many wrong passwords came from this address" in from_the_sprayer.content.decode()
+    assert from_elsewhere.status_code == 302
+
+
+def test_a_floor_sharing_one_address_is_not_locked_by_a_few_typos(user_with_role: Any, settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    floor = via_balancer("203.0.113.20")
+    for name in ("ann", "bob", "cat", "dan"):
+        user_with_role(roles.AGENT, username=name)
+        for _ in range(LIMIT - 2):
+            log_in(Client(), name, "typo", **floor)
+
+    answers = [log_in(Client(), name, PASSWORD, **floor).status_code for name in ("ann", "bob", "cat", "dan")]
+
+    assert answers == [302] * 4
+
+
 # Integration tokens ---------------------------------------------------------------------------
 
 
