@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import pagination, serializers
+from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +35,7 @@ from collections_app.selectors.quality import (
 from collections_app.services import clock
 from collections_app.services.quality import qa_review_score
 from config.errors import DomainError, ErrorCode
+from config.pagination import Cursor, cursor_page
 
 READERS = (AGENT, TEAM_LEAD, SUPERVISOR)
 REVIEWERS = (TEAM_LEAD, SUPERVISOR)
@@ -99,7 +100,7 @@ class ScoreSerializer(serializers.Serializer):
     coaching_note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class ReviewCursor(pagination.CursorPagination):
+class ReviewCursor(Cursor):
     ordering = ("-pk",)
     page_size = 100
     page_size_query_param = "limit"
@@ -142,7 +143,7 @@ class ReviewListView(DialerView):
             OpenApiParameter("agent", str, description="Username of the agent of the call."),
             OpenApiParameter("limit", int), OpenApiParameter("cursor", str),
         ],
-        responses={200: ReviewSerializer(many=True), 403: DENIED},
+        responses={200: cursor_page(ReviewSerializer), 403: DENIED},
         examples=[OpenApiExample("A page", value={"next": None, "previous": None, "results": [EXAMPLE]}, response_only=True)],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
