@@ -25,6 +25,7 @@ demo: migrate
 	$(PY) manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
 	$(PY) manage.py demo_users
 	$(PY) manage.py assign
+	$(PY) manage.py seed_activity --if-empty
 	$(PY) manage.py aggregate --from $$(date -u -d '6 months ago' +%F) --to $$(date -u +%F) >/dev/null
 
 run: demo
