@@ -1,10 +1,13 @@
-"""GET /api/v1/compliance/check/: the engine's decision, read-only, for staff sessions."""
+"""GET /api/v1/compliance/check/: the engine's decision, read-only, for team leads, supervisors and
+administrators (dialer tokens: tests/api/test_dial_authorizations.py); being staff is not enough."""
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from collections_app import roles
 from collections_app.models import ContactAttempt
 from tests.factories import UserFactory
 from tests.scheduling.conftest import Debt
@@ -13,14 +16,21 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/compliance/check/"
 
 
-@pytest.fixture
-def staff() -> APIClient:
+def session(*groups: str, staff: bool = True) -> APIClient:
+    user = UserFactory(is_staff=staff)
+    user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in groups))
     client = APIClient()
-    client.force_authenticate(UserFactory(is_staff=True))
+    client.force_authenticate(user)
     return client
 
 
-def test_it_answers_the_decision_for_a_staff_user(staff: APIClient, new_yorker: Debt) -> None:
+@pytest.fixture
+def staff() -> APIClient:
+    """A supervisor: every phone."""
+    return session(roles.SUPERVISOR)
+
+
+def test_it_answers_the_decision_for_a_supervisor(staff: APIClient, new_yorker: Debt) -> None:
     response = staff.get(
         URL, {"phone_id": new_yorker.phone.pk, "channel": "call", "at": "2026-04-07T11:59:00Z"}
     )
@@ -70,6 +80,44 @@ def test_a_user_who_is_not_staff_is_refused(new_yorker: Debt) -> None:
     client.force_authenticate(UserFactory())
 
     assert client.get(URL, {"phone_id": new_yorker.phone.pk}).status_code == 403
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(
+    "groups",
+    [(), (roles.ANALYST,), (roles.AGENT,), (roles.DIALER_INTEGRATION,)],
+    ids=["no role", "analyst", "agent", "dialer group"],
+)
+def test_staff_without_a_role_that_may_check_a_phone_is_refused_with_the_error_body(
+    new_yorker: Debt, method: str, groups: tuple[str, ...]
+) -> None:
+    client = session(*groups)
+
+    response = getattr(client, method)(f"{URL}?phone_id={new_yorker.phone.pk}&at=2026-04-07T14:00:00Z")
+
+    assert response.status_code == 403
+    body = response.json()
+    assert set(body) == {"message", "errors", "code"}
+    assert body["code"] == "permission_denied"
+    assert new_yorker.phone.number not in response.content.decode()
+    assert "allowed" not in body
+
+
+def test_the_browsable_page_of_the_check_refuses_staff_without_a_role_too(new_yorker: Debt) -> None:
+    response = session().get(URL, {"phone_id": new_yorker.phone.pk}, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 403
+    assert new_yorker.phone.number not in response.content.decode()
+    assert "window_closes_at" not in response.content.decode()
+
+
+def test_an_administrator_checks_any_phone(new_yorker: Debt) -> None:
+    response = session(roles.ADMINISTRATOR).get(
+        URL, {"phone_id": new_yorker.phone.pk, "at": "2026-04-07T14:00:00Z"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["allowed"] is True
 
 
 def test_an_anonymous_caller_is_refused(new_yorker: Debt) -> None:

@@ -6,24 +6,22 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import LoanAccount, Phone
 from collections_app.api.dialer.decisions import ComplianceCheckQuerySerializer, DecisionSerializer
-from collections_app.api.dialer.permissions import DialerScope, integration_of
-from collections_app.roles import AGENT, TEAM_LEAD, user_has_role
+from collections_app.api.dialer.permissions import ComplianceReaders, integration_of
 from collections_app.selectors.cases import cases_visible_to, sees_every_case
 from scheduling.engine import evaluate
 
 
 def _phones_for(request: Request) -> QuerySet[Phone]:
-    """The phones the caller may ask about: a team lead (or an agent) those of their cases' borrowers."""
+    """The phones the caller may ask about: a team lead those of their cases' borrowers, a dialer all."""
     phones = Phone.objects.select_related("borrower")
     user = request.user
-    if integration_of(request) is None and not sees_every_case(user) and user_has_role(user, TEAM_LEAD, AGENT):
+    if integration_of(request) is None and not sees_every_case(user):
         phones = phones.filter(borrower__loans__cases__in=cases_visible_to(user)).distinct()
     return phones
 
@@ -31,11 +29,12 @@ def _phones_for(request: Request) -> QuerySet[Phone]:
 class ComplianceCheckView(APIView):
     """``GET /api/v1/compliance/check/?phone_id=&channel=call&at=``: decide without reserving.
 
-    Staff sessions (a team lead only for the borrowers of the cases they see: another number is 404,
-    nothing of other teams' borrowers leaks), and integration tokens with the dialer scope.
+    Sessions of team leads (only for the borrowers of the cases they see: another number is 404,
+    nothing of other teams' borrowers leaks), supervisors and administrators, and integration tokens
+    with the dialer scope (``ComplianceReaders``); staff without one of those roles are refused.
     """
 
-    permission_classes = [IsAdminUser | DialerScope]
+    permission_classes = [ComplianceReaders]
 
     @extend_schema(
         parameters=[ComplianceCheckQuerySerializer],

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from collections_app.models import Integration
 from collections_app.models.integrations import SCOPE_DIALER, SCOPE_PROMISES
-from collections_app.roles import AGENT, SUPERVISOR, TEAM_LEAD, user_has_role
+from collections_app.roles import ADMINISTRATOR, AGENT, SUPERVISOR, TEAM_LEAD, user_has_role
 
 
 def integration_of(request: Request) -> Integration | None:
@@ -54,3 +54,25 @@ class PromiseWriters(BasePermission):
             return False
         user = request.user
         return bool(getattr(user, "is_authenticated", False)) and user_has_role(user, AGENT, TEAM_LEAD, SUPERVISOR)
+
+
+class ComplianceReaders(BasePermission):
+    """``compliance/check/``: tokens with the ``dialer`` scope, and sessions of team leads (the phones of
+    their teams' cases), supervisors and administrators (every phone).
+
+    Being staff is not enough: a staff user without one of those roles, an agent or an analyst is
+    refused (an analyst reads reports, not borrowers' phones).
+    """
+
+    message = _("Only team leads, supervisors, administrators and dialer tokens may check a phone.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        integration = integration_of(request)
+        if integration is not None:
+            return integration.has_scope(SCOPE_DIALER)
+        if request.auth is not None:
+            return False
+        user = request.user
+        return bool(getattr(user, "is_authenticated", False)) and user_has_role(
+            user, TEAM_LEAD, SUPERVISOR, ADMINISTRATOR
+        )
