@@ -37,6 +37,9 @@ ROLE_LABELS = {
 
 # Who may read the portfolio (book-wide aggregates).
 PORTFOLIO_ROLES = (SUPERVISOR, TEAM_LEAD, ANALYST, ADMINISTRATOR)
+# Who moves and locks cases and puts agents on leave: team leads (their teams) and supervisors.
+# The administrator configures; it works no cases (DESIGN.md section 11) and reads the boards only.
+CASE_MANAGERS = (TEAM_LEAD, SUPERVISOR)
 
 VIEW = ("view",)
 EDIT = ("view", "change")

@@ -14,9 +14,18 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdmin, ReadOnlyAdminMixin
+from collections_app import roles
 from collections_app.admin.book import SeenCasesOnlyMixin
 from collections_app.models import Agent, AssignmentRecord, Case, ContactAttempt, DispositionCode, Team
 from collections_app.selectors.teams import teams_visible_to
+
+# An agent's availability is work, not configuration: team leads and supervisors set it (the board's
+# leave form); for anyone else (the administrator too, DESIGN.md section 11) it is read-only here.
+AVAILABILITY = ("status", "leave_from", "leave_to")
+
+
+def availability_readonly(request: HttpRequest) -> tuple[str, ...]:
+    return () if roles.user_has_role(request.user, *roles.CASE_MANAGERS) else AVAILABILITY
 
 
 class AgentInline(admin.TabularInline):
@@ -24,6 +33,9 @@ class AgentInline(admin.TabularInline):
     extra = 0
     fields = ("user", "capacity", "languages", "status", "leave_from", "leave_to")
     raw_id_fields = ("user",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), *availability_readonly(request))
 
 
 @admin.register(Team)
@@ -57,6 +69,9 @@ class AgentAdmin(AuditedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agent]:
         """The agents of the teams the user sees (a team lead: their teams')."""
         return super().get_queryset(request).filter(team__in=teams_visible_to(request.user).values("pk"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), *availability_readonly(request))
 
 
 class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -30,8 +30,9 @@ SCOPE_DNC = "dnc"  # push and read the do-not-call register
 SCOPE_PROMISES = "promises"  # record promises to pay on cases
 SCOPE_BOOK = "core:book"  # POST book/import/
 SCOPE_PAYMENTS = "core:payments"  # POST payments/
+SCOPE_CASES = "core:cases"  # GET cases/: every case, read-only (the core lending system)
 SCOPE_COMPLAINTS = "complaints"  # register and read complaints, open disputes (a CRM, the dialer)
-SCOPES = (SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_COMPLAINTS)
+SCOPES = (SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_CASES, SCOPE_COMPLAINTS)
 
 
 def token_digest(token: str) -> str:
@@ -75,7 +76,7 @@ class Integration(models.Model):
 
     DEFAULT_SCOPES: dict[str, list[str]] = {
         Kind.DIALER: [SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
-        Kind.CORE_SYSTEM: [SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
+        Kind.CORE_SYSTEM: [SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_CASES, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
     }
 
     name = models.CharField(_("name"), max_length=64, unique=True)

@@ -38,8 +38,11 @@ def cases_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
 
 
 def agents_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agent]:
-    """Agents whose cases the user may move: supervisors all, team leads their teams'."""
-    if user_has_role(user, SUPERVISOR, ADMINISTRATOR):
+    """Agents whose cases (and leave) the user may set: supervisors all, team leads their teams'.
+
+    Administrators and analysts manage none: they read the boards, they work no cases.
+    """
+    if user_has_role(user, SUPERVISOR):
         return Agent.objects.all()
     if user_has_role(user, TEAM_LEAD):
         return Agent.objects.filter(team__in=teams_led_by(user))
@@ -47,7 +50,8 @@ def agents_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Age
 
 
 def cases_manageable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
-    if user_has_role(user, SUPERVISOR, ADMINISTRATOR):
+    """Cases the user may reassign and lock: supervisors all, team leads their teams', nobody else."""
+    if user_has_role(user, SUPERVISOR):
         return Case.objects.all()
     if user_has_role(user, TEAM_LEAD):
         return Case.objects.filter(team__in=teams_led_by(user))

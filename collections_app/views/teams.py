@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from collections_app import roles
 from collections_app.forms.widgets import DateInput
 from collections_app.models import Agent, Case
-from collections_app.selectors.cases import agents_manageable_by, cases_manageable_by
+from collections_app.selectors.cases import agents_manageable_by, cases_manageable_by, cases_visible_to
 from collections_app.selectors.teams import (
     BOARD_SORTS,
     BoardFilters,
@@ -29,6 +29,7 @@ from collections_app.services import clock
 from collections_app.services.assignment import agent_set_leave, cases_reassign
 from config.errors import DomainError
 
+# Who reads the boards; who acts on them is ``roles.CASE_MANAGERS`` (not the administrator).
 BOARD_ROLES = (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)
 SORT_LABELS = [
     ("agent", gettext_lazy("Agent")),
@@ -89,8 +90,8 @@ def _bulk_action(request: HttpRequest, cases: QuerySet[Case]) -> tuple[BulkActio
     """The select-and-act form of a case list: reassign, lock or unlock the cases ticked."""
     if request.method != "POST":
         return BulkActionForm(user=request.user, team_cases=cases), None
-    if not roles.user_has_role(request.user, *BOARD_ROLES):
-        raise PermissionDenied  # analysts read the board; they move no case
+    if not roles.user_has_role(request.user, *roles.CASE_MANAGERS):
+        raise PermissionDenied  # administrators and analysts read the board; they move no case
     form = BulkActionForm(request.POST, user=request.user, team_cases=cases)
     if not form.is_valid():
         return form, None
@@ -110,19 +111,19 @@ def _bulk_action(request: HttpRequest, cases: QuerySet[Case]) -> tuple[BulkActio
 @roles.role_required(*BOARD_ROLES, roles.ANALYST)
 def team_board_view(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(teams_visible_to(request.user), pk=team_id)
-    team_cases = cases_manageable_by(request.user).filter(team=team, status=Case.Status.OPEN)
-    form, done = _bulk_action(request, team_cases)
+    form, done = _bulk_action(request, cases_manageable_by(request.user).filter(team=team, status=Case.Status.OPEN))
     if done is not None:
         return done
     filters = _board_filters(request)
     now = clock.now()
+    team_cases = cases_visible_to(request.user).filter(team=team, status=Case.Status.OPEN)
     page = Paginator(board_cases(team_cases, filters, now=now), 50).get_page(request.GET.get("page"))
     board = team_board(team, now=now)
     return render(
         request,
         "collections_app/team_board.html",
         {
-            "board": board, "form": form, "page": page, "can_manage": roles.user_has_role(request.user, *BOARD_ROLES),
+            "board": board, "form": form, "page": page, "can_manage": roles.user_has_role(request.user, *roles.CASE_MANAGERS),
             "filters": filters, "sorts": SORT_LABELS, "agents": [row.agent for row in board.agents],
             "unworked": unworked_cases(request.user).count(),
         },
@@ -130,7 +131,7 @@ def team_board_view(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @require_POST
-@roles.role_required(*BOARD_ROLES)
+@roles.role_required(*roles.CASE_MANAGERS)
 def agent_leave(request: HttpRequest, agent_id: int) -> HttpResponse:
     agent = get_object_or_404(agents_manageable_by(request.user), pk=agent_id)
     form = LeaveForm(request.POST)
@@ -165,6 +166,6 @@ def cases_unworked(request: HttpRequest) -> HttpResponse:
         "collections_app/unworked.html",
         {
             "summary": unworked_summary(cases), "page": page, "form": form, "bucket": bucket,
-            "can_manage": roles.user_has_role(request.user, *BOARD_ROLES),
+            "can_manage": roles.user_has_role(request.user, *roles.CASE_MANAGERS),
         },
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from collections_app.models import AssignmentRecord, Case
+from collections_app.models import AssignmentRecord, Case, Integration
+from collections_app.services.integrations import integration_create
 from tests.factories import UserFactory, make_agent, make_open_cases, make_team
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +112,61 @@ def test_the_case_list_takes_a_fixed_number_of_queries(book, django_assert_max_n
     client = client_for(book["sup"])
     with django_assert_max_num_queries(4):
         client.get("/api/v1/cases/")
+
+
+def token_client(kind: str, **fields):  # type: ignore[no-untyped-def]
+    _integration, token = integration_create(name=f"{kind}-system", kind=kind, **fields)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_the_core_systems_token_lists_every_case(book):
+    every_case = {c.pk for cases in book["cases"].values() for c in cases}
+
+    response = token_client(Integration.Kind.CORE_SYSTEM).get("/api/v1/cases/", {"limit": 10})
+
+    assert response.status_code == 200
+    assert {row["id"] for row in response.json()["results"]} == every_case
+
+
+def test_the_core_systems_token_reads_cases_but_moves_none(book):
+    own = book["cases"]["ann"][0]
+
+    response = token_client(Integration.Kind.CORE_SYSTEM).post(
+        f"/api/v1/cases/{own.pk}/assign/", {"agent": "bob", "lock": True}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert (Case.objects.get(pk=own.pk).agent, Case.objects.get(pk=own.pk).locked) == (book["ann"], False)
+    assert not AssignmentRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "scopes"),
+    [(Integration.Kind.DIALER, None), (Integration.Kind.CORE_SYSTEM, ["core:book", "core:payments"])],
+    ids=["a dialer", "a core system without core:cases"],
+)
+def test_a_token_without_the_cases_scope_is_refused_the_case_list(book, kind, scopes):
+    response = token_client(kind, scopes=scopes).get("/api/v1/cases/")
+
+    assert response.status_code == 403
+    assert set(response.json()) == {"message", "errors", "code"}
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_existing_core_system_integrations_are_given_the_cases_scope_and_dialers_are_not(db):
+    from django.apps import apps
+
+    core, _ = integration_create(name="old-core", kind=Integration.Kind.CORE_SYSTEM, scopes=["core:book", "dnc"])
+    dialer, _ = integration_create(name="old-dialer")
+    migration = importlib.import_module("collections_app.migrations.0023_core_system_reads_cases")
+
+    migration.grant_core_cases(apps, None)
+    migration.grant_core_cases(apps, None)  # a second run changes nothing
+
+    core.refresh_from_db()
+    dialer.refresh_from_db()
+    assert core.scopes == ["core:book", "dnc", "core:cases"]
+    assert "core:cases" not in dialer.scopes

@@ -18,12 +18,12 @@ PASSWORD = "pw-secret-123"
 
 @pytest.fixture
 def user_with_role(db: Any) -> Any:
-    """Make a user holding one role (a superuser for the administrator)."""
+    """Make a user holding one role (staff for the administrator, never a superuser: DESIGN.md 11)."""
     groups = roles.roles_ensure()
 
     def make(role: str, username: str | None = None) -> AbstractBaseUser:
         admin = role == roles.ADMINISTRATOR
-        user = UserFactory(username=username or f"{role}-user", is_staff=admin, is_superuser=admin)
+        user = UserFactory(username=username or f"{role}-user", is_staff=admin)
         user.groups.add(groups[role])
         return user
 

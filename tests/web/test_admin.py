@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry, Borrower, Bucket, LoanAccount, Payment, Phone
 from collections_app import roles
 from collections_app.models import Case
+from tests.factories import make_agent, make_team
 from tests.web.book import FULL_NUMBER, small_book_with_two_cobs
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +193,32 @@ def test_marking_a_borrower_deceased_is_audited_without_personal_data(admin_clie
     entry = AuditEntry.objects.get(action="admin.borrower.change")
     assert (entry.before, entry.after) == ({"deceased": False}, {"deceased": True})
     assert "Ann Lee" not in str(entry.after)
+
+
+AGENT_FORM = {"capacity": "250", "languages": "en", "status": "on_leave", "leave_from": "2026-03-02",
+              "leave_to": "2026-03-06", "_save": "Save"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("role", "availability"),
+    [(roles.ADMINISTRATOR, ("active", None, None)),
+     (roles.SUPERVISOR, ("on_leave", dt.date(2026, 3, 2), dt.date(2026, 3, 6)))],
+)  # fmt: skip
+def test_the_administrator_sets_an_agent_up_in_the_admin_but_puts_no_one_on_leave(
+    client, user_with_role, role, availability
+):
+    agent = make_agent(make_team("Team one", ["M1"]), "ann")
+    staff = user_with_role(role)
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("admin:collections_app_agent_change", args=[agent.pk]),
+        {**AGENT_FORM, "user": agent.user_id, "team": agent.team_id},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agent.refresh_from_db()
+    assert agent.capacity == 250
+    assert (agent.status, agent.leave_from, agent.leave_to) == availability

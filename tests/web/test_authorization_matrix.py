@@ -135,6 +135,8 @@ DIALER_ONLY = {"anon": UNAUTH, "agent": DENIED, "lead": DENIED, "supervisor": DE
 ADMIN_STAFF = {"anon": LOGIN, "agent": LOGIN, "analyst": LOGIN, "dialer": LOGIN, "core": LOGIN}
 STAFF_OK = {**ADMIN_STAFF, "lead": OK, "supervisor": OK, "admin": OK}
 
+# The board's actions on cases (the lists' select-and-act form): move to an agent, lock, unlock.
+BOARD_ACTIONS = ({"action": "reassign", "agent": "{agent}"}, {"action": "lock"}, {"action": "unlock"})
 PROMISE_FORM = {"amount": "200.00", "date": "2026-03-12"}
 TERMS = {"installment": "2", "days_deferred": "30", "penalty_waiver": "50", "interest_waiver": "0",
          "down_payment": "0", "hardship_reason": "job_loss", "action": "preview"}  # fmt: skip
@@ -198,17 +200,20 @@ MATRIX: list[Row] = [
     screen("today", "/today/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED),
     screen("cases-unworked", "/cases/unworked/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=OK, analyst=OK),
     # A case with an agent is not among them: the form refuses it (200 with the error), nothing moves.
-    row("cases-unworked", "post", "/cases/unworked/", data={"action": "lock", "cases": "{case}", "reason": "matrix"},
-        variants=(OWN,), **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=OK, analyst=DENIED),
+    # Moving and locking cases is work: the administrator reads these lists and is refused every action.
+    *[row("cases-unworked", "post", "/cases/unworked/", data={**action, "cases": "{case}", "reason": "matrix"},
+          variants=(OWN,), **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED)
+      for action in BOARD_ACTIONS],
     # Team boards
     screen("teams", "/teams/", **NOBODY, agent=DENIED, lead=MOVED, supervisor=OK, admin=OK, analyst=OK),
     row("team-board", "get", "/teams/{team}/", variants=TEAMS, **NOBODY, agent=DENIED, lead=(OK, HIDDEN),
         supervisor=OK, admin=OK, analyst=OK),
-    row("team-board", "post", "/teams/{team}/", variants=TEAMS, data={"action": "lock", "cases": "{case}",
-        "reason": "matrix"}, **NOBODY, agent=DENIED, lead=(MOVED, HIDDEN), supervisor=MOVED, admin=MOVED,
-        analyst=DENIED),  # fmt: skip
-    case_row("agent-leave", "post", "/agents/{agent}/leave/", data={"leave_from": "", "leave_to": ""}, **NOBODY,
-             agent=DENIED, lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=MOVED, analyst=DENIED),
+    *[row("team-board", "post", "/teams/{team}/", variants=TEAMS, data={**action, "cases": "{case}",
+          "reason": "matrix"}, **NOBODY, agent=DENIED, lead=(MOVED, HIDDEN), supervisor=MOVED, admin=DENIED,
+          analyst=DENIED) for action in BOARD_ACTIONS],  # fmt: skip
+    *[case_row("agent-leave", "post", "/agents/{agent}/leave/", data=dates, **NOBODY, agent=DENIED,
+               lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=DENIED, analyst=DENIED)
+      for dates in ({"leave_from": "", "leave_to": ""}, {"leave_from": "2026-03-02", "leave_to": "2026-03-06"})],
     screen("promise-board", "/promise-board/", **REPORT_PAGE),
     screen("promise-pipeline", "/promises/pipeline/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK,
            analyst=OK),
@@ -227,11 +232,16 @@ MATRIX: list[Row] = [
     api("api-payments", "post", "/api/v1/payments/", data="{payment}", variants=(OWN,),
         anon=UNAUTH, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
     # Cases API
+    # Sessions list the cases their role sees; the core system's token (core:cases) all; a dialer's none.
     api("api-cases", "get", "/api/v1/cases/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK,
-        dialer=OK, core=OK),
-    api("api-case-assign", "post", "/api/v1/cases/{case}/assign/", data={"agent": "{teammate_username}",
-        "note": "matrix"}, variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_,
-        supervisor=OK, admin=OK, analyst=DENIED, dialer=HIDDEN, core=HIDDEN),  # fmt: skip
+        dialer=DENIED, core=OK),
+    # Reassigning, locking, unlocking: team leads (their teams) and supervisors; the administrator reads
+    # the case and is refused; tokens move no case (the core system reads them all).
+    *[api("api-case-assign", "post", "/api/v1/cases/{case}/assign/", data={**action, "note": "matrix"},
+          variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
+          admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED)
+      for action in ({"agent": "{teammate_username}"}, {"agent": "{agent_username}", "lock": True},
+                     {"agent": "{agent_username}", "lock": False})],  # fmt: skip
     api("api-case-extension-sops", "get", "/api/v1/cases/{case}/extension-sops/", variants=CASE_VARIANTS,
         anon=UNAUTH, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=HIDDEN, core=HIDDEN),
     api("api-case-extensions", "post", "/api/v1/cases/{case}/extensions/", data=EXTENSION_API,

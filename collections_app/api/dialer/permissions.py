@@ -9,7 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from collections_app.models import Integration
-from collections_app.models.integrations import SCOPE_DIALER, SCOPE_PROMISES
+from collections_app.models.integrations import SCOPE_CASES, SCOPE_DIALER, SCOPE_PROMISES
 from collections_app.roles import ADMINISTRATOR, AGENT, SUPERVISOR, TEAM_LEAD, user_has_role
 
 
@@ -54,6 +54,22 @@ class PromiseWriters(BasePermission):
             return False
         user = request.user
         return bool(getattr(user, "is_authenticated", False)) and user_has_role(user, AGENT, TEAM_LEAD, SUPERVISOR)
+
+
+class CaseReaders(BasePermission):
+    """``GET cases/``: any session (its role limits the cases, ``cases_visible_to``) and tokens holding
+    the ``core:cases`` scope (the core lending system reads every case). A dialer's token is refused:
+    it works from the call list."""
+
+    message = _("Only signed-in users and tokens with the core:cases scope may read cases.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        integration = integration_of(request)
+        if integration is not None:
+            return integration.has_scope(SCOPE_CASES)
+        if request.auth is not None:  # another kind of token: not ours to judge
+            return False
+        return bool(getattr(request.user, "is_authenticated", False))
 
 
 class ComplianceReaders(BasePermission):

@@ -43,7 +43,9 @@ DEMO_USERS = (
     DemoUser("lead1", roles.TEAM_LEAD, team="M1 Team", is_staff=True),
     DemoUser("lead2", roles.TEAM_LEAD, team="M4-M6+ Team", is_staff=True),
     DemoUser("supervisor1", roles.SUPERVISOR, is_staff=True),
-    DemoUser("admin1", roles.ADMINISTRATOR, is_staff=True, is_superuser=True),
+    # The administrator's role and nothing more (DESIGN.md section 11): not a superuser, so it configures
+    # and reads, and works no case (no reassigning, locking or leave; no lockout admin).
+    DemoUser("admin1", roles.ADMINISTRATOR, is_staff=True),
     DemoUser("analyst1", roles.ANALYST),
 )
 
