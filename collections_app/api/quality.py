@@ -73,10 +73,10 @@ class ReviewSerializer(serializers.ModelSerializer):
     placed_at = serializers.DateTimeField(source="attempt.placed_at", read_only=True)
     talk_seconds = serializers.IntegerField(source="attempt.talk_seconds", read_only=True)
     recording_url = serializers.SerializerMethodField()
-    agent = serializers.CharField(source="agent.username", read_only=True, default=None)
-    team = serializers.CharField(source="team.name", read_only=True, default=None)
+    agent = serializers.CharField(source="agent.username", read_only=True, default=None, allow_null=True)
+    team = serializers.CharField(source="team.name", read_only=True, default=None, allow_null=True)
     scorecard = serializers.CharField(source="scorecard.code", read_only=True)
-    reviewer = serializers.CharField(source="reviewer.username", read_only=True, default=None)
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True, default=None, allow_null=True)
     answers = AnswerSerializer(many=True, read_only=True)
 
     class Meta:
