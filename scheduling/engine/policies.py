@@ -84,9 +84,11 @@ def policies_snapshot() -> PolicySnapshot:
 
 
 def policies_forget() -> None:
-    """Drop this thread's snapshot (tests, whose rolled-back transactions bump nothing, call it)."""
+    """Drop this thread's snapshot and any change it made that never committed (tests, whose
+    rolled-back transactions bump nothing and commit nothing, call it)."""
     _local.held = None
     _local.checked_at = -MAX_AGE
+    _local.changed_at = -MAX_AGE
 
 
 def policies_changed(**_kwargs: Any) -> None:

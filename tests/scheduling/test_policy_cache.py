@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 from scheduling.engine import evaluate, policies
 from scheduling.engine.policies import GENERATION_KEY, policies_changed
@@ -59,3 +60,19 @@ def test_another_process_s_change_applies_once_its_commit_bumps_the_shared_gener
     assert evaluate(phone=debt.phone, at=TEN_AM).allowed
     cache.set(GENERATION_KEY, "changed elsewhere")
     assert evaluate(phone=debt.phone, at=TEN_AM).codes == ["outside_window"]
+
+
+def test_forgetting_after_a_rolled_back_change_lets_the_thread_hold_policies_again(
+    django_assert_num_queries: Any,
+) -> None:
+    # A change in a transaction that never commits (a test's, a failed request's) keeps the thread
+    # from holding a snapshot until its commit; forgetting (what each test starts with) ends that.
+    presets_ensure()
+    with transaction.atomic():
+        policies_changed()
+        transaction.set_rollback(True)
+    policies.policies_forget()
+
+    policies.policies_snapshot()
+    with django_assert_num_queries(0):
+        policies.policies_snapshot()
