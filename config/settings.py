@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
         "ReasonCodeEnum": "collections_app.api.dialer.decisions.REASON_CODES",
         "AttemptStatusEnum": "collections_app.models.ContactAttempt.Status",
         "EffectEnum": "collections_app.api.dialer.serializers.EFFECTS",
+        "MessageStatusEnum": "collections_app.models.Message.Status",
+        "MessageChannelEnum": "collections_app.api.messages.CHANNELS",
+        "MessageTemplateChannelEnum": "collections_app.models.MessageTemplate.Channel",
     },
 }
 

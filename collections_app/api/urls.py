@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from collections_app.api.complaints import ComplaintDetailView, ComplaintListView
 from collections_app.api.disputes import DisputeListView, DisputeResolveView
+from collections_app.api.messages import MessageDetailView, MessageListView, MessageTemplateListView
 from collections_app.api.quality import ReviewDetailView, ReviewListView, ReviewQueueView, ReviewScoreView
 from collections_app.api.sms_callbacks import SmsInboundCallbackView, SmsStatusCallbackView
 from collections_app.api.views import CaseAssignView, CaseListView
@@ -21,6 +22,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("collections_app.api.extensions")),
     path("complaints/", ComplaintListView.as_view(), name="api-complaints"),
     re_path(r"^complaints/(?P<complaint_id>[^/]+)/\Z", ComplaintDetailView.as_view(), name="api-complaint"),
+    path("messages/", MessageListView.as_view(), name="api-messages"),
+    re_path(r"^messages/(?P<message_id>[^/]+)/\Z", MessageDetailView.as_view(), name="api-message"),
+    path("message-templates/", MessageTemplateListView.as_view(), name="api-message-templates"),
     path("disputes/", DisputeListView.as_view(), name="api-disputes"),
     path("qa/reviews/", ReviewListView.as_view(), name="api-qa-reviews"),
     path("qa/queue/", ReviewQueueView.as_view(), name="api-qa-queue"),

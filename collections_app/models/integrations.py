@@ -32,7 +32,10 @@ SCOPE_BOOK = "core:book"  # POST book/import/
 SCOPE_PAYMENTS = "core:payments"  # POST payments/
 SCOPE_CASES = "core:cases"  # GET cases/: every case, read-only (the core lending system)
 SCOPE_COMPLAINTS = "complaints"  # register and read complaints, open disputes (a CRM, the dialer)
-SCOPES = (SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_CASES, SCOPE_COMPLAINTS)
+SCOPE_MESSAGES = "messages"  # send texts and e-mails on cases, read them and the templates (a CRM)
+SCOPES = (
+    SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_CASES, SCOPE_COMPLAINTS, SCOPE_MESSAGES,
+)  # fmt: skip
 
 
 def token_digest(token: str) -> str:
@@ -76,7 +79,8 @@ class Integration(models.Model):
 
     DEFAULT_SCOPES: dict[str, list[str]] = {
         Kind.DIALER: [SCOPE_DIALER, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
-        Kind.CORE_SYSTEM: [SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_CASES, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS],
+        Kind.CORE_SYSTEM: [SCOPE_BOOK, SCOPE_PAYMENTS, SCOPE_CASES, SCOPE_DNC, SCOPE_PROMISES, SCOPE_COMPLAINTS,
+                            SCOPE_MESSAGES],
     }
 
     name = models.CharField(_("name"), max_length=64, unique=True)

@@ -35,7 +35,7 @@ def test_create_prints_a_token_that_works_once_only_in_the_output() -> None:
 def test_create_with_the_core_system_kind_gets_the_book_scopes() -> None:
     run("create", "core-bank", "--kind", "core_system")
 
-    assert Integration.objects.get(name="core-bank").scopes == ["core:book", "core:payments", "core:cases", "dnc", "promises", "complaints"]
+    assert Integration.objects.get(name="core-bank").scopes == ["core:book", "core:payments", "core:cases", "dnc", "promises", "complaints", "messages"]
 
 
 def test_create_with_vicidial_maps_its_statuses() -> None:

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from collections_app import roles
 from tests.factories import UserFactory
 
-LISTS = ("/api/v1/cases/", "/api/v1/complaints/", "/api/v1/disputes/", "/api/v1/qa/reviews/")
+LISTS = ("/api/v1/cases/", "/api/v1/complaints/", "/api/v1/disputes/", "/api/v1/qa/reviews/", "/api/v1/messages/")
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_a_good_cursor_still_pages(supervisor: APIClient, path: str) -> None:
     assert set(response.json()) == {"next", "previous", "results"}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/complaints/", "/api/v1/disputes/", "/api/v1/qa/reviews/"])
+@pytest.mark.parametrize("path", ["/api/v1/complaints/", "/api/v1/disputes/", "/api/v1/qa/reviews/", "/api/v1/messages/"])
 def test_hand_paginated_lists_are_declared_as_pages(schema: dict, path: str) -> None:
     ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]

@@ -137,10 +137,15 @@ def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> di
         case=case, category=category("fees"), channel="call", description="Fees too high.", actor=agent.user,
         received_at=NOW, attempts=[placed.attempt], now=NOW,
     )  # fmt: skip
+    # A text sent about the case (the messages API reads it).
+    message = Message.objects.create(
+        case=case, account=case.account, template=_matrix_template(), channel="sms", phone=phone, language="en",
+        body="Please call us. Reply STOP to opt out.", status=Message.Status.SENT, created_at=NOW, sent_at=NOW,
+    )  # fmt: skip
     objects = {
         "case": case.pk, "phone": phone.pk, "attempt": placed.attempt.pk, "promise": promise.pk,
         "callback": callback.pk, "extension": extension.pk, "agent": agent.pk, "team": agent.team_id,
-        "agent_username": agent.user.username, "complaint": complaint.pk,
+        "agent_username": agent.user.username, "complaint": complaint.pk, "message": message.pk,
     }  # fmt: skip
     payment = case.account.payments.order_by("pk").first()
     assert payment is not None
@@ -155,14 +160,19 @@ def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> di
     return objects
 
 
-def _message_rows(case: Case) -> None:
-    """A text sent about ``case`` and a borrower's reply (the admin's message pages)."""
-    phone = case.account.borrower.phones.order_by("pk").first()
-    assert phone is not None
+def _matrix_template() -> MessageTemplate:
     template, _made = MessageTemplate.objects.get_or_create(
         code="matrix_sms", language="en", version=1,
         defaults={"channel": "sms", "purpose": "overdue", "body": "Please call us. Reply STOP to opt out."},
     )  # fmt: skip
+    return template
+
+
+def _message_rows(case: Case) -> None:
+    """A text sent about ``case`` and a borrower's reply (the admin's message pages)."""
+    phone = case.account.borrower.phones.order_by("pk").first()
+    assert phone is not None
+    template = _matrix_template()
     Message.objects.create(
         case=case, account=case.account, template=template, channel="sms", phone=phone, language="en",
         body=template.body, status=Message.Status.SENT, created_at=NOW, sent_at=NOW,

@@ -140,6 +140,9 @@ BOARD_ACTIONS = ({"action": "reassign", "agent": "{agent}"}, {"action": "lock"},
 PROMISE_FORM = {"amount": "200.00", "date": "2026-03-12"}
 TERMS = {"installment": "2", "days_deferred": "30", "penalty_waiver": "50", "interest_waiver": "0",
          "down_payment": "0", "hardship_reason": "job_loss", "action": "preview"}  # fmt: skip
+# A text on a world's case: no phone there consented to texts, so whoever may send reaches the engine's
+# refusal (409, no_sms_consent); the roles' and the tokens' refusals come before it.
+SENT = CONFLICT
 EXTENSION_API = {"sop": "{sop}", "steps_completed": [], "installment_seqs": [2], "days_deferred": 30,
                  "hardship_reason": "job_loss"}  # fmt: skip
 
@@ -297,6 +300,17 @@ MATRIX: list[Row] = [
         lead=TEAMS_, supervisor=OK),
     api("api-qa-review-score", "post", "/api/v1/qa/reviews/{review}/score/", data={"answers": "{qa_answers}"},
         variants=CASE_VARIANTS, **QA_NOBODY, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK),
+    # Messages: sessions read those of the cases they see and send on the cases they may work (the
+    # engine then decides: SENT); tokens with the messages scope (the core system's) send and read.
+    api("api-messages", "get", "/api/v1/messages/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
+        analyst=OK, dialer=DENIED, core=OK),
+    api("api-messages", "post", "/api/v1/messages/", data={"case_id": "{case}", "template": "matrix_sms",
+        "phone_id": "{phone}"}, variants=CASE_VARIANTS, anon=UNAUTH, agent=(SENT, HIDDEN, HIDDEN),
+        lead=(SENT, SENT, HIDDEN), supervisor=SENT, admin=DENIED, analyst=DENIED, dialer=DENIED, core=SENT),
+    api("api-message", "get", "/api/v1/messages/{message}/", variants=CASE_VARIANTS, anon=UNAUTH, agent=ANNS,
+        lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=DENIED, core=OK),
+    api("api-message-templates", "get", "/api/v1/message-templates/", anon=UNAUTH, agent=OK, lead=OK,
+        supervisor=OK, admin=OK, analyst=OK, dialer=DENIED, core=OK),
     # The compliance engine's decision: staff sessions for the phones of the cases they see, dialer tokens.
     api("compliance-check", "get", "/api/v1/compliance/check/?phone_id={phone}", variants=CASE_VARIANTS,
         anon=UNAUTH, agent=DENIED, lead=TEAMS_, supervisor=OK, admin=OK, analyst=DENIED, dialer=OK, core=DENIED),
@@ -443,7 +457,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
     names = {"case": 1, "phone": 1, "attempt": 1, "promise": 1, "callback": 1, "extension": 1, "agent": 1,
              "team": 1, "authorization": "a", "token": "t", "sop": 1, "case_type": 1, "app": "accounts",
              "teammate_username": "u", "payment": {}, "user": 1, "complaint": 1, "dispute": 1,
-             "review": 1}  # fmt: skip
+             "review": 1, "message": 1}  # fmt: skip
     covered = set()
     for entry in MATRIX:
         match = resolve(_fill(entry.path, names).split("?")[0])
