@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.calendar import business_today
 from collections_app.services.assignment import cases_assign
 from collections_app.services.attempts import attempts_expire
+from collections_app.services.book_jobs import book_import_job_run
 from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import nightly_close
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
@@ -117,3 +118,14 @@ def qa_sample_task(week: str | None = None) -> dict[str, object]:
     Safe to run twice: calls already sampled stay."""
     built = qa_sample_build(week=date.fromisoformat(week)) if week else qa_sample_build_last_week()
     return {"week": built.week.isoformat(), "added": built.added}
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, max_retries=3, retry_backoff=30)
+def book_import_job_task(job_id: int) -> str | None:
+    """Load a large loan tape in the background (``book_import_job_run``); a job is loaded once however often this runs."""
+    return book_import_job_run(job_id=job_id)
+
+
+def book_import_job_queue(job_id: int) -> None:
+    """Queue the job's task once the job is committed (in-process when no broker is set)."""
+    transaction.on_commit(partial(book_import_job_task.delay, job_id))

@@ -156,6 +156,8 @@ TODAY_REFRESH_SECONDS = env_int("TODAY_REFRESH_SECONDS", 30)
 
 # Book imports arrive as one JSON batch: allow batches of tens of thousands of loans.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
+# A loan tape larger than this is loaded in the background (202 and a job to poll), not within the request.
+BOOK_IMPORT_JOB_BYTES = env_int("BOOK_IMPORT_JOB_BYTES", 4 * 1024 * 1024)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -6,6 +6,7 @@ from .cases import Agent, AssignmentRecord, Case, Team
 from .complaints import Complaint, ComplaintCategory, ComplaintPolicy, Dispute
 from .contacts import ContactAttempt, DispositionCode
 from .extensions import ExtensionAuthority, ExtensionRequest, ExtensionSop, ExtensionSopStep, ExtensionWaiver
+from .imports import BookImportJob
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 from .messages import InboundMessage, Message, MessageTemplate
 from .promises import PromisePart, PromisePolicy, PromiseToPay
@@ -25,7 +26,7 @@ from .reports import (
 )
 
 __all__ = [
-    "Agent", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
+    "Agent", "BookImportJob", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
     "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "InboundMessage", "Integration", "Message", "MessageTemplate", "PromisePart", "PromisePolicy",
     "PromiseToPay", "QaAnswer", "QaReview", "Scorecard", "ScorecardItem", "Team",

@@ -38,6 +38,7 @@ from collections_app.models import (
     QaReview,
 )
 from collections_app.services.assignment import case_reassign
+from collections_app.services.book_jobs import book_import_job_create
 from collections_app.services.callbacks import case_callback_schedule
 from collections_app.services.calls import call_place
 from collections_app.services.complaints import complaint_register
@@ -218,7 +219,7 @@ def world_build() -> World:
     ada = _user("ada", roles.ADMINISTRATOR, staff=True)
     ana = _user("ana", roles.ANALYST)
     dialer, dialer_token = integration_create(name="acme-dialer")
-    _core, core_token = integration_create(name="core-bank", kind=Integration.Kind.CORE_SYSTEM)
+    core, core_token = integration_create(name="core-bank", kind=Integration.Kind.CORE_SYSTEM)
 
     objects: dict[str, dict[str, Any]] = {}
     for variant, agent in ((OWN, ann), (MATE, bob), (OTHER, carl)):
@@ -247,6 +248,9 @@ def world_build() -> World:
     CobRun.objects.create(date=TODAY - dt.timedelta(days=1), status=CobRun.Status.DONE, started_at=NOW)
     _message_rows(spare)
     _third_party_rows()
+    # A background book import sent by the administrator (OWN) and one sent by the core system (OTHER).
+    objects[OWN]["book_job"] = book_import_job_create(body="{}", requested_by=ada).pk
+    objects[OTHER]["book_job"] = book_import_job_create(body="{}", requested_by=core.user).pk
 
     users = {LEAD: lee, SUPERVISOR: sue, ADMIN: ada, ANALYST: ana, AGENT: ann.user}
     return World(

@@ -232,6 +232,10 @@ MATRIX: list[Row] = [
     # Core-system API: administrators and core-system tokens
     api("api-book-import", "post", "/api/v1/book/import/", data={"borrowers": [], "loans": [], "payments": []},
         anon=UNAUTH, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
+    # A large tape's job: only who sent it sees it (the administrator's, then the core system's)
+    api("api-book-import-job", "get", "/api/v1/book/import/jobs/{book_job}/", variants=(OWN, OTHER), anon=UNAUTH,
+        agent=DENIED, lead=DENIED, supervisor=DENIED, admin=(OK, HIDDEN), analyst=DENIED, dialer=DENIED,
+        core=(HIDDEN, OK)),
     api("api-payments", "post", "/api/v1/payments/", data="{payment}", variants=(OWN,),
         anon=UNAUTH, agent=DENIED, lead=DENIED, supervisor=DENIED, admin=OK, analyst=DENIED, dialer=DENIED, core=OK),
     # Cases API
@@ -457,7 +461,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
     names = {"case": 1, "phone": 1, "attempt": 1, "promise": 1, "callback": 1, "extension": 1, "agent": 1,
              "team": 1, "authorization": "a", "token": "t", "sop": 1, "case_type": 1, "app": "accounts",
              "teammate_username": "u", "payment": {}, "user": 1, "complaint": 1, "dispute": 1,
-             "review": 1, "message": 1}  # fmt: skip
+             "review": 1, "message": 1, "book_job": 1}  # fmt: skip
     covered = set()
     for entry in MATRIX:
         match = resolve(_fill(entry.path, names).split("?")[0])

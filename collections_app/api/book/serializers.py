@@ -99,6 +99,7 @@ class BookImportSerializer(serializers.Serializer):
 class TableCountsSerializer(serializers.Serializer):
     borrowers = serializers.IntegerField()
     phones = serializers.IntegerField()
+    emails = serializers.IntegerField()
     loans = serializers.IntegerField()
     installments = serializers.IntegerField()
     payments = serializers.IntegerField()
@@ -155,3 +156,33 @@ class ErrorBodySerializer(serializers.Serializer):
         help_text=_("Path of the field (loans[3].installments[1].due_date) -> reasons."),
     )
     code = serializers.CharField()
+
+
+class BookImportJobSerializer(serializers.Serializer):
+    """A large tape loaded in the background: its progress, then the synchronous import's answer."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        ["queued", "running", "done", "refused", "failed"],
+        help_text=_(
+            "queued, running, then done (result), refused (error: the bad rows; nothing was written) "
+            "or failed (nothing was written)."
+        ),
+    )
+    status_url = serializers.CharField(help_text=_("Where to ask for this job's progress and answer."))
+    size_bytes = serializers.IntegerField()
+    rows_total = serializers.IntegerField(
+        allow_null=True, help_text=_("Borrowers, loans and payments of the tape; null until it was read.")
+    )
+    rows_done = serializers.IntegerField(
+        help_text=_("Rows written: 0 until the all-or-nothing import commits, then rows_total.")
+    )
+    result = BookImportResultSerializer(
+        allow_null=True, help_text=_("When done: the answer the synchronous import gives (200).")
+    )
+    error = ErrorBodySerializer(
+        allow_null=True, help_text=_("When refused or failed: the error body the synchronous import gives (400).")
+    )
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)

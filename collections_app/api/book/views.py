@@ -11,17 +11,23 @@ every payment was a replay of a stored one (idempotent by external id), 400 on b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collections_app.api.book.permissions import IsAdministrator
 from collections_app.api.book.serializers import (
+    BookImportJobSerializer,
     BookImportResultSerializer,
     BookImportSerializer,
     ErrorBodySerializer,
@@ -30,7 +36,10 @@ from collections_app.api.book.serializers import (
     PaymentInSerializer,
     PaymentOutSerializer,
 )
+from collections_app.models import BookImportJob
 from collections_app.services.book import book_import_crediting, payments_import_crediting
+from collections_app.services.book_jobs import book_import_job_create
+from collections_app.tasks import book_import_job_queue
 from config.api import JSONParser
 from config.errors import DomainError
 
@@ -64,8 +73,8 @@ RESULT_EXAMPLE = {
     "phones": {"+12125550100": 33},
     "phones_by_borrower": {"B1": {"+12125550100": 33}},
     "payments": {"P1": 7},
-    "created": {"borrowers": 1, "phones": 1, "loans": 1, "installments": 1, "payments": 1},
-    "updated": {"borrowers": 0, "phones": 0, "loans": 0, "installments": 0, "payments": 0},
+    "created": {"borrowers": 1, "phones": 1, "emails": 0, "loans": 1, "installments": 1, "payments": 1},
+    "updated": {"borrowers": 0, "phones": 0, "emails": 0, "loans": 0, "installments": 0, "payments": 0},
 }
 ERROR_EXAMPLE = {
     "message": "The batch was not imported (1 problem); nothing was written.",
@@ -96,11 +105,16 @@ class BookImportView(APIView):
         description=(
             "Upsert by external id (phones by borrower + number, installments by loan + seq). Every problem "
             "is reported at once, keyed by path, and then nothing is written. The answer maps every external "
-            "id and phone number of the batch to its id here."
+            "id and phone number of the batch to its id here. A tape larger than BOOK_IMPORT_JOB_BYTES "
+            "(4 MiB by default) is loaded in the background: 202 with the job, whose status_url answers "
+            "its progress and then the same id map, or the same refusal naming the bad rows."
         ),
         request=BookImportSerializer,
         responses={
             200: BookImportResultSerializer,
+            202: OpenApiResponse(
+                BookImportJobSerializer, description="A large tape, queued: poll status_url for the answer."
+            ),
             400: OpenApiResponse(ErrorBodySerializer, description="Bad rows; nothing was written."),
             **REFUSALS,
         },
@@ -111,8 +125,65 @@ class BookImportView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
+        if _body_size(request) > settings.BOOK_IMPORT_JOB_BYTES:
+            return self._queue(request)
         result = book_import_crediting(data=request.data, actor=request.user)
         return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+    def _queue(self, request: Request) -> Response:
+        if (request.content_type or "").split(";")[0].strip() != "application/json":
+            raise UnsupportedMediaType(request.content_type)
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(_("JSON parse error - not UTF-8.")) from exc
+        job = book_import_job_create(body=text, requested_by=cast(User, request.user))  # IsAdministrator: never anonymous
+        book_import_job_queue(job.pk)
+        body = BookImportJobSerializer(_job_out(job)).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
+
+
+class BookImportJobView(APIView):
+    """A large tape's import: progress, then the answer. Only its sender may see it."""
+
+    permission_classes = [IsAdministrator]
+    required_scope = "core:book"
+
+    @extend_schema(
+        operation_id="book_import_job",
+        summary="A background book import: progress and answer",
+        description=(
+            "rows_done of rows_total, then (status done) the id map the synchronous import answers, or "
+            "(status refused) its error body naming every bad row: nothing was written. Another user's "
+            "or integration's job is a 404."
+        ),
+        responses={
+            200: BookImportJobSerializer,
+            404: OpenApiResponse(ErrorBodySerializer, description="No such job of yours."),
+            **REFUSALS,
+        },
+    )
+    def get(self, request: Request, job_id: int) -> Response:
+        job = get_object_or_404(BookImportJob.objects.defer("body"), pk=job_id, requested_by=request.user)
+        return Response(BookImportJobSerializer(_job_out(job)).data)
+
+
+def _body_size(request: Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _job_out(job: BookImportJob) -> dict[str, Any]:
+    fields = (
+        "id", "status", "size_bytes", "rows_total", "rows_done", "result", "error", "created_at", "started_at",
+        "finished_at",
+    )  # fmt: skip
+    return {
+        **{name: getattr(job, name) for name in fields},
+        "status_url": reverse("api-book-import-job", kwargs={"job_id": job.pk}),
+    }
 
 
 class PaymentPostView(APIView):
