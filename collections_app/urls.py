@@ -20,6 +20,12 @@ from collections_app.views.calls import (
     contact_history_view,
     contact_request_view,
 )
+from collections_app.views.complaints import (
+    case_complaints_view,
+    complaint_new,
+    complaint_queue_view,
+    complaint_resolve_view,
+)
 from collections_app.views.extensions import (
     case_extensions,
     extension_apply_view,
@@ -79,6 +85,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/callbacks/", case_callbacks, name="case-callbacks"),
     path("cases/<int:case_id>/callbacks/new/", callback_new, name="callback-create"),
     path("callbacks/<int:callback_id>/close/", callback_close_view, name="callback-close"),
+    path("cases/<int:case_id>/complaints/", case_complaints_view, name="case-complaints"),
+    path("cases/<int:case_id>/complaints/new/", complaint_new, name="complaint-create"),
+    path("complaints/", complaint_queue_view, name="complaint-queue"),
+    path("complaints/<int:complaint_id>/resolve/", complaint_resolve_view, name="complaint-resolve"),
     path("cases/<int:case_id>/extensions/", case_extensions, name="case-extensions"),
     path("cases/<int:case_id>/extensions/new/", extension_new, name="extension-create"),
     path("extensions/<int:extension_id>/tick/", extension_tick, name="extension-tick"),

@@ -51,3 +51,22 @@ def complaint_queue(
         .select_related("category", "case__account", "agent", "owner")
         .order_by(F("due_at").asc(), "pk")
     )
+
+
+def complaints_to_resolve(user: AbstractBaseUser | AnonymousUser, *, now: dt.datetime) -> QuerySet[Complaint]:
+    """Every open complaint the user sees (a team lead the team's, a supervisor all), the nearest
+    deadline first, the overdue ones marked: the owners' and supervisors' queue."""
+    return (
+        complaints_with_deadline(complaints_visible_to(user).filter(status__in=Complaint.OPEN_STATUSES), now=now)
+        .select_related("category", "case__account__borrower", "agent", "owner")
+        .order_by(F("due_at").asc(), "pk")
+    )
+
+
+def case_complaints(case_id: int, *, now: dt.datetime) -> QuerySet[Complaint]:
+    """A case's complaints for its account screen: the open ones first, by deadline, then the latest resolved."""
+    return (
+        complaints_with_deadline(Complaint.objects.filter(case_id=case_id), now=now)
+        .select_related("category")
+        .order_by(F("resolved_at").desc(nulls_first=True), F("due_at").asc(), "-pk")
+    )

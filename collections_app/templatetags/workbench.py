@@ -42,6 +42,9 @@ NAVIGATION = (
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
     NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
     NavItem("extension-queue", _("Approvals"), (roles.TEAM_LEAD, roles.SUPERVISOR), count=approvals_waiting),
+    NavItem("complaint-queue", _("Complaints"), (roles.TEAM_LEAD, roles.SUPERVISOR)),
+    # Agents only for now: with it the bar of a lead or supervisor overflows at 1024 pixels.
+    NavItem("qa-reviews", _("Call reviews"), (roles.AGENT,)),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
     NavItem("report-portfolio", _("Reports"), roles.PORTFOLIO_ROLES),
     NavItem("admin:index", _("Admin"), (), staff_only=True),

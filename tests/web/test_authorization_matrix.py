@@ -289,6 +289,16 @@ MATRIX: list[Row] = [
     api("api-dispute-resolve", "post", "/api/v1/disputes/{dispute}/resolve/", data={"outcome": "rejected",
         "verification": "matrix"}, variants=(OWN, OTHER), anon=UNAUTH, agent=HIDDEN, lead=(OK, HIDDEN),
         supervisor=OK, admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
+    # Complaints on the screens: the account screen's panel (read like the case), logging one (who may
+    # work the case), the queue of the open ones and resolving one (team leads their team's, supervisors all).
+    case_row("case-complaints", "get", "/cases/{case}/complaints/", **CASE_READ),
+    case_row("complaint-create", "post", "/cases/{case}/complaints/new/", data={"category": "fees",
+             "channel": "call", "description": "matrix"}, **WORKER_ACTION),  # fmt: skip
+    screen("complaint-queue", "/complaints/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=DENIED,
+           analyst=DENIED),
+    case_row("complaint-resolve", "post", "/complaints/{complaint}/resolve/", data={"resolution": "rejected",
+             "root_cause": "other", "note": "matrix"}, **NOBODY, agent=DENIED, lead=(MOVED, MOVED, HIDDEN),
+             supervisor=MOVED, admin=DENIED, analyst=DENIED),  # fmt: skip
     # Call review screens: the reviewers' queue and one's own reviews; a review as the API shows it (a
     # team lead's or supervisor's score is saved, then back to the list).
     screen("qa-reviews", "/reviews/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED),

@@ -1,0 +1,124 @@
+"""Complaints and call review in a browser: an agent logs a complaint from the account screen and the
+Call button is refused with ``complaint_open``; a supervisor resolves it from the complaints queue and
+the call is allowed again; the supervisor then scores the call the complaint named, sampled for review.
+
+The screens read ``collections_app.services.clock.now``; the test stands it on a Tuesday afternoon
+in New York, inside every calling window.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from collections_app import roles
+from collections_app.models import Complaint, QaReview
+from collections_app.services import clock
+from collections_app.services.quality import qa_sample_build
+from scheduling.presets import presets_ensure
+from tests.browser.test_calls_in_a_browser import settled
+from tests.browser.test_portfolio_in_a_browser import log_in
+from tests.collections_app.complaint_fixtures import complaint_presets_ensure
+from tests.collections_app.contact_fixtures import NY, dispositions_ensure, first_phone, local, open_case
+from tests.factories import UserFactory, make_agent, make_team
+from tests.quality.quality_fixtures import WEEK, call, scorecard_presets_ensure
+
+pytestmark = pytest.mark.browser
+
+AFTERNOON = local(NY, 2026, 4, 7, 15)
+COMPLAINT_OPEN = "A complaint about the collection of this debt is open: no contact until it is resolved."
+
+
+def test_an_agent_logs_a_complaint_that_holds_calls_until_a_supervisor_resolves_it_and_scores_the_call(
+    browser_page, live_server, screenshot, monkeypatch
+):
+    presets_ensure()
+    dispositions_ensure()
+    complaint_presets_ensure()
+    scorecard_presets_ensure()
+    groups = roles.roles_ensure()
+    ann = make_agent(make_team("M1 Team", ["M1"]), "ann")
+    sue = UserFactory(username="sue")
+    sue.groups.add(Group.objects.get(name=roles.SUPERVISOR))
+    assert groups
+    case = open_case(ann)
+    phone = first_phone(case)
+    earlier = call(ann, case, talk_seconds=0)  # this morning's call, no answer: no cool-down
+    monkeypatch.setattr(clock, "now", lambda: AFTERNOON)
+    page = browser_page
+
+    # Ann, on the account screen: callable now; she logs the borrower's complaint about the last call.
+    log_in(page, live_server, "ann")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
+    complaints = page.locator("#complaints-panel")
+    expect(complaints).to_contain_text("No complaint on this case.")
+    complaints.get_by_label("What about").select_option(label="Communication tactics (holds collection)")
+    complaints.get_by_label("Received through").select_option(label="Phone call")
+    complaints.get_by_label("What the borrower says").fill("The agent shouted at me this morning.")
+    complaints.get_by_label(re.compile("^About the last call")).check()
+    complaints.get_by_role("button", name="Log the complaint").click()
+
+    # The panel lists it with its status and deadline; the compliance panel refreshes with the hold.
+    expect(complaints).to_contain_text("It holds collection on this debt until it is resolved")
+    row = complaints.locator("[data-complaint]")
+    expect(row).to_contain_text("Communication tactics")
+    expect(row).to_contain_text("Received")
+    expect(row).to_contain_text("by the end of Wed 2026-04-08")  # acknowledged within one business day
+    expect(page.locator("#compliance-panel")).to_contain_text(COMPLAINT_OPEN)
+    screenshot(page, "complaint-logged")
+    settled(page)
+    page.locator("#compliance-panel").get_by_role("button", name=re.compile("^Call")).click()
+    refusal = page.locator("#call-area .call-refused")
+    expect(refusal).to_contain_text("Call refused")
+    expect(refusal.locator('[data-reason="complaint_open"]')).to_have_text(COMPLAINT_OPEN)
+    expect(page.locator("body")).not_to_contain_text(phone.number)
+    complaint = Complaint.objects.get()
+    assert list(complaint.attempts.all()) == [earlier] and complaint.agent_id == ann.user_id
+
+    # Sue, the supervisor: the complaints queue from the menu; she resolves it.
+    page.context.clear_cookies()
+    log_in(page, live_server, "sue")
+    page.locator("nav.mainnav").get_by_role("link", name="Complaints").click()
+    expect(page).to_have_url(re.compile(r"/complaints/$"))
+    queued = page.locator(f'[data-complaint="{complaint.pk}"]')
+    expect(queued).to_contain_text(case.account.external_id)
+    expect(queued).to_contain_text("ann")
+    queued.get_by_label("Outcome").select_option(label="Upheld")
+    queued.get_by_label("Root cause").select_option(label="Agent conduct")
+    queued.get_by_label("What the borrower was answered").fill("Apologised; the agent is coached.")
+    screenshot(page, "complaint-queue")
+    queued.get_by_role("button", name="Resolve").click()
+    expect(page.locator(".messages")).to_contain_text(f"Complaint {complaint.pk} resolved.")
+    expect(page.locator("#complaint-queue")).to_contain_text("No open complaint.")
+
+    # The week's sample takes the call the complaint named; Sue scores it from the reviewers' queue.
+    qa_sample_build(week=WEEK)
+    page.goto(f"{live_server.url}/reviews/")
+    expect(page).to_have_url(re.compile(r"/reviews/$"))
+    review = QaReview.objects.get(attempt=earlier)
+    waiting = page.locator(f'[data-review="{review.pk}"]')
+    expect(waiting).to_contain_text("ann")
+    waiting.get_by_role("link", name="Review").click()
+    expect(page).to_have_url(re.compile(rf"/reviews/{review.pk}/$"))
+    for item in page.locator("#review-form [data-item]").all():
+        item.get_by_label("Met", exact=True).check()
+    page.get_by_label("Coaching note for the agent").fill("Keep a calm tone, even when the borrower is upset.")
+    page.get_by_role("button", name="Save the review").click()
+    expect(page).to_have_url(re.compile(r"/reviews/$"))
+    expect(page.locator("#reviews-scored")).to_contain_text("ann")
+    screenshot(page, "review-scored")
+    review.refresh_from_db()
+    assert (review.status, review.reviewer_id) == ("scored", sue.pk)
+
+    # Ann again: the hold is lifted and the call goes through, the number shown to dial.
+    page.context.clear_cookies()
+    log_in(page, live_server, "ann")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("#complaints-panel [data-complaint]")).to_contain_text("Resolved")
+    expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
+    page.locator("#compliance-panel").get_by_role("button", name=re.compile("^Call")).click()
+    expect(page.locator(".dial-number")).to_have_text(phone.number)
