@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     OPEN_REQUEST = "open_request"
     CONTACT_NOT_ALLOWED = "contact_not_allowed"
+    PROMISE_REFUSED = "promise_refused"  # well-formed, but the promise rules refuse it (by field)
     # 403: the actor may not do this
     NOT_AUTHORIZED = "not_authorized"
     # 404: no such thing (of the caller's)

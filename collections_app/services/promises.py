@@ -186,7 +186,7 @@ def promise_create(
         raise DomainError(
             _("The promise was not recorded."),
             errors=errors,
-            code=ErrorCode.CONFLICT if conflict else ErrorCode.INVALID,
+            code=ErrorCode.CONFLICT if conflict else ErrorCode.PROMISE_REFUSED,
         )
 
     user = _user(actor)

@@ -102,6 +102,7 @@ def test_a_promise_above_what_the_case_owes_is_refused(dialer: Dialer, owed: Cas
     response = dialer.post(url(owed), {"amount": "999999999.00", "date": "2026-04-10", "external_call_id": call_id})
 
     assert response.status_code == 400
+    assert response.json()["code"] == "promise_refused"  # the rules refused it: not bad input
     assert response.json()["errors"] == {
         "amount": ["At most what the case owes, 400.00, may be promised; 999,999,999.00 is more."]
     }
@@ -122,6 +123,7 @@ def test_the_rules_refuse_by_field(dialer: Dialer, owed: CaseDebt) -> None:
     response = dialer.post(url(owed), {"amount": "5.00", "date": "2026-04-10"})
 
     assert response.status_code == 400
+    assert response.json()["code"] == "promise_refused"
     assert "amount" in response.json()["errors"]
     assert not PromiseToPay.objects.exists()
 
@@ -130,7 +132,10 @@ def test_the_rules_refuse_by_field(dialer: Dialer, owed: CaseDebt) -> None:
     "body", [{}, {"amount": "50.00"}, {"amount": "50.00", "date": "2026-04-10", "parts": []}, {"amount": "-1", "date": "x"}]
 )
 def test_a_malformed_promise_is_400(dialer: Dialer, owed: CaseDebt, body: dict[str, object]) -> None:
-    assert dialer.post(url(owed), body).status_code == 400
+    response = dialer.post(url(owed), body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"  # bad input, told apart from a refusal by the rules
 
 
 def test_an_unknown_case_is_404(dialer: Dialer, owed: CaseDebt) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import LoanAccount, Phone
+from collections_app.api.dialer.base import REFUSALS, error
 from collections_app.api.dialer.decisions import ComplianceCheckQuerySerializer, DecisionSerializer
 from collections_app.api.dialer.permissions import ComplianceReaders, integration_of
 from collections_app.selectors.cases import cases_visible_to, sees_every_case
@@ -37,8 +38,29 @@ class ComplianceCheckView(APIView):
     permission_classes = [ComplianceReaders]
 
     @extend_schema(
+        operation_id="compliance_check",
+        summary="Decide whether a number may be contacted at an instant, without reserving an attempt",
+        description=(
+            "The compliance engine's decision for one phone (and optionally one of its borrower's accounts) "
+            "on a channel at an instant (default now): the same decision as the pre-dial check, read-only. "
+            "A team lead may ask only about the borrowers of the cases they see."
+        ),
         parameters=[ComplianceCheckQuerySerializer],
-        responses={200: DecisionSerializer, 400: OpenApiResponse(description="Bad query"), 404: None},
+        responses={
+            200: DecisionSerializer,
+            400: error(
+                "A bad query parameter (by name); nothing was read.",
+                code="invalid",
+                message="Invalid input.",
+                errors={"phone_id": ["This field is required."]},
+            ),
+            404: error(
+                "No such phone or account (or not one the caller may see).",
+                code="not_found",
+                message="Not found.",
+            ),
+            **REFUSALS,
+        },
     )
     def get(self, request: Request) -> Response:
         query = ComplianceCheckQuerySerializer(data=request.query_params)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -48,11 +48,28 @@ class CasePromiseView(DialerView):
         request=s.PromiseRequestSerializer,
         responses={
             201: s.PromiseSerializer,
-            400: error(
-                "Refused by the promise rules, or malformed.",
-                code="invalid",
-                message="The promise was not recorded.",
-                errors={"parts[0].date": ["In M1 the date may be at most 14 days ahead: 2026-04-21 at the latest."]},
+            400: OpenApiResponse(
+                s.ErrorSerializer,
+                description=(
+                    "Refused by the promise rules (code `promise_refused`, the reasons by field), or a "
+                    "malformed body (code `invalid`); nothing was recorded."
+                ),
+                examples=[
+                    OpenApiExample(
+                        "promise_refused",
+                        value={
+                            "message": "The promise was not recorded.",
+                            "errors": {"parts[0].date": ["In M1 the date may be at most 14 days ahead: 2026-04-21 at the latest."]},
+                            "code": "promise_refused",
+                        },
+                        response_only=True,
+                    ),
+                    OpenApiExample(
+                        "invalid",
+                        value={"message": "Invalid input.", "errors": {"amount": ["A valid number is required."]}, "code": "invalid"},
+                        response_only=True,
+                    ),
+                ],
             ),
             404: error("No such case (or not one you may see).", code="not_found", message="Not found."),
             409: error("The case has an open promise already.", code="conflict", message="The case has an open promise already: cancel it before recording a new one."),
