@@ -6,6 +6,10 @@ or a bad credential (401), a role or scope that may not (403), an object that is
 visible (404), a body over the size limit (413) and a rate limit (429). A view that declares one of
 these itself (a more precise description, an example) keeps its own; the rest are added here, so
 that no answer the API gives is missing from the contract.
+
+The headers a client may read are declared here too, in one place: ``WWW-Authenticate`` on every
+401, ``Retry-After`` on every 429, and ``Idempotent-Replayed`` on the answers of an operation that
+takes ``Idempotency-Key`` (a retry gets the first answer again, marked so).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 
@@ -36,6 +40,29 @@ NOT_FOUND = _refusal("No such object, or not one the caller may see.")
 TOO_LARGE = _refusal("The request body is over the size limit.")
 THROTTLED = _refusal("Too many requests; retry after the Retry-After header's seconds.")
 WRITES = ("POST", "PUT", "PATCH")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The answers a retry cannot replay: refused before the first request's answer is looked up.
+NOT_REPLAYED = ("401", "403", "413", "422", "429")
+HEADERS: dict[str, dict[str, Any]] = {
+    "401": {
+        "WWW-Authenticate": {
+            "schema": {"type": "string"},
+            "description": "The scheme to authenticate with: `Token` (send `Authorization: Token <key>` or `Bearer <key>`).",
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "Seconds to wait before trying again.",
+        }
+    },
+}
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "schema": {"type": "string", "enum": ["true"]},
+        "description": "Present (`true`) when this is the stored answer to an earlier request with the same Idempotency-Key.",
+    }
+}
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -48,6 +75,24 @@ class AutoSchema(openapi.AutoSchema):
         for code, refusal in self._refusals().items():
             responses.setdefault(code, self._get_response_for_code(refusal, code, direction=direction))
         return responses
+
+    def _get_response_headers_for_code(self, status_code: Any, direction: Any = "response") -> dict[str, Any]:
+        headers: dict[str, Any] = super()._get_response_headers_for_code(status_code, direction)
+        if not self.path.startswith("/api/"):
+            return headers
+        code = str(status_code)
+        for name, header in HEADERS.get(code, {}).items():
+            headers.setdefault(name, header)
+        if code not in NOT_REPLAYED and self._takes_idempotency_key():
+            for name, header in REPLAYED.items():
+                headers.setdefault(name, header)
+        return headers
+
+    def _takes_idempotency_key(self) -> bool:
+        return any(
+            isinstance(parameter, OpenApiParameter) and parameter.name == IDEMPOTENCY_HEADER
+            for parameter in self.get_override_parameters()
+        )
 
     def _refusals(self) -> dict[str, OpenApiResponse]:
         # Any operation may meet bad input: a body, a query parameter, a cursor, an instant.

@@ -52,3 +52,43 @@ def test_a_promise_the_rules_refuse_has_its_own_code_in_the_schema(schema: dict)
     codes = {example["value"]["code"] for example in examples.values()}
     assert codes == {"promise_refused", "invalid"}
     assert "promise_refused" in refusal["description"]
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_401_declares_www_authenticate_and_every_429_retry_after(schema: dict) -> None:
+    missing = []
+    for name, operation in _operations(schema):
+        for code, header in (("401", "WWW-Authenticate"), ("429", "Retry-After")):
+            response = operation["responses"].get(code)
+            if response is not None and header not in response.get("headers", {}):
+                missing.append(f"{name} {code}")
+    assert not missing, missing
+
+
+def test_the_answers_of_an_idempotent_post_declare_idempotent_replayed(schema: dict) -> None:
+    idempotent = {
+        name: operation
+        for name, operation in _operations(schema)
+        if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    assert "POST /api/v1/dialer/dial-authorizations/" in idempotent
+
+    for name, operation in idempotent.items():
+        success = [code for code in operation["responses"] if code.startswith("2")]
+        assert success, name
+        for code in success:
+            assert "Idempotent-Replayed" in operation["responses"][code].get("headers", {}), (name, code)
+        assert "Idempotent-Replayed" not in operation["responses"]["422"].get("headers", {})
+
+
+@pytest.mark.django_db
+def test_the_declared_headers_are_the_ones_sent() -> None:
+    response = APIClient().get("/api/v1/dialer/call-list/", HTTP_AUTHORIZATION="Token wrong")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
