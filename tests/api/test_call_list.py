@@ -37,6 +37,8 @@ def test_rows_come_by_priority_then_days_past_due_with_the_fields_a_dialer_needs
     assert row == {
         "case_id": high.case.pk,
         "account_external_id": high.account.external_id,
+        "borrower_id": high.borrower.pk,
+        "borrower_external_id": high.borrower.external_id,
         "phone_id": high.phone.pk,
         "number": high.phone.number,
         "timezone": "America/New_York",
@@ -53,6 +55,20 @@ def test_rows_come_by_priority_then_days_past_due_with_the_fields_a_dialer_needs
         "vendor_lead_code": f"{high.case.pk}-{high.phone.pk}",
     }
     assert body["next"] is None
+
+
+def test_a_cease_is_built_from_a_call_list_row(dialer: Dialer) -> None:
+    debt = open_case_debt()
+    row = dialer.get(URL).json()["results"][0]
+
+    by_id = dialer.post("/api/v1/dnc/", {"type": "cease", "borrower_id": row["borrower_id"]})
+    by_theirs = dialer.post("/api/v1/dnc/", {"type": "cease", "borrower_external_id": row["borrower_external_id"]})
+
+    assert by_id.status_code == 201, by_id.json()
+    assert by_id.json()["borrower_id"] == debt.borrower.pk
+    assert by_theirs.status_code in (200, 201), by_theirs.json()
+    assert by_theirs.json()["borrower_id"] == debt.borrower.pk
+    assert dialer.get(URL).json()["results"] == []
 
 
 def test_numbers_the_engine_refuses_are_left_out(dialer: Dialer) -> None:

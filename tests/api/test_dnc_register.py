@@ -79,6 +79,7 @@ def test_a_cease_request_blocks_every_channel_of_the_borrower(dialer: Dialer, de
         ({"type": "do_not_call", "phone_id": 999999}, 404, "phone_id"),
         ({"type": "cease"}, 400, "borrower_id"),
         ({"type": "cease", "borrower_id": 999999}, 404, "borrower_id"),
+        ({"type": "cease", "borrower_external_id": "nobody"}, 404, "borrower_external_id"),
         ({"type": "unsubscribe", "number": "+12125550100"}, 400, "type"),
     ],
 )
@@ -88,7 +89,7 @@ def test_a_bad_entry_is_refused_by_field_and_writes_nothing(
     response = dialer.post(URL, body)
 
     assert response.status_code == status
-    assert field in response.json()["errors"]
+    assert list(response.json()["errors"]) == [field]  # under the field that was sent
     assert not DncEntry.objects.exists()
 
 

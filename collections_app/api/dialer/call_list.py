@@ -63,6 +63,8 @@ class CallListView(DialerView):
             {
                 "case_id": row.case.pk,
                 "account_external_id": row.case.account.external_id,
+                "borrower_id": row.case.account.borrower_id,
+                "borrower_external_id": row.case.account.borrower.external_id,
                 "phone_id": row.phone.pk,
                 "number": row.phone.number,
                 "timezone": row.case.account.borrower.timezone,

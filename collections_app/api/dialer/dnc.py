@@ -62,13 +62,14 @@ def _number(data: dict[str, Any]) -> str:
 
 def _borrower(data: dict[str, Any]) -> Borrower:
     if data.get("borrower_id"):
-        borrower = Borrower.objects.filter(pk=data["borrower_id"]).first()
+        field, borrower = "borrower_id", Borrower.objects.filter(pk=data["borrower_id"]).first()
     elif data.get("borrower_external_id"):
+        field = "borrower_external_id"
         borrower = Borrower.objects.filter(external_id=data["borrower_external_id"]).first()
     else:
         raise DomainError(_("Which borrower?"), errors={"borrower_id": [_("Give borrower_id or borrower_external_id.")]})
-    if borrower is None:
-        raise DomainError(_("No such borrower."), code="not_found", errors={"borrower_id": [_("Unknown borrower.")]})
+    if borrower is None:  # named by the field the caller sent
+        raise DomainError(_("No such borrower."), code="not_found", errors={field: [_("Unknown borrower.")]})
     return borrower
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 CALL_ROW_EXAMPLE = {
     "case_id": 812,
     "account_external_id": "L000812",
+    "borrower_id": 604,
+    "borrower_external_id": "B000604",
     "phone_id": 1530,
     "number": "+12125550100",
     "timezone": "America/New_York",

@@ -75,6 +75,8 @@ class CallListQuerySerializer(serializers.Serializer):
 class CallListRowSerializer(serializers.Serializer):
     case_id = serializers.IntegerField()
     account_external_id = serializers.CharField()
+    borrower_id = serializers.IntegerField(help_text="The borrower's id here: a cease names it (POST /api/v1/dnc/).")
+    borrower_external_id = serializers.CharField(help_text="The core system's id of the borrower.")
     phone_id = serializers.IntegerField()
     number = serializers.CharField(help_text="E.164.")
     timezone = serializers.CharField(help_text="The borrower's IANA time zone.")
