@@ -76,6 +76,14 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(code, self._get_response_for_code(refusal, code, direction=direction))
         return responses
 
+    def _get_serializer_name(self, serializer: Any, direction: Any, bypass_extensions: bool = False) -> str:
+        # A request body's component is named "...Request" (COMPONENT_SPLIT_REQUEST); a serializer
+        # already named for the request (DialAuthorizationRequestSerializer) says it once, not twice.
+        name: str = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        if direction == "request" and name.endswith("RequestRequest"):
+            name = name.removesuffix("Request")
+        return name
+
     def _get_response_headers_for_code(self, status_code: Any, direction: Any = "response") -> dict[str, Any]:
         headers: dict[str, Any] = super()._get_response_headers_for_code(status_code, direction)
         if not self.path.startswith("/api/"):

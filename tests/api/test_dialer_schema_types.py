@@ -83,7 +83,7 @@ def test_an_event_carries_the_single_endpoints_limits(components: dict[str, Any]
     # Given the items of a batch and the bodies of the single endpoints
     call, result = components["CallEventRequest"]["properties"], components["ResultEventRequest"]["properties"]
     single_call = components["CallReportRequest"]["properties"]
-    single_result = components["CallResultRequestRequest"]["properties"]
+    single_result = components["CallResultRequest"]["properties"]
 
     # Then a batch's item is held to the same limits
     assert (result["talk_seconds"]["minimum"], result["talk_seconds"]["maximum"]) == (0, 21600)

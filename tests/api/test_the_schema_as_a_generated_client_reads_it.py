@@ -4,6 +4,7 @@ with its body, its headers and its own code, so that the generated client types 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import yaml
@@ -92,3 +93,32 @@ def test_the_declared_headers_are_the_ones_sent() -> None:
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+def test_the_duplicate_call_result_example_says_duplicate(schema: dict) -> None:
+    responses = schema["paths"]["/api/v1/dialer/calls/{external_call_id}/result/"]["post"]["responses"]
+
+    def duplicates(code: str) -> set[bool]:
+        return {e["value"]["duplicate"] for e in responses[code]["content"]["application/json"]["examples"].values()}
+
+    assert duplicates("200") == {True}
+    assert duplicates("201") == {False}
+
+
+def test_request_bodies_are_named_request_once(schema: dict) -> None:
+    names = list(schema["components"]["schemas"])
+
+    assert not [name for name in names if name.endswith("RequestRequest")]
+    assert "DialAuthorizationRequest" in names
+
+
+def test_the_readme_names_the_posts_that_take_an_idempotency_key(schema: dict) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for path, operations in schema["paths"].items():
+        post = operations.get("post")
+        if post is None or not any(p.get("name") == "Idempotency-Key" for p in post.get("parameters", [])):
+            continue
+        named = path.removeprefix("/api/v1/").replace("{case_id}", "{id}").replace("{external_call_id}", "{id}")
+        named = named.replace("{authorization_id}", "{id}")
+        assert f"`{named}`" in readme, path
+    assert "Every POST accepts" not in readme

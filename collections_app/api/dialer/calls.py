@@ -176,6 +176,22 @@ class CallResultView(DialerView):
                     "duplicate": False,
                 },
                 response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample(
+                "Already recorded",
+                value={
+                    "external_call_id": "call-7781",
+                    "authorization_id": "5b0f3c1e-3f7c-4a51-9a7e-2f1d6c1e9b10",
+                    "attempt_id": 9120,
+                    "case_id": 812,
+                    "disposition": "rpc_promise",
+                    "effects": ["promise_requested"],
+                    "promise_id": 311,
+                    "duplicate": True,
+                },
+                response_only=True,
+                status_codes=["200"],
             ),
         ],
     )
