@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from collections_app import roles
 from tests.factories import UserFactory
 
 
@@ -36,8 +38,10 @@ def test_the_compliance_check_declares_its_error_bodies_an_operation_id_and_a_su
 
 @pytest.mark.django_db
 def test_the_compliance_check_answers_its_404_with_the_declared_body() -> None:
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=roles.SUPERVISOR)[0])
     client = APIClient()
-    client.force_authenticate(UserFactory(is_staff=True))
+    client.force_authenticate(user)
 
     response = client.get("/api/v1/compliance/check/", {"phone_id": 999999})
 
