@@ -9,4 +9,5 @@ from collections_app.admin import (  # noqa: F401
     messages,
     promises,
     quality,
+    strategies,
 )

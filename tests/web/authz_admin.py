@@ -49,6 +49,11 @@ ADMIN_MODELS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "collections_app.complaintpolicy": (READ, READ, FULL),
     # The world's scorecard has calls reviewed on it: it is never deleted (a review keeps its scorecard).
     "collections_app.scorecard": (NO, READ, ADD),
+    # The world's shipped strategy has accounts assigned to its arms (in M1): it is never deleted; its
+    # pre-due segment, with nobody assigned yet, may be.
+    "collections_app.strategy": (NO, ADD, ADD),
+    "collections_app.segment": (NO, FULL, FULL),
+    "collections_app.armassignment": (NO, READ, READ),
     "collections_app.extensionsop": (NO, NO, FULL),
     "collections_app.extensionrequest": (NO, NO, READ),
     "collections_app.integration": (NO, NO, FULL),

@@ -36,6 +36,7 @@ from collections_app.models import (
     Message,
     MessageTemplate,
     QaReview,
+    Strategy,
 )
 from collections_app.services.assignment import case_reassign
 from collections_app.services.book_jobs import book_import_job_create
@@ -49,6 +50,7 @@ from collections_app.services.dnc import dnc_number_record
 from collections_app.services.integrations import integration_create
 from collections_app.services.promises import promise_create
 from collections_app.services.quality import qa_sample_build
+from collections_app.services.strategies import arm_assignments_record
 from scheduling.engine.policies import policies_forget
 from scheduling.models import ChannelRule
 from scheduling.presets import presets_ensure
@@ -121,6 +123,7 @@ def _shipped_defaults() -> None:
     importlib.import_module("collections_app.migrations.0003_disposition_defaults").ensure_defaults(apps, None)
     shipped_sop()
     importlib.import_module("collections_app.migrations.0022_scorecard_preset").ensure_defaults(apps, None)
+    importlib.import_module("collections_app.migrations.0026_strategy_preset").ensure_defaults(apps, None)
 
 
 def _case_objects(case: Case, agent: Agent, *, dialer: Integration | None) -> dict[str, Any]:
@@ -246,6 +249,8 @@ def world_build() -> World:
     for variant in (OWN, MATE, OTHER):
         objects[variant]["review"] = QaReview.objects.get(attempt_id=objects[variant]["attempt"]).pk
     CobRun.objects.create(date=TODAY - dt.timedelta(days=1), status=CobRun.Status.DONE, started_at=NOW)
+    # The shipped strategy's arms for the book's accounts in its segments (the admin's assignment pages).
+    assert arm_assignments_record(strategy=Strategy.objects.get(code="standard", active=True), today=TODAY, now=NOW)
     _message_rows(spare)
     _third_party_rows()
     # A background book import sent by the administrator (OWN) and one sent by the core system (OTHER).
