@@ -61,6 +61,7 @@ def demo_activity_seed(*, today: dt.date, seed: int = 1, months: int = MONTHS) -
     outcomes = [code for code, _w in OUTCOMES if code in codes]
     weights = [w for code, w in OUTCOMES if code in codes]
     agents = _agents_by_bucket()
+    users = dict(Agent.objects.values_list("pk", "user_id"))  # a call names the agent's login
     cases = list(
         Case.objects.filter(opened_on__lt=end)
         .exclude(closed_on__lt=start)
@@ -71,7 +72,7 @@ def demo_activity_seed(*, today: dt.date, seed: int = 1, months: int = MONTHS) -
     payments = _payments({case.account_id for case in cases})
 
     attempts: list[ContactAttempt] = []
-    promised: list[tuple[ContactAttempt, Case, dt.date]] = []
+    promised: list[tuple[ContactAttempt, Case, int, dt.date]] = []
     for case in cases:
         phone = phones.get(case.account.borrower_id)
         agent = case.agent_id or (rng.choice(agents[case.bucket]) if agents.get(case.bucket) else None)
@@ -83,9 +84,9 @@ def demo_activity_seed(*, today: dt.date, seed: int = 1, months: int = MONTHS) -
         while day < last:
             if day.weekday() < 5 and rng.random() < CALL_DAY_SHARE:
                 code = rng.choices(outcomes, weights)[0]
-                attempts.append(_attempt(case, phone, agent, codes[code], day, zone, rng))
+                attempts.append(_attempt(case, phone, users[agent], codes[code], day, zone, rng))
                 if code == "rpc_promise":
-                    promised.append((attempts[-1], case, day))
+                    promised.append((attempts[-1], case, agent, day))
             day += dt.timedelta(days=1)
     ContactAttempt.objects.bulk_create(attempts, batch_size=BATCH)
 
@@ -133,7 +134,7 @@ def _payments(loan_ids: set[int]) -> dict[int, list[tuple[dt.date, Decimal]]]:
 
 
 def _attempt(
-    case: Case, phone: int, agent: int, disposition: DispositionCode, day: dt.date, zone: ZoneInfo, rng: random.Random
+    case: Case, phone: int, user: int, disposition: DispositionCode, day: dt.date, zone: ZoneInfo, rng: random.Random
 ) -> ContactAttempt:
     local = dt.datetime.combine(day, dt.time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=zone)
     placed = local.astimezone(dt.UTC)
@@ -141,7 +142,7 @@ def _attempt(
     talk = rng.randint(low, high) if high else 0
     answered = placed + dt.timedelta(seconds=rng.randint(5, 25)) if talk else None
     return ContactAttempt(
-        case=case, account_id=case.account_id, phone_id=phone, agent_id=agent, placed_at=placed,
+        case=case, account_id=case.account_id, phone_id=phone, agent_id=user, placed_at=placed,
         answered_at=answered, ended_at=(answered or placed) + dt.timedelta(seconds=talk or rng.randint(15, 40)),
         talk_seconds=talk, disposition=disposition,
         right_party_contact=disposition.category == DispositionCode.Category.RIGHT_PARTY,
@@ -150,7 +151,7 @@ def _attempt(
 
 
 def _promises(
-    promised: list[tuple[ContactAttempt, Case, dt.date]],
+    promised: list[tuple[ContactAttempt, Case, int, dt.date]],
     payments: dict[int, list[tuple[dt.date, Decimal]]],
     end: dt.date,
     rng: random.Random,
@@ -162,7 +163,7 @@ def _promises(
     promises: list[PromiseToPay] = []
     parts: list[PromisePart] = []
     running_until: dict[int, dt.date] = {}
-    for attempt, case, day in promised:
+    for attempt, case, agent, day in promised:
         if running_until.get(case.pk, dt.date.min) >= day:
             continue
         due = day + dt.timedelta(days=rng.randint(3, 10))
@@ -174,7 +175,7 @@ def _promises(
         # Most promises are of what the borrower then paid; the others of an amount never received.
         amount = coming[0] if coming and rng.random() < 0.75 else Decimal(rng.randrange(50, 400, 10))
         promise = PromiseToPay(
-            case=case, account_id=case.account_id, agent_id=attempt.agent_id, attempt=attempt,
+            case=case, account_id=case.account_id, agent_id=agent, attempt=attempt,
             source=PromiseToPay.Source.AGENT, made_on=day, amount=amount, first_date=due, final_date=due,
             deadline=deadline, grace_days=grace, kept_threshold=threshold, received_amount=Decimal("0.00"),
         )  # fmt: skip

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from accounts.models import Payment
 from collections_app.demo.activity import QUIET_DAYS
 from collections_app.management.commands.demo_users import demo_users_ensure
-from collections_app.models import ContactAttempt, PromiseToPay
+from collections_app.models import Agent, ContactAttempt, PromiseToPay
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +42,14 @@ def test_calls_fall_on_working_days_in_the_borrowers_own_hours_one_a_day_at_most
     calls = list(ContactAttempt.objects.select_related("account__borrower", "case", "disposition"))
     assert len(calls) > 200, summary
     days: list[tuple[int | None, dt.date]] = []
+    agent_users = set(Agent.objects.values_list("user_id", flat=True))
     for call in calls:
         local = call.placed_at.astimezone(ZoneInfo(call.account.borrower.timezone))
         days.append((call.case_id, local.date()))
         assert local.weekday() < 5 and 9 <= local.hour < 18, (call.pk, local)
         assert call.case.opened_on <= local.date() <= TODAY - dt.timedelta(days=QUIET_DAYS)
-        assert call.agent_id is not None and call.status == "completed"
+        assert call.status == "completed"
+        assert call.agent_id in agent_users, call.agent_id  # the login of an agent
         assert call.right_party_contact == (call.disposition.category == "right_party")
     assert len(days) == len(set(days))  # one call a case a day, in the borrower's calendar
     assert f"Seeded {len(calls):,} calls" in summary
