@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from bench.book import AGENT_PASSWORD, ROOT, Book, db_url, manage
+from config.pii import DEVELOPMENT_KEYS, ring_of
 
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
@@ -39,6 +40,8 @@ class Server:
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
+            # The book was made by the seeder under the development keys (DEBUG on).
+            "PII_ENCRYPTION_KEYS": os.environ.get("PII_ENCRYPTION_KEYS") or DEVELOPMENT_KEYS,
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_ALLOWED_HOSTS": HOST,
             "LOG_LEVEL": "ERROR",  # refusals (409) are the point of the race; their log lines are not
@@ -163,10 +166,15 @@ class Server:
                    JOIN accounts_borrower b ON b.id = l.borrower_id WHERE c.id = %s""",
                 [case_id],
             ).fetchone()
+        name = _clear(name)  # encrypted at rest under the development keys
         return {"loan": loan, "name": name.split()[-1], "digits": (number or "0000")[-4:]}
 
     def session(self, username: str) -> Session:
         return Session(self, username)
+
+
+def _clear(value: str) -> str:
+    return ring_of(os.environ.get("PII_ENCRYPTION_KEYS") or DEVELOPMENT_KEYS).decrypt(value) if value else ""
 
 
 class Session:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config import pii
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -165,6 +166,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Hashing national ids: a keyed hash so equal ids can be matched without storing them.
 PII_HASH_KEY = env_str("PII_HASH_KEY", SECRET_KEY)
+# Personal fields at rest (config/pii.py, DESIGN.md 18): the AES-256-GCM key ring, "id:base64,..." with
+# the current key first, and the key of the blind indexes (national ids, e-mails, name words), which
+# is PII_HASH_KEY's value unless set (national ids hashed before keep matching).
+PII_ENCRYPTION_KEYS = env_str("PII_ENCRYPTION_KEYS")
+if not PII_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise RuntimeError("PII_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0")
+    PII_ENCRYPTION_KEYS = pii.DEVELOPMENT_KEYS
+pii.parse_keys(PII_ENCRYPTION_KEYS)  # a malformed ring stops the start, not the first read
+PII_INDEX_KEY = env_str("PII_INDEX_KEY", PII_HASH_KEY)
 
 REST_FRAMEWORK = {
     # Integration tokens (Authorization: Token|Bearer ...) first: DRF takes the WWW-Authenticate challenge

@@ -6,6 +6,7 @@ Each case runs in a fresh interpreter: the settings are read once per process.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -27,6 +28,7 @@ def run_check(**env: str) -> subprocess.CompletedProcess[str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "collections.example.com",
         "DJANGO_CSRF_TRUSTED_ORIGINS": "https://collections.example.com",
+        "PII_ENCRYPTION_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     environment = {**base, **production, **env}
     environment = {k: v for k, v in environment.items() if v != ""}
@@ -55,3 +57,17 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_personal_data_keys() -> None:
+    result = run_check(PII_ENCRYPTION_KEYS="")
+
+    assert result.returncode != 0
+    assert "PII_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0" in result.stderr
+
+
+def test_production_refuses_to_start_with_a_key_that_is_not_aes_256() -> None:
+    result = run_check(PII_ENCRYPTION_KEYS="k1:" + base64.b64encode(b"sixteen byte key").decode())
+
+    assert result.returncode != 0
+    assert "key 'k1' is 16 bytes, AES-256 needs 32" in result.stderr

@@ -23,6 +23,7 @@ from accounts.models import CobRun
 from collections_app.services.integrations import VICIDIAL_MAPPINGS
 from collections_app.tasks import nightly_close_task
 from config.logging import ContextFilter, JsonFormatter, PiiFilter, logging_config
+from config.pii import DEVELOPMENT_KEYS
 from scheduling.presets import presets_ensure
 from tests.api.conftest import MORNING, Clock, dialer_client, granted, iso, open_case_debt
 from tests.factories import PhoneFactory, UserFactory, loan_with_schedule
@@ -233,7 +234,7 @@ def test_production_settings_log_json_lines_and_development_settings_plain_text(
             [sys.executable, "-c", script], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True,
         )
-        for env in ({**base, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50}, {**base, "DJANGO_DEBUG": "1"})
+        for env in ({**base, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50, "PII_ENCRYPTION_KEYS": DEVELOPMENT_KEYS}, {**base, "DJANGO_DEBUG": "1"})
     )  # fmt: skip
     production_err = production.communicate(timeout=60)[1]
     development_err = development.communicate(timeout=60)[1]
