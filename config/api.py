@@ -87,11 +87,24 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.OPEN_REQUEST: status.HTTP_400_BAD_REQUEST,
     ErrorCode.CONTACT_NOT_ALLOWED: status.HTTP_400_BAD_REQUEST,
     ErrorCode.PROMISE_REFUSED: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.PARSE_ERROR: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.BAD_REQUEST: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.NOT_AUTHENTICATED: status.HTTP_401_UNAUTHORIZED,
+    ErrorCode.AUTHENTICATION_FAILED: status.HTTP_401_UNAUTHORIZED,
+    ErrorCode.TOKEN_INVALID: status.HTTP_401_UNAUTHORIZED,
+    ErrorCode.TOKEN_MALFORMED: status.HTTP_401_UNAUTHORIZED,
+    ErrorCode.TOKEN_REVOKED: status.HTTP_401_UNAUTHORIZED,
+    ErrorCode.TOKEN_EXPIRED: status.HTTP_401_UNAUTHORIZED,
+    ErrorCode.USER_INACTIVE: status.HTTP_401_UNAUTHORIZED,
     ErrorCode.NOT_AUTHORIZED: status.HTTP_403_FORBIDDEN,
+    ErrorCode.PERMISSION_DENIED: status.HTTP_403_FORBIDDEN,
     ErrorCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
     ErrorCode.AUTHORIZATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
     ErrorCode.CALL_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorCode.METHOD_NOT_ALLOWED: status.HTTP_405_METHOD_NOT_ALLOWED,
+    ErrorCode.NOT_ACCEPTABLE: status.HTTP_406_NOT_ACCEPTABLE,
     ErrorCode.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorCode.NOT_ALLOWED: status.HTTP_409_CONFLICT,
     ErrorCode.AMBIGUOUS: status.HTTP_409_CONFLICT,
     ErrorCode.ATTEMPT_REPORTED: status.HTTP_409_CONFLICT,
     ErrorCode.ATTEMPT_NOT_RESERVED: status.HTTP_409_CONFLICT,
@@ -108,7 +121,38 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.REVOKED: status.HTTP_409_CONFLICT,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: status.HTTP_422_UNPROCESSABLE_ENTITY,
     ErrorCode.NO_DEBT: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    ErrorCode.PAYLOAD_TOO_LARGE: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.THROTTLED: status.HTTP_429_TOO_MANY_REQUESTS,
+    ErrorCode.ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    ErrorCode.SERVER_ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    ErrorCode.DATABASE_ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    ErrorCode.DATABASE_UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
+# The schema's ``ErrorCodeEnum`` (settings.SPECTACULAR_SETTINGS): every code an error body carries.
+ERROR_CODES = [code.value for code in ErrorCode]
+
+
+# The one error body of the whole API, as the schema declares it: ``exception_handler`` below writes
+# it, and a refusal that says more (the engine's reasons) extends it. Never used to validate, so the
+# declared ``errors`` field does not replace ``Serializer.errors``.
+class ErrorSerializer(serializers.Serializer):
+    """The error body: a sentence, the problems by field (``__all__`` for none) and a machine code."""
+
+    message = serializers.CharField()
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The problems by field: its path (loans[3].installments[1].due_date) -> reasons; __all__ for none.",
+    )
+    code = serializers.ChoiceField(choices=ERROR_CODES, help_text="What was refused, for a program to act on.")
+
+
+def _known(code: Any) -> str:
+    """A code the schema declares: an exception's own code outside ``ErrorCode`` is answered as ``error``."""
+    if isinstance(code, str) and code in ErrorCode._value2member_map_:
+        return code
+    logger.error("an API error with an undeclared code %r answered as 'error'", code)
+    return ErrorCode.ERROR.value
 
 
 def database_error_response(exc: DatabaseError) -> Response:
@@ -124,13 +168,13 @@ def database_error_response(exc: DatabaseError) -> Response:
         body = {
             "message": _("The database is busy or unreachable; the request was not completed. Try again shortly."),
             "errors": {},
-            "code": "database_unavailable",
+            "code": ErrorCode.DATABASE_UNAVAILABLE.value,
         }
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     body = {
         "message": _("The database refused the request; it was not completed. If it fails again, report it."),
         "errors": {},
-        "code": "database_error",
+        "code": ErrorCode.DATABASE_ERROR.value,
     }
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
@@ -184,7 +228,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, dict | list) else "Request failed."
-        code = exc.get_codes() if not isinstance(detail, dict | list) else "error"
+        code = _known(exc.get_codes()) if not isinstance(detail, dict | list) else ErrorCode.ERROR.value
         body = {"message": message, "errors": {}, "code": code}
     else:  # pragma: no cover - DRF only handles APIException subclasses
         body = {"message": "Request failed.", "errors": {}, "code": "error"}

@@ -7,8 +7,10 @@ from typing import Any
 
 
 class ErrorCode(StrEnum):
-    """What a rule refused, in the error body's ``code``. The API handler (``config.api``) maps each
-    to its HTTP status; services and the engine never name a status."""
+    """Every ``code`` an error body carries: what a rule refused, and what the API itself answers
+    (a credential, a parse, a limit). The API handler (``config.api``) maps each to its HTTP status;
+    services and the engine never name a status. The schema declares ``Error.code`` as this enum, so
+    a client generated from it gets the whole set (a code outside it is answered as ``error``)."""
 
     # 400: the input breaks a rule
     INVALID = "invalid"
@@ -16,14 +18,29 @@ class ErrorCode(StrEnum):
     OPEN_REQUEST = "open_request"
     CONTACT_NOT_ALLOWED = "contact_not_allowed"
     PROMISE_REFUSED = "promise_refused"  # well-formed, but the promise rules refuse it (by field)
+    PARSE_ERROR = "parse_error"  # the body does not parse (JSON, UTF-8)
+    BAD_REQUEST = "bad_request"  # a request Django refuses before any view (a bad Host)
+    # 401: no credential, or a wrong one (the API's authentication)
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_MALFORMED = "token_malformed"
+    TOKEN_REVOKED = "token_revoked"
+    TOKEN_EXPIRED = "token_expired"
+    USER_INACTIVE = "user_inactive"
     # 403: the actor may not do this
     NOT_AUTHORIZED = "not_authorized"
+    PERMISSION_DENIED = "permission_denied"  # the role or the token's scope (the API's permissions)
     # 404: no such thing (of the caller's)
     NOT_FOUND = "not_found"
     AUTHORIZATION_NOT_FOUND = "authorization_not_found"
     CALL_NOT_FOUND = "call_not_found"
-    # 409: the state changed or another request holds it
+    # 405, 406: a method or an Accept header the endpoint does not take
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    # 409: the state changed or another request holds it, or the engine does not allow it now
     CONFLICT = "conflict"
+    NOT_ALLOWED = "not_allowed"
     AMBIGUOUS = "ambiguous"
     ATTEMPT_REPORTED = "attempt_reported"
     ATTEMPT_NOT_RESERVED = "attempt_not_reserved"
@@ -41,6 +58,14 @@ class ErrorCode(StrEnum):
     # 422: well-formed, but it cannot be processed
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     NO_DEBT = "no_debt"
+    # The API's limits and failures
+    PAYLOAD_TOO_LARGE = "payload_too_large"  # 413
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415
+    THROTTLED = "throttled"  # 429
+    ERROR = "error"  # 500: a failure with no code of its own
+    SERVER_ERROR = "server_error"  # 500
+    DATABASE_ERROR = "database_error"  # 500
+    DATABASE_UNAVAILABLE = "database_unavailable"  # 503
 
 
 class DomainError(Exception):

@@ -7,6 +7,9 @@ visible (404), a body over the size limit (413) and a rate limit (429). A view t
 these itself (a more precise description, an example) keeps its own; the rest are added here, so
 that no answer the API gives is missing from the contract.
 
+An operation declares only the credentials its permissions accept: the dialer's endpoints list the
+token alone (a session is refused there), the call reviews the session alone.
+
 The headers a client may read are declared here too, in one place: ``WWW-Authenticate`` on every
 401, ``Retry-After`` on every 429, and ``Idempotent-Replayed`` on the answers of an operation that
 takes ``Idempotency-Key`` (a retry gets the first answer again, marked so).
@@ -16,21 +19,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
-
-class ApiErrorSerializer(serializers.Serializer):
-    """The error body: a sentence, the problems by field (``__all__`` for none) and a machine code."""
-
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
-    code = serializers.CharField()
+from config.api import ErrorSerializer
 
 
 def _refusal(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ApiErrorSerializer, description=description)
+    return OpenApiResponse(ErrorSerializer, description=description)
 
 
 BAD_INPUT = _refusal("Bad input in the query or body (the problems by field); nothing was changed.")
@@ -65,8 +65,57 @@ REPLAYED = {
 }
 
 
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def _portable_bounds(field: Any, content: dict[str, Any]) -> None:
+    """An integer model field's bounds as PostgreSQL has them, whichever database built the schema.
+
+    Django bounds an ``IntegerField`` by the database's range (SQLite's is 64-bit for every integer
+    type, PostgreSQL's the column's); a ModelSerializer copies them, so the schema said int64 on SQLite
+    and int32 on PostgreSQL. A bound that is this database's range is replaced by the column type's
+    (Django's default ranges, PostgreSQL's); a bound the model or serializer set itself is kept.
+    """
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    if model is None:
+        return
+    try:
+        internal_type = model._meta.get_field(field.source).get_internal_type()
+    except FieldDoesNotExist:  # a source that is no model field (a path, a method): bounds of its own
+        return
+    portable = BaseDatabaseOperations.integer_field_ranges.get(internal_type)
+    if portable is None:
+        return
+    here = connection.ops.integer_field_range(internal_type)
+    for key, ours, theirs in (("minimum", here[0], portable[0]), ("maximum", here[1], portable[1])):
+        if ours is not None and content.get(key) == ours:
+            content[key] = theirs
+    if content.get("format") == "int64" and all(
+        INT32[0] <= int(content.get(key, 0)) <= INT32[1] for key in ("minimum", "maximum")
+    ):
+        del content["format"]
+
+
+# drf-spectacular's name for the session (``SessionAuthentication``); every other scheme is a token's.
+SESSION_SCHEME = "cookieAuth"
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, with the refusals of the error contract on every operation."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        # Every endpoint authenticates the same way (a token, then a session), but some permissions
+        # let only one kind in: a permission class says so with ``refuses_sessions`` or
+        # ``refuses_tokens``, and the operation declares only the credentials it accepts.
+        auths: list[dict[str, Any]] = super().get_auth()
+        if self._refused("refuses_sessions"):
+            auths = [auth for auth in auths if SESSION_SCHEME not in auth]
+        if self._refused("refuses_tokens"):
+            auths = [auth for auth in auths if not auth or SESSION_SCHEME in auth]
+        return auths
+
+    def _refused(self, marker: str) -> bool:
+        return any(getattr(cls, marker, False) for cls in getattr(self.view, "permission_classes", ()))
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
@@ -75,6 +124,12 @@ class AutoSchema(openapi.AutoSchema):
         for code, refusal in self._refusals().items():
             responses.setdefault(code, self._get_response_for_code(refusal, code, direction=direction))
         return responses
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
+        content: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.IntegerField) and content.get("type") == "integer":
+            _portable_bounds(field, content)
+        return content
 
     def _get_serializer_name(self, serializer: Any, direction: Any, bypass_extensions: bool = False) -> str:
         # A request body's component is named "...Request" (COMPONENT_SPLIT_REQUEST); a serializer

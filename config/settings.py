@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "collections_app.models.Message.Status",
         "MessageChannelEnum": "collections_app.api.messages.CHANNELS",
         "MessageTemplateChannelEnum": "collections_app.models.MessageTemplate.Channel",
+        "ErrorCodeEnum": "config.api.ERROR_CODES",
     },
 }
 

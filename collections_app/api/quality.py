@@ -45,6 +45,7 @@ class QaAccess(BasePermission):
     """Sessions of agents, team leads and supervisors (the queue: team leads and supervisors)."""
 
     message = gettext_lazy("Your role may not use call reviews.")
+    refuses_tokens = True  # the schema declares the session alone (config.schema)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if integration_of(request) is not None or request.auth is not None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Payment, Phone
-from config.api import InstantField
+from config.api import ErrorSerializer, InstantField
 
 MONEY_PATTERN = r"^\d+(\.\d{1,2})?$"
 MONEY_HELP = _('Decimal string, at most 2 decimal places ("1200.00"); JSON numbers are refused.')
@@ -148,16 +148,6 @@ class PaymentBatchResultSerializer(serializers.Serializer):
     payments = PaymentOutSerializer(many=True)
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    message = serializers.CharField()
-    # Only describes the body (never validated): the declared field does not replace Serializer.errors.
-    errors = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Path of the field (loans[3].installments[1].due_date) -> reasons."),
-    )
-    code = serializers.CharField()
-
-
 class BookImportJobSerializer(serializers.Serializer):
     """A large tape loaded in the background: its progress, then the synchronous import's answer."""
 
@@ -180,7 +170,7 @@ class BookImportJobSerializer(serializers.Serializer):
     result = BookImportResultSerializer(
         allow_null=True, help_text=_("When done: the answer the synchronous import gives (200).")
     )
-    error = ErrorBodySerializer(
+    error = ErrorSerializer(
         allow_null=True, help_text=_("When refused or failed: the error body the synchronous import gives (400).")
     )
     created_at = serializers.DateTimeField()

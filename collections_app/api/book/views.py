@@ -30,7 +30,6 @@ from collections_app.api.book.serializers import (
     BookImportJobSerializer,
     BookImportResultSerializer,
     BookImportSerializer,
-    ErrorBodySerializer,
     PaymentBatchResultSerializer,
     PaymentBatchSerializer,
     PaymentInSerializer,
@@ -40,7 +39,7 @@ from collections_app.models import BookImportJob
 from collections_app.services.book import book_import_crediting, payments_import_crediting
 from collections_app.services.book_jobs import book_import_job_create
 from collections_app.tasks import book_import_job_queue
-from config.api import JSONParser
+from config.api import ErrorSerializer, JSONParser
 from config.errors import DomainError
 
 PAYMENT_EXAMPLE = {
@@ -87,8 +86,8 @@ PAYMENT_RESULT = PolymorphicProxySerializer(
     resource_type_field_name=None,
 )
 REFUSALS = {
-    401: OpenApiResponse(ErrorBodySerializer, description="No token or session, or a wrong, revoked or expired token."),
-    403: OpenApiResponse(ErrorBodySerializer, description="Not an administrator or a core-system token."),
+    401: OpenApiResponse(ErrorSerializer, description="No token or session, or a wrong, revoked or expired token."),
+    403: OpenApiResponse(ErrorSerializer, description="Not an administrator or a core-system token."),
 }
 
 
@@ -115,7 +114,7 @@ class BookImportView(APIView):
             202: OpenApiResponse(
                 BookImportJobSerializer, description="A large tape, queued: poll status_url for the answer."
             ),
-            400: OpenApiResponse(ErrorBodySerializer, description="Bad rows; nothing was written."),
+            400: OpenApiResponse(ErrorSerializer, description="Bad rows; nothing was written."),
             **REFUSALS,
         },
         examples=[
@@ -159,7 +158,7 @@ class BookImportJobView(APIView):
         ),
         responses={
             200: BookImportJobSerializer,
-            404: OpenApiResponse(ErrorBodySerializer, description="No such job of yours."),
+            404: OpenApiResponse(ErrorSerializer, description="No such job of yours."),
             **REFUSALS,
         },
     )
@@ -208,9 +207,9 @@ class PaymentPostView(APIView):
         responses={
             201: OpenApiResponse(PAYMENT_RESULT, description="At least one payment was created."),
             200: OpenApiResponse(PAYMENT_RESULT, description="Every payment was a replay of a stored one."),
-            400: OpenApiResponse(ErrorBodySerializer, description="Bad input; nothing was written."),
+            400: OpenApiResponse(ErrorSerializer, description="Bad input; nothing was written."),
             409: OpenApiResponse(
-                ErrorBodySerializer, description="External id already used with other values."
+                ErrorSerializer, description="External id already used with other values."
             ),
             **REFUSALS,
         },

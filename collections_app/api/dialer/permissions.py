@@ -22,6 +22,7 @@ class TokenScope(BasePermission):
     """Integration tokens holding the view's ``required_scope``; anyone else (a logged-in agent too) is refused."""
 
     message = _("This endpoint is for integration tokens with the right scope.")
+    refuses_sessions = True  # the schema declares the token alone (config.schema)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         integration = integration_of(request)

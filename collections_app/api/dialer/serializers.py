@@ -14,7 +14,7 @@ from rest_framework import serializers
 from collections_app.api.dialer.decisions import ReasonSerializer
 from collections_app.models import ContactAttempt, DncEntry
 from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS, Effect
-from config.api import InstantField
+from config.api import ErrorSerializer, InstantField
 
 MAX_EVENTS = 1000
 
@@ -51,15 +51,8 @@ class LeftAfterThisField(serializers.IntegerField):
         return max(int(value) - 1, 0)
 
 
-# --- Errors ----------------------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error body: a sentence, the problems by field (``__all__`` for none) and a machine code."""
-
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
-    code = serializers.CharField()
+# The error body is the whole API's (``config.api.ErrorSerializer``); its refusals below extend it.
+__all__ = ["ErrorSerializer"]
 
 
 # --- Call list -------------------------------------------------------------------------------------
