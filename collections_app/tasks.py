@@ -1,7 +1,8 @@
 """Celery tasks of collection work. Each takes plain values, calls one service and is safe to run twice.
 
-Scheduled (``scheduling.beat``): the nightly close, the promise settlement, the callbacks coming
-due and the expiry of stale reservations. On demand: assignment alone, and sending a message
+Scheduled (``scheduling.beat``): the nightly close (COB, assignment, the strategies' plan), the
+promise settlement, the callbacks coming due, the expiry of stale reservations, the plan's intraday
+refresh and its messages. On demand: assignment alone, and sending a message
 (``messages_send_after_commit``, which every entry point that queues messages calls).
 """
 
@@ -24,6 +25,8 @@ from collections_app.services.book_jobs import book_import_job_run
 from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import nightly_close
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
+from collections_app.services.plan import plan_run
+from collections_app.services.plan_sending import plan_sends_dispatch
 from collections_app.services.promise_matching import promises_settle
 from collections_app.services.quality import qa_sample_build, qa_sample_build_last_week
 
@@ -45,14 +48,16 @@ def cases_assign_task(today: str | None = None) -> dict[str, object]:
     retry_backoff=settings.NIGHTLY_CLOSE_RETRY_SECONDS,
     retry_jitter=False,
 )
-def nightly_close_task(self: Any, business_date: str | None = None, assign: bool = True) -> dict[str, object]:
+def nightly_close_task(
+    self: Any, business_date: str | None = None, assign: bool = True, plan: bool = True
+) -> dict[str, object]:
     """The nightly close for a date (ISO; default: yesterday in the book's calendar): COB and the cases
-    in one transaction, then (``assign``) assignment. Retried up to 3 times when the database was
+    in one transaction, then (``assign``) assignment, then (``plan``) the strategies' plan of the next day. Retried up to 3 times when the database was
     unreachable, ``NIGHTLY_CLOSE_RETRY_SECONDS`` (60) later, then twice and four times that; the close is
     all or nothing, so a retry starts clean. After the third retry it fails (``CobRun`` says failed)."""
     day = date.fromisoformat(business_date) if business_date else business_today() - timedelta(days=1)
     worker = "" if self.request.is_eager else (self.request.hostname or "")
-    return nightly_close(business_date=day, worker=worker, assign=assign).as_dict()
+    return nightly_close(business_date=day, worker=worker, assign=assign, plan=plan).as_dict()
 
 
 @shared_task(acks_late=True)
@@ -106,6 +111,21 @@ def messages_send_after_commit(message_ids: Iterable[int]) -> None:
     """Queue the sending of these messages once the current transaction commits (at once outside one)."""
     for pk in message_ids:
         transaction.on_commit(partial(message_send_task.delay, pk))
+
+
+@shared_task(acks_late=True)
+def plan_run_task(today: str | None = None, kind: str = "intraday") -> dict[str, object]:
+    """The treatment strategies' plan for a date (default: the book's today); the intraday refresh by
+    default. Safe to run twice: a date's actions are recorded once."""
+    return plan_run(today=date.fromisoformat(today) if today else business_today(), kind=kind).as_dict()
+
+
+@shared_task(acks_late=True)
+def plan_sends_task() -> dict[str, int]:
+    """The plan's messages whose time has come, handed to the messaging service and then to the sender."""
+    out = plan_sends_dispatch()
+    messages_send_after_commit(out.queued)
+    return out.as_dict()
 
 
 # The report tasks live in their own module; importing it here registers them with the worker.

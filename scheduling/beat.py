@@ -16,6 +16,9 @@ imports them). All times are UTC:
   date's figures, the day before's again, and the month's matrices and forecast.
 - ``reports-agents-intraday``: every 15 minutes, today's agent figures so far.
 - ``messages-requeue``: every 5 minutes, queued messages that no sender took up are sent again.
+- ``strategy-plan-intraday``: 12:00, the treatment strategies' plan refreshed for today (accounts that
+  came into a segment, actions a stop condition now holds for); the nightly close runs the plan itself.
+- ``strategy-sends``: every 5 minutes, the plan's messages whose time has come go to the messaging service.
 - ``qa-sample-weekly``: Mondays 04:00, the last week's sample of calls for quality review.
 - ``worker-heartbeat``: every minute, a worker records that it is alive (``/health/`` reads it).
 """
@@ -90,6 +93,20 @@ SHIPPED = (
         "Queued messages no sender took up (a broker down at the commit) are handed to the sender again.",
     ),
     Entry(
+        "strategy-plan-intraday",
+        "collections_app.tasks.plan_run_task",
+        "0",
+        "12",
+        "The treatment strategies' plan refreshed for today: new members of a segment, stopped actions.",
+    ),
+    Entry(
+        "strategy-sends",
+        "collections_app.tasks.plan_sends_task",
+        "*/5",
+        "*",
+        "The plan's messages whose time has come are decided by the compliance engine and queued.",
+    ),
+    Entry(
         "qa-sample-weekly",
         "collections_app.tasks.qa_sample_task",
         "0",
@@ -119,7 +136,7 @@ def beat_schedule_ensure(*, apps: Apps | None = None) -> list[str]:
         crontabs, tasks = CrontabSchedule, PeriodicTask
     existing = set(tasks.objects.filter(name__in=[e.name for e in SHIPPED]).values_list("name", flat=True))
     created = []
-    for entry in SHIPPED:  # nine rows, once per deploy
+    for entry in SHIPPED:  # a dozen rows, once per deploy
         if entry.name in existing:
             continue
         fields = {

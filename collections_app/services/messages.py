@@ -19,7 +19,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import EmailAddress, Installment, Phone
+from accounts.models import EmailAddress, Installment, LoanAccount, Phone
 from collections_app.models import Case, ContactAttempt, Message, MessageTemplate
 from collections_app.services.attempts import attempt_reserve
 from collections_app.services.message_templates import template_render, templates_current
@@ -57,9 +57,13 @@ def template_for(*, code: str, language: str) -> MessageTemplate:
     return template
 
 
-def message_values(*, case: Case, agent: User | None, at: dt.datetime) -> dict[str, str]:
-    """What a message about ``case`` says: the borrower's first name, the amount and date due, the reference."""
-    account = case.account
+def message_values(
+    *, case: Case | None, agent: User | None, at: dt.datetime, account: LoanAccount | None = None
+) -> dict[str, str]:
+    """What a message about ``case`` (or ``account``, before it has a case) says: the borrower's first name,
+    the amount and date due, the reference."""
+    account = case.account if case is not None else account
+    assert account is not None
     borrower = account.borrower
     open_installments = Installment.objects.filter(loan=account, settled_on__isnull=True)
     first_due = open_installments.order_by("due_date").values_list("due_date", flat=True).first()
@@ -82,8 +86,8 @@ def message_values(*, case: Case, agent: User | None, at: dt.datetime) -> dict[s
     }
 
 
-def _check_address(*, case: Case, channel: str, phone: Phone | None, email: EmailAddress | None) -> None:
-    borrower_id = case.account.borrower_id
+def _check_address(*, account: LoanAccount, channel: str, phone: Phone | None, email: EmailAddress | None) -> None:
+    borrower_id = account.borrower_id
     if channel == MessageTemplate.Channel.SMS and (phone is None or phone.borrower_id != borrower_id):
         raise DomainError(_("A text goes to one of the borrower's phones."), errors={"phone_id": [_("Not this borrower's.")]})
     if channel == MessageTemplate.Channel.EMAIL and (email is None or email.borrower_id != borrower_id):
@@ -103,21 +107,25 @@ def message_preview(
 
 
 def message_check(
-    *, case: Case, template_code: str, phone: Phone | None = None, email: EmailAddress | None = None,
-    at: dt.datetime | None = None, source: str = ContactAttempt.Source.AGENT,
+    *, case: Case | None, template_code: str, phone: Phone | None = None, email: EmailAddress | None = None,
+    at: dt.datetime | None = None, source: str = ContactAttempt.Source.AGENT, account: LoanAccount | None = None,
 ) -> Decision:  # fmt: skip
-    """The engine's decision on such a message now, read-only (what the agent's panel shows)."""
+    """The engine's decision on such a message now, read-only (what the agent's panel shows); ``account``
+    instead of a case for an account that has none."""
     at = at or timezone.now()
-    template = template_for(code=template_code, language=case.account.borrower.language)
-    _check_address(case=case, channel=template.channel, phone=phone, email=email)
-    return evaluate(phone=phone, channel=template.channel, at=at, source=source, account=case.account, email=email)
+    account = case.account if case is not None else account
+    assert account is not None
+    template = template_for(code=template_code, language=account.borrower.language)
+    _check_address(account=account, channel=template.channel, phone=phone, email=email)
+    return evaluate(phone=phone, channel=template.channel, at=at, source=source, account=account, email=email)
 
 
 @transaction.atomic
 def message_create(
     *,
-    case: Case,
+    case: Case | None,
     template_code: str,
+    account: LoanAccount | None = None,
     phone: Phone | None = None,
     email: EmailAddress | None = None,
     channel: str | None = None,
@@ -126,7 +134,8 @@ def message_create(
     at: dt.datetime | None = None,
     idempotency_key: str | None = None,
 ) -> MessageDecided:
-    """Decide and record one message about ``case``; see the module's docstring.
+    """Decide and record one message about ``case``; see the module's docstring. ``account`` instead of a
+    case: a message about an account that has no case (a reminder before the due date).
 
     The caller has checked that the actor may work ``case``. Locks, through ``attempt_reserve``, the
     borrower's per-debt counter rows, so the caps per day and per 7 days hold under concurrent senders.
@@ -136,7 +145,10 @@ def message_create(
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _decided(existing, created=False)
-    template = template_for(code=template_code, language=case.account.borrower.language)
+    account = case.account if case is not None else account
+    if account is None:
+        raise DomainError(_("A message is about a case or an account."), errors={"case": [_("Required.")]})
+    template = template_for(code=template_code, language=account.borrower.language)
     if template.channel not in SENDABLE_CHANNELS:
         raise DomainError(_("This template is not a message."), errors={"template": [_("Not SMS or e-mail.")]})
     if channel is not None and channel != template.channel:
@@ -144,13 +156,13 @@ def message_create(
             _("The template is for %(channel)s.") % {"channel": template.channel},
             errors={"channel": [_("Does not match the template.")]},
         )
-    _check_address(case=case, channel=template.channel, phone=phone, email=email)
+    _check_address(account=account, channel=template.channel, phone=phone, email=email)
     # The flags as committed now (an opt-out may have landed since the caller read the row).
     if phone is not None:
         phone = Phone.objects.select_related("borrower").get(pk=phone.pk)
     if email is not None:
         email = EmailAddress.objects.get(pk=email.pk)
-    rendered = template_render(template, message_values(case=case, agent=agent, at=at))
+    rendered = template_render(template, message_values(case=case, agent=agent, at=at, account=account))
     decision, attempt = attempt_reserve(
         phone=phone if template.channel == MessageTemplate.Channel.SMS else None,
         email=email if template.channel == MessageTemplate.Channel.EMAIL else None,
@@ -159,11 +171,12 @@ def message_create(
         source=source,
         agent=agent,
         case=case,
+        account=account if case is None else None,
         ttl=MESSAGE_RESERVATION_TTL,
     )
     message = Message(
         case=case,
-        account_id=case.account_id,
+        account_id=account.pk,
         attempt=attempt,
         template=template,
         channel=template.channel,

@@ -19,6 +19,8 @@ EXPECTED = {
     "nightly-close": ("collections_app.tasks.nightly_close_task", "0", "1"),
     "promises-settle": ("collections_app.tasks.promises_settle_task", "30", "2"),
     "messages-requeue": ("collections_app.tasks.messages_requeue_task", "*/5", "*"),
+    "strategy-plan-intraday": ("collections_app.tasks.plan_run_task", "0", "12"),
+    "strategy-sends": ("collections_app.tasks.plan_sends_task", "*/5", "*"),
 }
 
 
