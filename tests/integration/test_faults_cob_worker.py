@@ -79,7 +79,7 @@ def test_a_worker_killed_in_the_middle_of_cob_leaves_nothing_and_the_task_is_red
     # When a worker runs COB of today and is killed while the COB transaction waits on the daily totals
     # (transitions and snapshots written, not committed), with a lock a second session holds
     with second_session("LOCK TABLE accounts_bucketdailytotal IN SHARE MODE"):
-        result = nightly_close_task.apply_async(args=[day.isoformat()], kwargs={"assign": False}, queue=celery_workers.queue)
+        result = nightly_close_task.apply_async(args=[day.isoformat()], kwargs={"assign": False, "plan": False}, queue=celery_workers.queue)
         celery_workers.start(visibility_timeout=VISIBILITY_TIMEOUT)
         cob_session = session_waiting_for_lock("DELETE FROM accounts_bucketdailytotal")
         celery_workers.kill()

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         )
         for day in days:
             if options["queue"]:
-                async_result = nightly_close_task.delay(day.isoformat(), assign=False)
+                async_result = nightly_close_task.delay(day.isoformat(), assign=False, plan=False)
                 self.stdout.write(f"COB {day}: queued as task {async_result.id}")
                 continue
             result = book_close(business_date=day)
