@@ -25,10 +25,25 @@ from accounts.models import CLOSED_CODES
 from .definitions import CLOSED_STATES
 
 
-def _principal_paid_as_of(param: str) -> str:
+def _paid_late(param: str, *, movers: bool = False) -> str:
+    """The principal allocated on or before ``param`` to each installment a later payment touched.
+
+    One grouped pass over those installments' allocations, joined by hash to the installments,
+    instead of a subquery per installment (20 s at 1M accounts). ``movers``: only the installments
+    of the accounts in the ``movers`` CTE.
+    """
+    scope = " AND pi.loan_id IN (SELECT account_id FROM movers)" if movers else ""
+    return f"""SELECT a.installment_id, SUM(a.principal) AS principal
+               FROM accounts_paymentallocation a
+               JOIN accounts_installment pi ON pi.id = a.installment_id
+               WHERE pi.last_paid_on > %({param})s AND a.value_date <= %({param})s{scope}
+               GROUP BY a.installment_id"""
+
+
+def _principal_paid_as_of(param: str, late: str) -> str:
+    """The installment ``i``'s principal paid as of ``param``; ``late`` is the alias of ``_paid_late``."""
     return f"""CASE WHEN i.last_paid_on IS NULL OR i.last_paid_on <= %({param})s THEN i.principal_paid
-                ELSE COALESCE((SELECT SUM(a.principal) FROM accounts_paymentallocation a
-                               WHERE a.installment_id = i.id AND a.value_date <= %({param})s), 0) END"""
+                ELSE COALESCE({late}.principal, 0) END"""
 
 
 def _closed_code(status: str) -> str:
@@ -41,10 +56,12 @@ def _closed_by(alias: str, param: str) -> str:
 
 
 BOOK_TOTALS = f"""
+WITH paid_late AS ({_paid_late("d")})
 SELECT l.product, l.currency, COUNT(*) AS accounts, COALESCE(SUM(COALESCE(x.outstanding, l.principal)), 0) AS outstanding
 FROM accounts_loanaccount l
-LEFT JOIN (SELECT i.loan_id, SUM(i.principal_due - {_principal_paid_as_of("d")}) AS outstanding
-           FROM accounts_installment i GROUP BY i.loan_id) x ON x.loan_id = l.id
+LEFT JOIN (SELECT i.loan_id, SUM(i.principal_due - {_principal_paid_as_of("d", "p")}) AS outstanding
+           FROM accounts_installment i LEFT JOIN paid_late p ON p.installment_id = i.id
+           GROUP BY i.loan_id) x ON x.loan_id = l.id
 WHERE l.opened_on <= %(d)s AND NOT {_closed_by("l", "d")}
 GROUP BY l.product, l.currency
 """
@@ -88,13 +105,17 @@ def _flow_states(movers: str) -> str:
     return f"""
 WITH movers AS ({movers}
 ),
+paid_prev AS ({_paid_late("prev", movers=True)}),
+paid_cur AS ({_paid_late("cur", movers=True)}),
 balances AS (
     SELECT l.id AS account_id, l.product, l.currency, l.opened_on, l.status, l.closed_on,
-           COALESCE(SUM(i.principal_due - {_principal_paid_as_of("prev")}), l.principal) AS out_prev,
-           COALESCE(SUM(i.principal_due - {_principal_paid_as_of("cur")}), l.principal) AS out_cur
+           COALESCE(SUM(i.principal_due - {_principal_paid_as_of("prev", "pp")}), l.principal) AS out_prev,
+           COALESCE(SUM(i.principal_due - {_principal_paid_as_of("cur", "pc")}), l.principal) AS out_cur
     FROM movers m
     JOIN accounts_loanaccount l ON l.id = m.account_id
     LEFT JOIN accounts_installment i ON i.loan_id = l.id
+    LEFT JOIN paid_prev pp ON pp.installment_id = i.id
+    LEFT JOIN paid_cur pc ON pc.installment_id = i.id
     GROUP BY l.id, l.product, l.currency, l.opened_on, l.status, l.closed_on, l.principal
 ),
 states AS (
