@@ -1,7 +1,11 @@
 """Assignment of open cases to teams and agents by M-bucket (DESIGN.md section 4).
 
-One pass over the open book: a handful of reads, the decisions in memory, then one
-``bulk_update`` of the cases that move and one ``bulk_create`` of their assignment records.
+Team by team, so that memory is bounded by the largest team rather than the book: two streamed
+passes over the open cases choose the team of each case (keeping only the ids of the cases that
+change team and their new team, 16 bytes each), then each team's cases are read, placed and
+balanced in memory (``assignment_balance``) and its moves written (one bulk write of the cases that
+move and of their assignment records) before the next team's are read. Processing all teams in one
+batch gives the same assignments (``tests/collections_app/test_assignment_by_team.py``).
 
 The rules, in order:
 1. Team. A case stays with its team while the team serves its bucket (and product); otherwise
@@ -22,12 +26,14 @@ The rules, in order:
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,47 +44,13 @@ from accounts.services.audit import audit_record
 from accounts.services.bulk import objects_update
 from collections_app.models import Agent, AssignmentRecord, Case, Team
 from collections_app.selectors.teams import agent_is_away
+from collections_app.services.assignment_balance import AgentLoad, CaseRow, balance_team, languages_split
 from collections_app.services.case_work import case_work_follow
 from config.errors import DomainError, ErrorCode
 
 Reason = AssignmentRecord.Reason
-
-
-@dataclass
-class CaseRow:
-    id: int
-    bucket: str
-    cents: int  # the overdue balance in cents: exact, and fast to add up in memory
-    language: str
-    product: str
-    team_id: int | None
-    agent_id: int | None
-    locked: bool
-    new_team_id: int | None = None
-    new_agent_id: int | None = None
-    reason: str = ""
-
-
-@dataclass
-class AgentLoad:
-    """An agent's load, kept as running totals while cases are placed and shed."""
-
-    agent: Agent
-    languages: set[str]
-    eligible: bool
-    cases: list[CaseRow] = field(default_factory=list)
-    count: int = 0
-    cents: int = 0
-    limit: int = 0  # cases it may hold in this run: the lower of the team's bound and its capacity
-
-    def add(self, row: CaseRow) -> None:
-        self.cases.append(row)
-        self.count += 1
-        self.cents += row.cents
-
-    def shed(self, row: CaseRow) -> None:
-        self.count -= 1
-        self.cents -= row.cents
+# Rows fetched per round trip while the open cases stream past (none is kept beyond its team).
+STREAM_ROWS = 5000
 
 
 @dataclass
@@ -88,18 +60,33 @@ class AssignmentResult:
     unplaced: int
 
 
-def _split(value: str) -> set[str]:
-    return {v.strip().lower() for v in value.split(",") if v.strip()}
+@dataclass
+class TeamPlan:
+    """The team of every open case, kept small: cases that change team (ids ascending, new team),
+    and the teams in the order their first case comes (the order the teams are balanced in)."""
 
+    changed_ids: array
+    changed_teams: array
+    order: list[int]
 
-def _leave_days(agent: Agent, today: date) -> int:
-    start = agent.leave_from or today
-    return (today - start).days + 1
+    def new_team(self, row: CaseRow, team_by_id: dict[int, Team]) -> int | None:
+        """The team ``row`` ends in: its own while that serves it (or it is locked), else the one chosen."""
+        if row.team_id is not None and (row.locked or _serves(team_by_id.get(row.team_id), row)):
+            return row.team_id
+        i = bisect.bisect_left(self.changed_ids, row.id)
+        if i < len(self.changed_ids) and self.changed_ids[i] == row.id:
+            return int(self.changed_teams[i])
+        return row.team_id  # no team serves it: it stays where it is
 
 
 @transaction.atomic
-def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None) -> AssignmentResult:
-    """Assign every open case (or those of ``team_ids``' buckets) in one pass. Safe to run twice.
+def cases_assign(
+    *, today: date | None = None, team_ids: list[int] | None = None, teams_per_batch: int = 1
+) -> AssignmentResult:
+    """Assign every open case (or those of ``team_ids``' buckets), team by team. Safe to run twice.
+
+    ``teams_per_batch``: how many teams' cases are held in memory at once (1: the least memory;
+    the assignments are the same whatever it is).
 
     A supervisor's reassignment made while the job runs is never overwritten: on PostgreSQL a move
     is written only where the case still has the team, agent and lock the job read (it reads
@@ -114,108 +101,135 @@ def cases_assign(*, today: date | None = None, team_ids: list[int] | None = None
     for team in teams:
         for bucket in team.buckets.all():
             serving[bucket.code].append(team)
-    rows = _open_case_rows(buckets=list(serving))
+    buckets = list(serving)
     loads = _agent_loads(teams=teams, today=today)
     team_by_id = {t.pk: t for t in teams}
+    agents_of: dict[int, list[AgentLoad]] = defaultdict(list)
+    for load in loads.values():
+        agents_of[load.agent.team_id].append(load)
 
     # 1. Teams.
-    _teams_choose(rows=rows, team_by_id=team_by_id, serving=serving, loads=loads)
+    plan = _teams_choose(buckets=buckets, team_by_id=team_by_id, serving=serving, loads=loads)
 
-    # 2-3. Agents, team by team.
-    by_team: dict[int, list[CaseRow]] = defaultdict(list)
-    for row in rows:
-        if row.new_team_id is not None:
-            by_team[row.new_team_id].append(row)
-    unplaced = 0
-    for team_id, team_rows in by_team.items():
-        team = team_by_id[team_id]
-        team_agents = [load for load in loads.values() if load.agent.team_id == team_id]
-        unplaced += _balance_team(team, team_rows, team_agents, loads, today)
+    # 2-3. Agents, team by team: only the batch's cases are in memory.
+    now = timezone.now()
+    moved, unplaced = 0, 0
+    by_reason: defaultdict[str, int] = defaultdict(int)
+    batch_size = max(1, teams_per_batch)
+    for start in range(0, len(plan.order), batch_size):
+        batch = plan.order[start : start + batch_size]
+        by_team = _team_rows(batch=batch, plan=plan, team_by_id=team_by_id, buckets=buckets)
+        rows: list[CaseRow] = []
+        for team_id in batch:
+            team_rows = by_team[team_id]
+            unplaced += balance_team(team_by_id[team_id], team_rows, agents_of[team_id], loads, today)
+            rows += team_rows
+        written, reasons = _moves_save(rows, now)
+        moved += written
+        for reason, count in reasons.items():
+            by_reason[reason] += count
+        for load in loads.values():
+            load.cases = []  # counts and balances stay; the rows go (only unlocked rows of a team move)
+    return AssignmentResult(moved=moved, by_reason=dict(by_reason), unplaced=unplaced)
 
-    written, by_reason = _moves_save(rows)
-    return AssignmentResult(moved=written, by_reason=by_reason, unplaced=unplaced)
 
-
-def _open_case_rows(*, buckets: list[str]) -> list[CaseRow]:
-    """The open cases of ``buckets``, in id order (locked for the run except on PostgreSQL, see
-    ``cases_assign``)."""
+def _open_cases(*, buckets: list[str], where: Q | None = None) -> Iterator[CaseRow]:
+    """The open cases of ``buckets`` (and ``where``), in id order, streamed (locked for the run except
+    on PostgreSQL, see ``cases_assign``)."""
     open_cases = Case.objects.all() if connection.vendor == "postgresql" else Case.objects.select_for_update()
-    return [
-        CaseRow(pk, bucket, int((balance or ZERO) * 100), (language or "").lower(), product, team_id, agent_id, locked)
-        for pk, bucket, balance, language, product, team_id, agent_id, locked in open_cases
-        .filter(status=Case.Status.OPEN, bucket__in=buckets)
-        .order_by("pk")
+    query = open_cases.filter(status=Case.Status.OPEN, bucket__in=buckets)
+    if where is not None:
+        query = query.filter(where)
+    for pk, bucket, balance, language, product, team_id, agent_id, locked in (
+        query.order_by("pk")
         .values_list(
             "pk", "bucket", "overdue_amount", "account__borrower__language", "account__product",
             "team_id", "agent_id", "locked",
         )
-    ]
+        .iterator(chunk_size=STREAM_ROWS)
+    ):
+        yield CaseRow(pk, bucket, int((balance or ZERO) * 100), (language or "").lower(), product, team_id, agent_id, locked)
 
 
 def _agent_loads(*, teams: list[Team], today: date) -> dict[int, AgentLoad]:
     """Every agent of ``teams``, empty-handed; eligible when active and not away ``today``."""
     agents = Agent.objects.select_related("team").filter(team__in=teams)
     return {
-        a.pk: AgentLoad(a, _split(a.languages), a.status == Agent.Status.ACTIVE and not agent_is_away(a, today))
+        a.pk: AgentLoad(a, languages_split(a.languages), a.status == Agent.Status.ACTIVE and not agent_is_away(a, today))
         for a in agents
     }
 
 
 def _teams_choose(
-    *, rows: list[CaseRow], team_by_id: dict[int, Team], serving: dict[str, list[Team]], loads: dict[int, AgentLoad]
-) -> None:
-    """Set each row's ``new_team_id``: a case stays with a team that still serves it, a locked one
-    stays where it is, the others go to the serving team (speaking the borrower's language first)
-    with the most room left (its eligible agents' capacity less the cases it holds)."""
+    *, buckets: list[str], team_by_id: dict[int, Team], serving: dict[str, list[Team]], loads: dict[int, AgentLoad]
+) -> TeamPlan:
+    """Choose each case's team: a case stays with a team that still serves it, a locked one stays
+    where it is, the others go to the serving team (speaking the borrower's language first) with the
+    most room left (its eligible agents' capacity less the cases it holds).
+
+    Two streamed passes: the cases that stay (each team's starting load), then the others in id order.
+    """
     team_capacity: defaultdict[int, int] = defaultdict(int)
     for load in loads.values():
         if load.eligible:
             team_capacity[load.agent.team_id] += load.agent.capacity
     team_load: dict[int, int] = defaultdict(int)
-    for row in rows:
-        if row.team_id is not None and _serves(team_by_id.get(row.team_id), row):
-            row.new_team_id = row.team_id
-            team_load[row.team_id] += 1
-    for row in rows:
-        if row.new_team_id is not None:
-            continue
-        if row.locked and row.team_id is not None:
-            row.new_team_id, row.new_agent_id = row.team_id, row.agent_id
-            continue
-        candidates = [t for t in serving.get(row.bucket, []) if _serves(t, row)]
-        if not candidates:
-            row.new_team_id, row.new_agent_id = row.team_id, row.agent_id
-            continue
-        speaking = [t for t in candidates if row.language and row.language in _split(t.languages)]
-        pool = speaking or candidates
-        chosen = max(pool, key=lambda t: (team_capacity[t.pk] - team_load[t.pk], -t.pk))
-        row.new_team_id = chosen.pk
-        team_load[chosen.pk] += 1
-        row.reason = Reason.NEW if row.team_id is None else Reason.ROLL
+    for row in _open_cases(buckets=buckets, where=Q(team__isnull=False)):
+        if _serves(team_by_id.get(row.team_id), row):  # type: ignore[arg-type]
+            team_load[row.team_id] += 1  # type: ignore[index]
+    plan = TeamPlan(changed_ids=array("q"), changed_teams=array("q"), order=[])
+    seen: set[int] = set()
+    for row in _open_cases(buckets=buckets):
+        team_id = row.team_id
+        staying = team_id is not None and (row.locked or _serves(team_by_id.get(team_id), row))
+        if not staying:
+            candidates = [t for t in serving.get(row.bucket, []) if _serves(t, row)]
+            if candidates:
+                speaking = [t for t in candidates if row.language and row.language in languages_split(t.languages)]
+                chosen = max(speaking or candidates, key=lambda t: (team_capacity[t.pk] - team_load[t.pk], -t.pk))
+                team_id = chosen.pk
+                team_load[team_id] += 1
+                plan.changed_ids.append(row.id)
+                plan.changed_teams.append(team_id)
+        if team_id is not None and team_id in team_by_id and team_id not in seen:
+            seen.add(team_id)
+            plan.order.append(team_id)
+    return plan
 
 
-def _moves_save(rows: list[CaseRow]) -> tuple[int, dict[str, int]]:
+def _team_rows(
+    *, batch: list[int], plan: TeamPlan, team_by_id: dict[int, Team], buckets: list[str]
+) -> dict[int, list[CaseRow]]:
+    """The cases that end in the teams of ``batch``, by team, in id order, with their team and the
+    reason a new one was chosen; the agent is still to be chosen (``balance_team``)."""
+    theirs = {code for team_id in batch for code in _scope(team_by_id[team_id])[0]}
+    rows: dict[int, list[CaseRow]] = {team_id: [] for team_id in batch}
+    for row in _open_cases(buckets=buckets, where=Q(team_id__in=batch) | Q(bucket__in=theirs)):
+        team_id = plan.new_team(row, team_by_id)
+        if team_id not in rows:
+            continue
+        row.new_team_id = team_id
+        if team_id != row.team_id:
+            row.reason = Reason.NEW if row.team_id is None else Reason.ROLL
+        rows[team_id].append(row)
+    return rows
+
+
+def _moves_save(rows: list[CaseRow], now: datetime) -> tuple[int, dict[str, int]]:
     """Write the rows whose team or agent changes, with their assignment records; how many were
     written, by reason (on PostgreSQL, a case that changed hands meanwhile is not written)."""
-    now = timezone.now()
     moved = [r for r in rows if (r.new_team_id, r.new_agent_id) != (r.team_id, r.agent_id)]
     by_reason: dict[str, int] = defaultdict(int)
     for row in moved:
         row.reason = row.reason or Reason.REBALANCE
-        by_reason[row.reason] += 1
     if connection.vendor != "postgresql":
         _moves_write(moved, now)
+        for row in moved:
+            by_reason[row.reason] += 1
         return len(moved), dict(by_reason)
-    written = _moves_copy(moved, now)
-    if written != len(moved):  # some cases changed hands meanwhile: count what was written
-        by_reason = dict(
-            AssignmentRecord.objects.filter(at=now, by__isnull=True)
-            .order_by()
-            .values("reason")
-            .annotate(n=Count("pk"))
-            .values_list("reason", "n")
-        )
-    return written, dict(by_reason)
+    for reason in _moves_copy(moved, now):
+        by_reason[reason] += 1
+    return sum(by_reason.values()), dict(by_reason)
 
 
 def _moves_write(moved: list[CaseRow], now: datetime) -> None:
@@ -232,14 +246,14 @@ def _moves_write(moved: list[CaseRow], now: datetime) -> None:
     case_work_follow(case_ids=[r.id for r in moved])
 
 
-def _moves_copy(moved: list[CaseRow], now: datetime) -> int:
+def _moves_copy(moved: list[CaseRow], now: datetime) -> list[str]:
     """PostgreSQL: the moves go in with COPY, then one statement moves the cases that still have the
-    team, agent and lock the job read, and records those moves. Returns how many moved.
+    team, agent and lock the job read, and records those moves. Returns the reason of each move made.
 
     Tens of thousands of moves (the first night after a big COB) take a second instead of fifteen.
     """
     if not moved:
-        return 0
+        return []
     case, record = Case._meta.db_table, AssignmentRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -260,10 +274,11 @@ def _moves_copy(moved: list[CaseRow], now: datetime) -> int:
                     RETURNING c.id)
                 INSERT INTO {record} (case_id, from_team_id, to_team_id, from_agent_id, to_agent_id, reason, by_id, note, at)
                 SELECT m.case_id, m.from_team, m.to_team, m.from_agent, m.to_agent, m.reason, NULL, '', %(now)s
-                FROM assignment_moves m JOIN done ON done.id = m.case_id ORDER BY m.case_id""",
+                FROM assignment_moves m JOIN done ON done.id = m.case_id ORDER BY m.case_id
+                RETURNING reason""",
             {"now": now},
         )
-        written = cursor.rowcount
+        written = [reason for (reason,) in cursor.fetchall()]
         cursor.execute("DROP TABLE assignment_moves")
     case_work_follow(case_ids=[r.id for r in moved])  # a move not written leaves the case as it was
     return written
@@ -280,137 +295,9 @@ def _scope(team: Team) -> tuple[frozenset[str], frozenset[str]]:
     """A team's bucket codes and products, worked out once per run (asked for every case)."""
     cached: tuple[frozenset[str], frozenset[str]] | None = getattr(team, "_scope", None)
     if cached is None:
-        cached = (frozenset(b.code for b in team.buckets.all()), frozenset(_split(team.products)))
+        cached = (frozenset(b.code for b in team.buckets.all()), frozenset(languages_split(team.products)))
         team._scope = cached  # type: ignore[attr-defined]
     return cached
-
-
-def _balance_team(
-    team: Team, rows: list[CaseRow], team_agents: list[AgentLoad], loads: dict[int, AgentLoad], today: date
-) -> int:
-    """Place and balance one team's cases. Returns how many found no agent with room.
-
-    Linear in the team's cases times its agents, on integers: 80,000 cases take seconds.
-    """
-    eligible = [load for load in team_agents if load.eligible]
-    to_place: list[CaseRow] = []
-    for row in rows:
-        load = loads.get(row.agent_id) if row.agent_id is not None else None
-        stays = load is not None and load.agent.team_id == team.pk
-        if row.locked and row.agent_id is not None:
-            row.new_agent_id = row.agent_id
-            if load is not None:
-                load.add(row)
-            continue
-        if stays and load is not None and not load.eligible:
-            away_long = agent_is_away(load.agent, today) and _leave_days(load.agent, today) > team.leave_spread_after_days
-            if load.agent.status == Agent.Status.INACTIVE or away_long:
-                row.reason = row.reason or Reason.LEAVE
-                to_place.append(row)
-                continue
-            row.new_agent_id = row.agent_id  # short leave: the case waits for its agent
-            continue
-        if stays and load is not None:
-            row.new_agent_id = row.agent_id
-            load.add(row)
-            continue
-        to_place.append(row)
-    if not eligible:
-        for row in to_place:
-            row.new_agent_id = None
-        return len(to_place)
-
-    agents = len(eligible)
-    total_count = sum(load.count for load in eligible) + len(to_place)
-    total_cents = sum(load.cents for load in eligible) + sum(r.cents for r in to_place)
-    # At most 10% above the mean: for counts rounded up to a whole case, for balances exact.
-    count_cap = max(-(-total_count * 11 // (10 * agents)), -(-total_count // agents))
-    cents_cap = total_cents * 11 // (10 * agents)
-    mean_count = total_count / agents or 1
-    mean_cents = total_cents / agents or 1
-    for load in eligible:
-        load.limit = min(count_cap, load.agent.capacity)
-
-    unplaced = 0
-    for row in sorted(to_place, key=lambda r: (-r.cents, r.id)):
-        best = _best_receiver(eligible, row, count_cap, cents_cap, mean_count, mean_cents, require_fit=False)
-        if best is None:
-            row.new_agent_id = None
-            unplaced += 1
-            continue
-        best.add(row)
-        row.new_agent_id = best.agent.pk
-    _rebalance(eligible, count_cap, cents_cap, mean_count, mean_cents)
-    return unplaced
-
-
-def _best_receiver(
-    eligible: list[AgentLoad],
-    row: CaseRow,
-    count_cap: int,
-    cents_cap: int,
-    mean_count: float,
-    mean_cents: float,
-    *,
-    require_fit: bool,
-    exclude: AgentLoad | None = None,
-) -> AgentLoad | None:
-    """The agent to take a case: room first, then within the balance bound, then the borrower's
-    language, then the lowest combined load (the score only ranks; money stays in cents)."""
-    best: AgentLoad | None = None
-    best_key: tuple[int, int, float] | None = None
-    for load in eligible:
-        if load is exclude or load.count >= load.limit:
-            continue
-        fits = load.cents + row.cents <= cents_cap
-        if require_fit and not fits:
-            continue
-        speaks = bool(row.language) and row.language in load.languages
-        key = (0 if fits else 1, 0 if speaks else 1, load.cents / mean_cents + load.count / mean_count)
-        if best_key is None or key < best_key:
-            best, best_key = load, key
-    return best
-
-
-def _rebalance(eligible: list[AgentLoad], count_cap: int, cents_cap: int, mean_count: float, mean_cents: float) -> None:
-    """Move cases off agents above a bound, but only to agents they fit within both bounds.
-
-    Each move takes the case whose size best cuts what the agent is over by: large cases while
-    only the balance is over, small ones while only the count is, and cases near the average
-    excess while both are. Receivers never go over a bound, so the result is a fixed point: the
-    next run on the same book finds nothing it can move and moves nothing (sticky).
-    """
-    for load in sorted(eligible, key=lambda a: (-a.cents, a.agent.pk)):
-        cap = min(count_cap, load.agent.capacity)
-        movable = sorted((c for c in load.cases if not c.locked), key=lambda c: (c.cents, c.id))
-        while movable and (load.count > cap or load.cents > cents_cap):
-            if load.count > cap and load.cents > cents_cap:
-                target = (load.cents - cents_cap) / (load.count - cap)
-            elif load.cents > cents_cap:
-                target = float("inf")
-            else:
-                target = 0.0
-            moved = False
-            # Try candidates outward from the best size until one fits a receiver.
-            start = bisect.bisect_left([c.cents for c in movable], target)
-            order = sorted(range(len(movable)), key=lambda i: (abs(i - start + 0.5), i))
-            for index in order:
-                case = movable[index]
-                receiver = _best_receiver(
-                    eligible, case, count_cap, cents_cap, mean_count, mean_cents, require_fit=True, exclude=load
-                )
-                if receiver is None:
-                    continue
-                movable.pop(index)
-                load.shed(case)
-                receiver.add(case)
-                case.new_agent_id = receiver.agent.pk
-                case.reason = case.reason or (Reason.CAPACITY if load.count >= load.agent.capacity else Reason.REBALANCE)
-                moved = True
-                break
-            if not moved:
-                break
-        load.cases = [c for c in load.cases if c.new_agent_id == load.agent.pk]
 
 
 @transaction.atomic

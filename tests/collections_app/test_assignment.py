@@ -203,5 +203,5 @@ def test_a_reassignment_made_while_the_job_runs_is_not_overwritten():
 
     # Then the supervisor's choice stands and the job records no move
     case.refresh_from_db()
-    assert (written, case.agent_id) == (0, a2.pk)
+    assert (len(written), case.agent_id) == (0, a2.pk)
     assert not AssignmentRecord.objects.filter(case=case, reason="new").exists()
