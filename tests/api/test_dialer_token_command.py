@@ -46,6 +46,23 @@ def test_create_with_vicidial_maps_its_statuses() -> None:
     assert mappings["DNC"] == "dnc_request"
 
 
+def test_a_dialer_made_plainly_maps_the_usual_dialer_statuses_so_the_readme_example_runs() -> None:
+    output = run("create", "acme")
+
+    mappings = dict(Integration.objects.get(name="acme").mappings.values_list("external_code", "disposition__code"))
+    assert mappings["SALE"] == "rpc_promise"
+    assert mappings["NA"] == "no_answer"
+    assert f"{len(mappings)} disposition mappings" in output
+
+
+def test_no_mappings_and_the_core_system_map_nothing() -> None:
+    run("create", "bare", "--no-mappings")
+    run("create", "core-bank", "--kind", "core_system")
+
+    assert not Integration.objects.get(name="bare").mappings.exists()
+    assert not Integration.objects.get(name="core-bank").mappings.exists()
+
+
 def test_a_name_taken_is_an_error_that_creates_nothing() -> None:
     run("create", "acme")
 

@@ -1,5 +1,8 @@
-"""``manage.py dialer_token create NAME [--kind core_system] [--scope S ...] [--vicidial]``, ``list``, ``revoke NAME``,
-``rotate NAME``: integration tokens. A token is printed once, when it is made; only its digest is kept."""
+"""``manage.py dialer_token create NAME [--kind core_system] [--scope S ...] [--no-mappings]``, ``list``, ``revoke NAME``,
+``rotate NAME``: integration tokens. A token is printed once, when it is made; only its digest is kept.
+
+A dialer's integration maps the usual dialer statuses (VICIdial's names: NA, B, A, DC, DNC, NI, CALLBK,
+SALE...) to our codes unless ``--no-mappings``, so the README's worked example runs as printed."""
 
 from __future__ import annotations
 
@@ -31,7 +34,12 @@ class Command(BaseCommand):
         )
         create.add_argument("--rate-limit", type=int, dest="rate_limit", help="Requests per minute.")
         create.add_argument(
-            "--vicidial", action="store_true", help="Map VICIdial's system statuses (NA, B, A, DNC...) to our codes."
+            "--vicidial", action="store_true",
+            help="Map VICIdial's system statuses (NA, B, A, DNC...) to our codes (a dialer's default; for any kind).",
+        )
+        create.add_argument(
+            "--no-mappings", action="store_true", dest="no_mappings",
+            help="No disposition mappings: the integration sends our codes (add its own in the admin).",
         )
         actions.add_parser("list", help="Integrations with their prefix, scopes and state (never a token).")
         revoke = actions.add_parser("revoke", help="Revoke an integration's token at once.")
@@ -53,15 +61,18 @@ class Command(BaseCommand):
         return integration
 
     def _create(self, options: dict[str, Any]) -> None:
+        mapped = options["vicidial"] or options["kind"] == Integration.Kind.DIALER
         integration, token = integration_create(
             name=options["name"],
             kind=options["kind"],
             scopes=options["scopes"],
             rate_limit_per_minute=options["rate_limit"],
-            mappings=VICIDIAL_MAPPINGS if options["vicidial"] else None,
+            mappings=VICIDIAL_MAPPINGS if mapped and not options["no_mappings"] else None,
         )
+        mappings = integration.mappings.count()
         self.stdout.write(
-            f"Integration {integration.name} ({integration.kind}; scopes: {', '.join(integration.scopes)}).\n"
+            f"Integration {integration.name} ({integration.kind}; scopes: {', '.join(integration.scopes)}; "
+            f"{mappings} disposition mappings).\n"
             "Its token, shown this once (send it as 'Authorization: Token <token>'):"
         )
         self.stdout.write(token)
