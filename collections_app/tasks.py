@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from celery import shared_task
+from celery import chord, group, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ from collections_app.services.assignment import cases_assign
 from collections_app.services.attempts import attempts_expire
 from collections_app.services.book_jobs import book_import_job_run
 from collections_app.services.callbacks import callbacks_due_check
-from collections_app.services.close import nightly_close
+from collections_app.services.close import close_finish, close_range, close_ranges_prepare, nightly_close
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
 from collections_app.services.plan import plan_run
 from collections_app.services.plan_sending import plan_sends_dispatch
@@ -40,24 +40,57 @@ def cases_assign_task(today: str | None = None) -> dict[str, object]:
     return {"moved": result.moved, "by_reason": result.by_reason, "unplaced": result.unplaced}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    max_retries=3,
-    retry_backoff=settings.NIGHTLY_CLOSE_RETRY_SECONDS,
-    retry_jitter=False,
-)
+_CLOSE_RETRIES: dict[str, Any] = {
+    "autoretry_for": TRANSIENT,
+    "max_retries": 3,
+    "retry_backoff": settings.NIGHTLY_CLOSE_RETRY_SECONDS,
+    "retry_jitter": False,
+}
+
+
+@shared_task(bind=True, acks_late=True, **_CLOSE_RETRIES)
 def nightly_close_task(
-    self: Any, business_date: str | None = None, assign: bool = True, plan: bool = True
+    self: Any,
+    business_date: str | None = None,
+    assign: bool = True,
+    plan: bool = True,
+    range_accounts: int | None = None,
 ) -> dict[str, object]:
     """The nightly close for a date (ISO; default: yesterday in the book's calendar): COB and the cases
-    in one transaction, then (``assign``) assignment, then (``plan``) the strategies' plan of the next day. Retried up to 3 times when the database was
-    unreachable, ``NIGHTLY_CLOSE_RETRY_SECONDS`` (60) later, then twice and four times that; the close is
-    all or nothing, so a retry starts clean. After the third retry it fails (``CobRun`` says failed)."""
+    in one transaction, then (``assign``) assignment, then (``plan``) the strategies' plan of the next
+    day. Retried up to 3 times when the database was unreachable, ``NIGHTLY_CLOSE_RETRY_SECONDS`` (60)
+    later, then twice and four times that; the close is all or nothing, so a retry starts clean.
+    After the third retry it fails (``CobRun`` says failed).
+
+    In a worker, a book of more than ``range_accounts`` (``COB_RANGE_ACCOUNTS``) account ids is
+    closed as a chord: one task per range computing its accounts' states (on any worker), then one
+    writing everything in one transaction, assigning and planning. This task is replaced by the
+    chord, so its result is the chord's (the answer of the close in one piece, and the ranges)."""
     day = date.fromisoformat(business_date) if business_date else business_today() - timedelta(days=1)
     worker = "" if self.request.is_eager else (self.request.hostname or "")
-    return nightly_close(business_date=day, worker=worker, assign=assign, plan=plan).as_dict()
+    size = range_accounts or settings.COB_RANGE_ACCOUNTS
+    ranges = [] if self.request.is_eager else close_ranges_prepare(business_date=day, range_accounts=size)
+    if not ranges:
+        return nightly_close(business_date=day, worker=worker, assign=assign, plan=plan).as_dict()
+    header = group(close_range_task.si(day.isoformat(), lo, hi) for lo, hi in ranges)
+    return self.replace(chord(header, close_finish_task.s(day.isoformat(), assign, plan)))  # type: ignore[no-any-return]
+
+
+@shared_task(bind=True, acks_late=True, **_CLOSE_RETRIES)
+def close_range_task(self: Any, business_date: str, lo: int, hi: int) -> dict[str, object]:
+    """One account-id range of a split nightly close (``close_range``); safe to run twice."""
+    accounts = close_range(business_date=date.fromisoformat(business_date), lo=lo, hi=hi)
+    return {"lo": lo, "hi": hi, "accounts": accounts, "worker": self.request.hostname or ""}
+
+
+@shared_task(bind=True, acks_late=True, **_CLOSE_RETRIES)
+def close_finish_task(
+    self: Any, ranges: list[dict[str, object]], business_date: str, assign: bool = True, plan: bool = True
+) -> dict[str, object]:
+    """The chord's callback of a split nightly close: the writes, the cases, assignment, the plan."""
+    worker = "" if self.request.is_eager else (self.request.hostname or "")
+    closed = close_finish(business_date=date.fromisoformat(business_date), worker=worker, assign=assign, plan=plan)
+    return {**closed.as_dict(), "ranges": ranges}
 
 
 @shared_task(acks_late=True)

@@ -240,6 +240,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# A nightly close in a worker is split into account-id ranges of this many ids (a Celery chord)
+# when the book spans more than one.
+COB_RANGE_ACCOUNTS = env_int("COB_RANGE_ACCOUNTS", 250_000)
 # Redis: a task taken by a worker that died before acknowledging it (tasks ack late) goes back to
 # the queue this many seconds after it was taken. Keep it above the longest task (COB of the whole
 # book), or a running task is handed to a second worker as well.

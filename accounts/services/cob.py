@@ -7,6 +7,11 @@ heavy statements are SQL kept in this one module (``tests/accounts/test_cob_defi
 compares them with the plain definition computed in Python). Running a date again replaces that
 date's rows with identical ones; the accounts' current state (and the cases) follow only the
 latest date, so replaying the past never rewinds today.
+
+Past one machine, the states are computed by account-id ranges (``cob_ranges_prepare``,
+``cob_range_stage``: each range one task of a Celery chord, on any worker) into a stage table, and
+the chord's callback writes everything from it in one transaction (``cob_run(staged=True)``): the
+heavy reading is spread, the close stays all or nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
-from accounts.models import CLOSED_CODES, DEFAULT_BUCKETS, Bucket, CobRun
+from accounts.models import CLOSED_CODES, DEFAULT_BUCKETS, Bucket, CobRun, LoanAccount
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +66,9 @@ def _closed_code_sql(status: str) -> str:
     return f"CASE {status} {whens} END"
 
 
-def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
+def _compute_statements(dialect: Dialect, *, ranged: bool = False) -> tuple[list[str], str]:
+    """The statements leaving every account's state as of D in ``cob_agg`` (dropped) and the SELECT of
+    ``cob_state`` from it. ``ranged``: only the accounts with ``%(lo)s <= id < %(hi)s``."""
     d = "%(d)s"
     paid_total = "ii.principal_paid + ii.interest_paid + ii.fee_paid + ii.penalty_paid"
     # Paid amounts as of D: the paid columns when every allocation is on or before D, else the
@@ -75,7 +82,7 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
                CASE WHEN ii.last_paid_on IS NULL OR ii.last_paid_on <= {d} THEN ii.principal_paid
                     ELSE COALESCE((SELECT SUM(a.principal) FROM accounts_paymentallocation a
                                    WHERE a.installment_id = ii.id AND a.value_date <= {d}), 0) END AS principal_paid
-        FROM accounts_installment ii"""
+        FROM accounts_installment ii{" WHERE ii.loan_id >= %(lo)s AND ii.loan_id < %(hi)s" if ranged else ""}"""
     # A loan closed without a date (charged off by the core system, say) is closed on every date.
     closed_as_of_d = f"(l.status <> 'active' AND (l.closed_on IS NULL OR l.closed_on <= {d}))"
     aggregate = f"""
@@ -90,7 +97,8 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
                COALESCE(SUM(i.principal_due - i.principal_paid), l.principal) AS outstanding
         FROM accounts_loanaccount l
         LEFT JOIN ({installment_as_of}) i ON i.loan_id = l.id
-        WHERE l.opened_on <= {d} AND (l.status = 'active' OR l.closed_on >= %(d_prev)s)
+        WHERE l.opened_on <= {d} AND (l.status = 'active' OR l.closed_on >= %(d_prev)s){
+            " AND l.id >= %(lo)s AND l.id < %(hi)s" if ranged else ""}
         GROUP BY l.id, l.currency, l.status, l.closed_on, l.principal"""
     dpd = f"CASE WHEN g.closed_code IS NOT NULL OR g.oldest_unpaid IS NULL THEN 0 ELSE {dialect.days_between(d, 'g.oldest_unpaid')} END"
     state = f"""
@@ -102,22 +110,32 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
         FROM (SELECT g.*, {dpd} AS dpd FROM cob_agg g) s
         LEFT JOIN accounts_bucket b ON s.dpd >= b.min_dpd AND (b.max_dpd IS NULL OR s.dpd <= b.max_dpd)
         LEFT JOIN accounts_delinquencysnapshot snap ON snap.account_id = s.account_id AND snap.date = %(d_prev)s"""
+    return dialect.temp_table("cob_agg", aggregate), state
+
+
+def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
+    """The whole COB in this session: every account's state in ``cob_state``, then the writes."""
+    compute, state = _compute_statements(dialect)
+    return [*compute, *dialect.temp_table("cob_state", state), "DROP TABLE IF EXISTS cob_agg",
+            *_write_statements(dialect, is_latest=is_latest, source="cob_state")]  # fmt: skip
+
+
+def _write_statements(dialect: Dialect, *, is_latest: bool, source: str) -> list[str]:
+    """Everything COB writes for D, from the accounts' states in table ``source``."""
+    d = "%(d)s"
     statements = [
-        *dialect.temp_table("cob_agg", aggregate),
-        *dialect.temp_table("cob_state", state),
-        "DROP TABLE IF EXISTS cob_agg",
         f"DELETE FROM accounts_buckettransition WHERE date = {d}",
         f"""INSERT INTO accounts_buckettransition (date, account_id, from_bucket, to_bucket, balance, overdue_amount)
-            SELECT {d}, account_id, prev_bucket, bucket, outstanding, overdue FROM cob_state
+            SELECT {d}, account_id, prev_bucket, bucket, outstanding, overdue FROM {source}
             WHERE bucket <> prev_bucket""",
         f"DELETE FROM accounts_delinquencysnapshot WHERE date = {d}",
         f"""INSERT INTO accounts_delinquencysnapshot
                 (date, account_id, dpd, bucket, previous_bucket, overdue_amount, outstanding_balance, status)
-            SELECT {d}, account_id, dpd, bucket, prev_bucket, overdue, outstanding, status FROM cob_state
+            SELECT {d}, account_id, dpd, bucket, prev_bucket, overdue, outstanding, status FROM {source}
             WHERE dpd > 0 OR bucket <> prev_bucket""",
         f"DELETE FROM accounts_bucketdailytotal WHERE date = {d}",
         f"""INSERT INTO accounts_bucketdailytotal (date, bucket, currency, accounts, overdue_amount, outstanding_balance)
-            SELECT {d}, bucket, currency, COUNT(*), SUM(overdue), SUM(outstanding) FROM cob_state
+            SELECT {d}, bucket, currency, COUNT(*), SUM(overdue), SUM(outstanding) FROM {source}
             WHERE status = 'active' GROUP BY bucket, currency""",
     ]
     if is_latest:
@@ -125,7 +143,7 @@ def _statements(dialect: Dialect, *, is_latest: bool) -> list[str]:
         statements.append(
             f"""UPDATE accounts_loanaccount SET dpd = s.dpd, bucket = s.bucket, overdue_amount = s.overdue,
                        outstanding_balance = s.outstanding, delinquent_since = {since}
-                FROM cob_state s
+                FROM {source} s
                 WHERE accounts_loanaccount.id = s.account_id
                   AND ({dialect.distinct("accounts_loanaccount.dpd", "s.dpd")}
                        OR {dialect.distinct("accounts_loanaccount.bucket", "s.bucket")}
@@ -151,10 +169,66 @@ def previous_cob_date(business_date: date) -> date | None:
     )
 
 
+def cob_stage_name(business_date: date) -> str:
+    """The table the account-id ranges of a split COB leave their accounts' states in."""
+    return f"cob_stage_{business_date:%Y%m%d}"
+
+
+def cob_ranges_prepare(*, business_date: date, range_accounts: int) -> list[tuple[int, int]]:
+    """Split the book into account-id ranges of about ``range_accounts`` ids: ``[lo, hi)`` each.
+
+    With more than one range, an empty stage table is made for them (``cob_range_stage`` fills it,
+    ``cob_run(stage=...)`` writes from it); a book that fits in one range gives ``[]``.
+    """
+    bounds = LoanAccount.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None or bounds["hi"] - bounds["lo"] + 1 <= range_accounts:
+        return []
+    ranges = [(lo, min(lo + range_accounts, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, range_accounts)]
+    stage = cob_stage_name(business_date)
+    unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(
+            f"CREATE {unlogged}TABLE {stage} (account_id bigint PRIMARY KEY, currency text, status text, dpd integer, "
+            "oldest_unpaid date, overdue numeric, outstanding numeric, bucket text, prev_bucket text)"
+        )
+    return ranges
+
+
+@transaction.atomic
+def cob_range_stage(*, business_date: date, lo: int, hi: int) -> int:
+    """The states as of ``business_date`` of the accounts with ``lo <= id < hi``, into the stage
+    table (replacing that range's rows: safe to run twice). Returns how many accounts."""
+    prev = previous_cob_date(business_date) or business_date - timedelta(days=1)
+    params: dict[str, date | int] = {"d": business_date, "d_prev": prev, "lo": lo, "hi": hi}
+    stage = cob_stage_name(business_date)
+    compute, state = _compute_statements(Dialect(connection.vendor), ranged=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {stage} WHERE account_id >= %(lo)s AND account_id < %(hi)s", params)
+        for sql in compute:
+            cursor.execute(sql, params if "%(" in sql else None)
+        cursor.execute(
+            f"INSERT INTO {stage} (account_id, currency, status, dpd, oldest_unpaid, overdue, outstanding, bucket, "
+            f"prev_bucket) SELECT account_id, currency, status, dpd, oldest_unpaid, overdue, outstanding, bucket, "
+            f"prev_bucket FROM ({state}) x",
+            params,
+        )
+        staged = cursor.rowcount
+        cursor.execute("DROP TABLE IF EXISTS cob_agg")
+    return staged
+
+
 def cob_run(
-    *, business_date: date, worker: str = "", follow: Callable[[date], object] | None = None
+    *,
+    business_date: date,
+    worker: str = "",
+    follow: Callable[[date], object] | None = None,
+    staged: bool = False,
 ) -> CobResult:
     """Close business for ``business_date``: one transaction, replacing that date's results.
+
+    ``staged``: the accounts' states were computed by ranges (``cob_range_stage``, in parallel
+    workers) into the stage table; this writes everything from it in the one transaction and drops it.
 
     ``follow(business_date)`` runs inside that transaction once the accounts' state is the date's,
     when the date is the latest: the work that follows the book (collection cases), which the
@@ -174,16 +248,23 @@ def cob_run(
             prev = previous_cob_date(business_date) or business_date - timedelta(days=1)
             params = {"d": business_date, "d_prev": prev}
             dialect = Dialect(connection.vendor)
+            source = cob_stage_name(business_date) if staged else "cob_state"
+            if staged:
+                statements = _write_statements(dialect, is_latest=is_latest, source=source)
+            else:
+                statements = _statements(dialect, is_latest=is_latest)
             with connection.cursor() as cursor:
-                for sql in _statements(dialect, is_latest=is_latest):
+                if staged and connection.vendor == "postgresql":
+                    cursor.execute(f"ANALYZE {source}")
+                for sql in statements:
                     cursor.execute(sql, params if "%(" in sql else None)
                     if connection.vendor == "postgresql" and "CREATE TEMPORARY TABLE" in sql:
                         cursor.execute(f"ANALYZE {sql.split()[3]}")
-                cursor.execute("SELECT COUNT(*), SUM(CASE WHEN dpd > 0 THEN 1 ELSE 0 END) FROM cob_state")
+                cursor.execute(f"SELECT COUNT(*), SUM(CASE WHEN dpd > 0 THEN 1 ELSE 0 END) FROM {source}")
                 accounts, delinquent = cursor.fetchone()
                 cursor.execute("SELECT COUNT(*) FROM accounts_buckettransition WHERE date = %(d)s", params)
                 (transitions,) = cursor.fetchone()
-                cursor.execute("DROP TABLE IF EXISTS cob_state")
+                cursor.execute(f"DROP TABLE IF EXISTS {source}")
             if is_latest and follow is not None:
                 follow(business_date)
             run.accounts, run.delinquent, run.transitions = accounts or 0, delinquent or 0, transitions

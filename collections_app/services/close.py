@@ -10,6 +10,11 @@ seeder) calls it:
   the treatment strategies' plan for the next day (``services.plan``), in that order: the plan sees
   the new DPD, buckets and cases. Each in its own transactions: a failed assignment or plan leaves
   the close done, and is run again on demand.
+- Past one machine, the same close in parts (the nightly task makes them a Celery chord when a
+  broker is set and the book spans more than one range): ``close_ranges_prepare``, then
+  ``close_range`` for each account-id range on any worker, then ``close_finish`` (COB's writes and
+  the cases in one transaction from what the ranges computed, then assignment and the plan, as
+  ``nightly_close`` does them).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from accounts.services.cob import CobResult, cob_run
+from accounts.services.cob import CobResult, cob_range_stage, cob_ranges_prepare, cob_run
 from collections_app.services.assignment import AssignmentResult, cases_assign
 from collections_app.services.cases import cases_sync_with_book
 from collections_app.services.plan import PlanResult, plan_run
@@ -58,8 +63,31 @@ def nightly_close(*, business_date: date, worker: str = "", assign: bool = True,
     Safe to run twice: COB replaces the date's rows, the case sync, assignment and the plan change
     nothing the second time.
     """
-    cob = book_close(business_date=business_date, worker=worker)
+    return _after_close(book_close(business_date=business_date, worker=worker), assign=assign, plan=plan)
+
+
+def _after_close(cob: CobResult, *, assign: bool, plan: bool) -> NightlyClose:
+    """Assignment and the plan after the close of ``cob``'s date, when it is the latest."""
+    business_date = cob.date
     today = business_date + timedelta(days=1)
     assigned = cases_assign(today=today) if assign and cob.is_latest else None
     planned = plan_run(today=today) if plan and cob.is_latest else None
     return NightlyClose(cob=cob, assigned=assigned, plan=planned)
+
+
+def close_ranges_prepare(*, business_date: date, range_accounts: int) -> list[tuple[int, int]]:
+    """The account-id ranges ``[lo, hi)`` the close of ``business_date`` is split into (each
+    ``close_range``), ready to be filled; ``[]`` when the book fits in one: ``nightly_close`` then."""
+    return cob_ranges_prepare(business_date=business_date, range_accounts=range_accounts)
+
+
+def close_range(*, business_date: date, lo: int, hi: int) -> int:
+    """Compute the state as of ``business_date`` of the accounts ``lo <= id < hi``; safe to run twice."""
+    return cob_range_stage(business_date=business_date, lo=lo, hi=hi)
+
+
+def close_finish(*, business_date: date, worker: str = "", assign: bool = True, plan: bool = True) -> NightlyClose:
+    """After every ``close_range``: COB's writes and the cases in one transaction, then assignment and
+    the plan, as ``nightly_close``. Safe to run twice while the ranges' states are there."""
+    cob = cob_run(business_date=business_date, worker=worker, follow=_cases_follow, staged=True)
+    return _after_close(cob, assign=assign, plan=plan)
