@@ -11,7 +11,9 @@ Steps, each on a fresh clone of the cached book (see ``bench.book``):
    inserts an attempt (``bench.bare``); the dialer's call list (500 rows); batches of 1,000 events;
    the agent's queue, the account screen, search (by loan id, surname and a phone's last digits) and
    every report page;
-5. an independent check of every attempt the run allowed against the rules (``bench.compliance``).
+5. an independent check of every attempt the run allowed against the rules (``bench.compliance``);
+6. the peak memory of every job, with its growth per account and its projection to 10M accounts
+   (``bench.memory``; ``python -m bench.growth`` compares two runs at different sizes).
 
 Progress goes to stderr; stdout gets the JSON, which is also written to ``bench/last-run.json``.
 """
@@ -32,6 +34,7 @@ import psycopg
 from bench.baseline import cob_baseline
 from bench.book import ROOT, Book, book_prepare, db_url, manage, say
 from bench.compliance import violations_find
+from bench.memory import memory_by_job, startup_mb
 from bench.server import Server, wrk
 
 TARGETS = {
@@ -326,6 +329,12 @@ def main() -> None:
     say(f"compliance: {results['compliance']['attempts_checked']:,} attempts checked, "
         f"{results['compliance']['violations']} violations")
     results["targets"] = _targets(results)
+    results["memory"] = memory_by_job(
+        results["targets"]["peak_memory_by_job_mb"], accounts=results["book"]["accounts"], startup=startup_mb(book)
+    )
+    say("memory by job (peak, projected to 10M accounts): " + ", ".join(
+        f"{job} {m['peak_mb']} MB -> {m['projected_10m_mb']} MB" for job, m in results["memory"]["jobs"].items()
+    ))
     results["seconds"] = round(time.monotonic() - started, 1)
     text = json.dumps(results, indent=2, default=str)
     (ROOT / "bench" / "last-run.json").write_text(text + "\n")
