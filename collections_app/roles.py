@@ -70,7 +70,7 @@ ROLE_GRANTS: dict[str, list[Grant]] = {
         ("collections_app", ("complaint",), ("view", "add")),
         ("collections_app", ("complaintcategory", "complaintpolicy", "scorecard", "scorecarditem"), VIEW),
         # A collections head runs the strategies and their experiments; the arms are recorded by the service.
-        ("collections_app", ("strategy", "segment", "arm", "action"), ALL),
+        ("collections_app", ("strategy", "segment", "arm", "action", "channelcost"), ALL),
         ("collections_app", ("armassignment",), VIEW),
         ("django_celery_beat", None, ALL),
     ],

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services.audit import audit_record
-from collections_app.models import Action, Arm, ArmAssignment, Segment, Strategy
+from collections_app.models import Action, Arm, ArmAssignment, ChannelCost, Segment, Strategy
 
 STRATEGY_FIELDS = ("code", "version", "name", "name_zh_hans", "active", "effective_from")
 SEGMENT_FIELDS = (
@@ -176,3 +176,15 @@ class ArmAssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ChannelCost)
+class ChannelCostAdmin(AuditedAdmin):
+    """What a contact costs on each channel: the experiments' cost per account reads it."""
+
+    audit_prefix = "channel_cost"
+    list_display = ("channel", "unit_cost", "currency")
+    fields = ("channel", "unit_cost", "currency")
+
+    def state(self, obj: ChannelCost) -> dict[str, Any]:
+        return {"channel": obj.channel, "unit_cost": str(obj.unit_cost), "currency": obj.currency}

@@ -25,10 +25,10 @@ from .reports import (
     ReportRollDay,
     ReportVintage,
 )
-from .strategies import Action, Arm, ArmAssignment, Segment, Strategy
+from .strategies import Action, Arm, ArmAssignment, ChannelCost, Segment, Strategy
 
 __all__ = [
-    "Action", "Arm", "ArmAssignment", "PlanAction", "PlanRun", "Segment", "Strategy",
+    "Action", "Arm", "ArmAssignment", "ChannelCost", "PlanAction", "PlanRun", "Segment", "Strategy",
     "Agent", "BookImportJob", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
     "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "InboundMessage", "Integration", "Message", "MessageTemplate", "PromisePart", "PromisePolicy",

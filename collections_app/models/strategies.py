@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LoanAccount
 
+from .contacts import ContactAttempt
 from .messages import MessageTemplate
 
 
@@ -227,3 +228,27 @@ class ArmAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} -> {self.arm_id}"
+
+
+class ChannelCost(models.Model):
+    """What one contact costs on a channel (a text, an e-mail, a call), for the experiments' cost per account."""
+
+    channel = models.CharField(_("channel"), max_length=8, unique=True, choices=ContactAttempt.Channel.choices)
+    unit_cost = models.DecimalField(
+        _("cost per contact"), max_digits=10, decimal_places=4, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+
+    class Meta:
+        ordering = ["channel"]
+        verbose_name = _("channel cost")
+        verbose_name_plural = _("channel costs")
+        constraints = [models.CheckConstraint(condition=Q(unit_cost__gte=0), name="channel_cost_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.currency} {self.unit_cost}"
+
+    def clean(self) -> None:
+        others = ChannelCost.objects.exclude(pk=self.pk).exclude(currency=self.currency)
+        if others.exists():
+            raise ValidationError({"currency": _("Every channel's cost is in the same currency.")})

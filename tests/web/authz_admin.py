@@ -54,6 +54,7 @@ ADMIN_MODELS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "collections_app.strategy": (NO, ADD, ADD),
     "collections_app.segment": (NO, FULL, FULL),
     "collections_app.armassignment": (NO, READ, READ),
+    "collections_app.channelcost": (NO, FULL, FULL),
     "collections_app.extensionsop": (NO, NO, FULL),
     "collections_app.extensionrequest": (NO, NO, READ),
     "collections_app.integration": (NO, NO, FULL),

@@ -31,6 +31,7 @@ from collections_app import roles
 from collections_app.models import (
     Agent,
     Case,
+    ChannelCost,
     InboundMessage,
     Integration,
     Message,
@@ -251,6 +252,7 @@ def world_build() -> World:
     CobRun.objects.create(date=TODAY - dt.timedelta(days=1), status=CobRun.Status.DONE, started_at=NOW)
     # The shipped strategy's arms for the book's accounts in its segments (the admin's assignment pages).
     assert arm_assignments_record(strategy=Strategy.objects.get(code="standard", active=True), today=TODAY, now=NOW)
+    ChannelCost.objects.create(channel="sms", unit_cost=Decimal("0.05"))
     _message_rows(spare)
     _third_party_rows()
     # A background book import sent by the administrator (OWN) and one sent by the core system (OTHER).
