@@ -125,6 +125,15 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(code, self._get_response_for_code(refusal, code, direction=direction))
         return responses
 
+    def map_parsers(self) -> list[str]:
+        # JSON is the API's contract: a body is declared as JSON alone even where DRF's form parsers
+        # would read it too. Three content types for an optional body made openapi-python-client
+        # write a module that does not import (cases/{id}/assign/, cases/{id}/extensions/).
+        types: list[str] = super().map_parsers()
+        if self.path.startswith("/api/") and "application/json" in types:
+            return ["application/json"]
+        return types
+
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
         content: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, serializers.IntegerField) and content.get("type") == "integer":

@@ -80,3 +80,25 @@ def test_a_token_is_refused_where_only_the_session_is_declared(method: str, path
         client = dialer_client(name=f"token-{kind}", kind=kind).client
 
         assert _call(client, method, path).status_code == 403, kind
+
+
+def test_no_operation_that_takes_a_session_says_sessions_are_refused() -> None:
+    wrong = [
+        f"{method} {path}"
+        for path, operations in SCHEMA["paths"].items()
+        for method, operation in operations.items()
+        if {SESSION: []} in operation.get("security", []) and "session is recognised only to be refused" in operation.get("description", "")
+    ]
+    assert not wrong, wrong
+
+
+def test_request_bodies_are_declared_as_json_alone() -> None:
+    # (the SMS provider's callbacks take its form posts, and only them)
+    mixed = {
+        f"{method} {path}": set(operation["requestBody"]["content"])
+        for path, operations in SCHEMA["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and set(operation["requestBody"]["content"]) != {"application/json"}
+    }
+    assert mixed and all("/integrations/sms/" in name for name in mixed), mixed
+    assert all("application/json" not in types for types in mixed.values()), mixed

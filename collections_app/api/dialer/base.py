@@ -16,8 +16,10 @@ from collections_app.api.dialer.throttles import IntegrationRateThrottle
 from config.api import JSONParser
 
 
+# Not a docstring: the schema would give it as the description of every operation without one, the
+# messages' too, which do take sessions.
 class DialerView(APIView):
-    """A session is recognised only to be refused (403): dialer endpoints are for integrations."""
+    # With DialerScope, a session is recognised only to be refused (403): dialer endpoints are for integrations.
 
     permission_classes = [DialerScope]
     throttle_classes = [IntegrationRateThrottle]
