@@ -37,6 +37,7 @@ from collections_app.views.extensions import (
     extension_tick,
 )
 from collections_app.views.home import home
+from collections_app.views.messages import case_messages_view, message_log_view, message_send_view
 from collections_app.views.portfolio import portfolio
 from collections_app.views.promises import (
     case_promises,
@@ -85,6 +86,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/callbacks/", case_callbacks, name="case-callbacks"),
     path("cases/<int:case_id>/callbacks/new/", callback_new, name="callback-create"),
     path("callbacks/<int:callback_id>/close/", callback_close_view, name="callback-close"),
+    path("cases/<int:case_id>/messages/", case_messages_view, name="case-messages"),
+    path("cases/<int:case_id>/messages/send/", message_send_view, name="message-send"),
+    path("messages/", message_log_view, name="message-log"),
     path("cases/<int:case_id>/complaints/", case_complaints_view, name="case-complaints"),
     path("cases/<int:case_id>/complaints/new/", complaint_new, name="complaint-create"),
     path("complaints/", complaint_queue_view, name="complaint-queue"),

@@ -77,8 +77,9 @@ def placeholders_used(text: str) -> list[str]:
 
 
 def opt_out_text(channel: str, language: str) -> str:
-    text = OPT_OUT_TEXT.get((channel, language.lower())) or OPT_OUT_TEXT.get((channel, "en"), "")
-    return _(text) if language.lower() == "en" else text
+    """The opt-out instruction in the template's ``language`` (English where none is written), never in the
+    language of whoever is sending or previewing: the borrower reads the template's language."""
+    return OPT_OUT_TEXT.get((channel, language.lower())) or OPT_OUT_TEXT.get((channel, "en"), "")
 
 
 def _clean_value(value: object, *, html: bool) -> str:

@@ -57,7 +57,7 @@ def contact_history(account: LoanAccount) -> list[ContactAttempt]:
     """Every contact about the debt, newest first, with what the history table shows joined in."""
     return list(
         ContactAttempt.objects.filter(account=account)
-        .select_related("disposition", "agent", "phone")
+        .select_related("disposition", "agent", "phone", "message__template", "message__email")
         .order_by("-placed_at", "-pk")[:HISTORY_LIMIT]
     )
 

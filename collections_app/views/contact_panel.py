@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Phone
 from collections_app import roles
 from collections_app.forms.calls import ContactRequestForm, ReverseBlockForm, disposition_label
-from collections_app.models import Case, ContactAttempt
+from collections_app.models import Case, ContactAttempt, Message
 from collections_app.selectors.contacts import (
     CaseContact,
     contact_history,
@@ -199,6 +199,7 @@ class HistoryRow:
     placed: str
     disposition: str
     talk: str
+    message: Message | None = None  # the text or e-mail this attempt carried, with its delivery status
 
 
 def talk_text(seconds: int) -> str:
@@ -213,6 +214,7 @@ def history_rows(case: Case) -> list[HistoryRow]:
             placed=dateformat.format(attempt.placed_at.astimezone(zone or dt.UTC), "Y-m-d H:i T"),
             disposition=disposition_label(attempt.disposition),
             talk=talk_text(attempt.talk_seconds),
+            message=getattr(attempt, "message", None),
         )
         for attempt in contact_history(case.account)
     ]

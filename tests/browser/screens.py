@@ -1,6 +1,7 @@
 """What every screen a lead or supervisor uses must hold in a browser: it fits at 1024 and 1440 pixels
 wide (nothing sticks out of the window or its panel; wide tables scroll inside their frame), and in
-Chinese no English is left but the data (account ids, names, codes).
+Chinese no English is left but the data (account ids, names, codes, and the text a borrower reads in
+their own language, marked ``translate="no"``).
 """
 
 from __future__ import annotations
@@ -44,11 +45,26 @@ def overflowing(page: Any) -> list[str]:
     return page.evaluate(OVERFLOW_JS)
 
 
+# The visible text but what is marked as not to translate (``translate="no"``: the text a borrower
+# reads in their own language, as a message's preview and its body in the history).
+TRANSLATED_TEXT_JS = """
+() => {
+  const kept = [...document.querySelectorAll('[translate="no"]')].map(el => [el, el.style.display]);
+  kept.forEach(([el]) => { el.style.display = 'none'; });
+  const text = document.body.innerText;
+  kept.forEach(([el, display]) => { el.style.display = display; });
+  return text;
+}
+"""
+
+
 def english_left(page: Any, allowed: Iterable[str] = ()) -> list[str]:
-    """Latin words of three letters or more in the visible text that are neither data nor shared codes."""
-    text = page.locator("body").inner_text()
+    """Latin words of three letters or more in the visible text that are neither data nor shared codes
+    (codes written in snake_case, as a template's, are data)."""
+    text = page.evaluate(TRANSLATED_TEXT_JS)
     for value in sorted(allowed, key=len, reverse=True):
         text = text.replace(value, " ")
+    text = re.sub(r"\b\w+_\w+\b", " ", text)
     words = re.findall(r"[A-Za-z][A-Za-z'’]{2,}", text)
     return sorted({word for word in words if word not in SHARED_WORDS})
 

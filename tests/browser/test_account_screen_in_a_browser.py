@@ -14,6 +14,7 @@ from tests.browser.screens import check_screen, log_in
 from tests.collections_app.contact_fixtures import MORNING, dispositions_ensure, open_case
 from tests.collections_app.extension_book import user_with_role
 from tests.factories import make_agent, make_team
+from tests.messaging.conftest import templates_ensure
 
 pytestmark = pytest.mark.browser
 
@@ -109,9 +110,11 @@ def test_the_account_screen_fits_at_1024_and_1440_and_speaks_chinese(browser_pag
     borrower_request_record(borrower=case.account.borrower, kind="dispute", actor=ann.user, note="letter of 3 April")
     monkeypatch.setattr(clock, "now", lambda: MORNING)
     account = case.account
+    templates_ensure()  # the message panel's
     data = [account.borrower.name, account.external_id, account.product, account.borrower.timezone, "ann", "lee",
             "M1", "Team", "EDT", "EST", "M1-M2 cash loan deferral"]
 
     log_in(browser_page, live_server, "lee")
     check_screen(browser_page, live_server, f"/cases/{case.pk}/", "account-screen", allowed=data, screenshot=screenshot,
-                 ready=lambda page: page.locator(".callback-panel form, .callback-panel p").first.wait_for())
+                 ready=lambda page: (page.locator(".callback-panel form, .callback-panel p").first.wait_for(),
+                                     page.locator("#message-form [data-preview]").wait_for()))

@@ -24,11 +24,15 @@ MORNING = local(NY, 2026, 4, 7, 10, 0)  # a Tuesday, 10:00 in New York
 NIGHT = local(NY, 2026, 4, 7, 22, 30)
 
 
+def templates_ensure() -> None:
+    """The shipped templates again, if a transactional test's flush removed them (data migration 0020)."""
+    importlib.import_module("collections_app.migrations.0020_message_template_presets").forwards(apps, None)
+
+
 def texting_debt(**fields: Any) -> CaseDebt:
     """An open case whose borrower's mobile consents to texts, with an address the borrower gave."""
     presets_ensure()
-    # The shipped templates again, if a transactional test's flush removed them (data migration 0020).
-    importlib.import_module("collections_app.migrations.0020_message_template_presets").forwards(apps, None)
+    templates_ensure()
     debt = open_case_debt(sms_consent=True, **fields)
     EmailAddress.objects.create(borrower=debt.borrower, address=f"b{debt.borrower.pk}@example.com", consent=True)
     return debt

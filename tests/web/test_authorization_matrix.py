@@ -299,6 +299,14 @@ MATRIX: list[Row] = [
     case_row("complaint-resolve", "post", "/complaints/{complaint}/resolve/", data={"resolution": "rejected",
              "root_cause": "other", "note": "matrix"}, **NOBODY, agent=DENIED, lead=(MOVED, MOVED, HIDDEN),
              supervisor=MOVED, admin=DENIED, analyst=DENIED),  # fmt: skip
+    # Messages on the screens: the account screen's message panel and sending from it (who may work
+    # the case; the engine then decides, and either way the panel answers 200); the message log (every
+    # reader role, each over the cases it sees).
+    case_row("case-messages", "get", "/cases/{case}/messages/", **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK,
+             admin=HIDDEN, analyst=HIDDEN),
+    case_row("message-send", "post", "/cases/{case}/messages/send/", data={"channel": "sms", "template": "matrix_sms",
+             "to": "{phone}"}, **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=HIDDEN, analyst=HIDDEN),
+    screen("message-log", "/messages/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK),
     # Call review screens: the reviewers' queue and one's own reviews; a review as the API shows it (a
     # team lead's or supervisor's score is saved, then back to the list).
     screen("qa-reviews", "/reviews/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED),
