@@ -102,3 +102,15 @@ def test_request_bodies_are_declared_as_json_alone() -> None:
     }
     assert mixed and all("/integrations/sms/" in name for name in mixed), mixed
     assert all("application/json" not in types for types in mixed.values()), mixed
+
+
+@pytest.mark.django_db
+def test_the_token_is_declared_as_the_bearer_scheme_a_generated_client_sends() -> None:
+    scheme = SCHEMA["components"]["securitySchemes"]["integrationToken"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+    # As a client generated from it sends the token: Authorization: Bearer <token>
+    dialer = dialer_client()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {dialer.token}")
+    assert client.get("/api/v1/dispositions/").status_code == 200

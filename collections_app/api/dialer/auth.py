@@ -85,13 +85,14 @@ class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-ca
     name = "integrationToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        # HTTP bearer, so that any generated client sends `Authorization: Bearer <token>` as generated
+        # (an API key in Authorization had it send the bare token, which is 401).
         return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
+            "type": "http",
+            "scheme": "bearer",
             "description": (
-                "An integration token: `Authorization: Token cw_...` or `Authorization: Bearer cw_...` "
-                "(manage.py dialer_token create NAME)."
+                "An integration token: `Authorization: Bearer cw_...` (or `Authorization: Token cw_...`); "
+                "manage.py dialer_token create NAME."
             ),
         }
 
