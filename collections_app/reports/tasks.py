@@ -1,5 +1,7 @@
 """Celery tasks of the reports: the nightly run after COB, the intraday agent figures, and backfills.
 
+The nightly run, on a book spanning more than ``COB_RANGE_ACCOUNTS`` account ids, is a chord of
+account-id ranges for the reads over the whole book, then the jobs (``jobs.ranges``).
 A backfill splits its range into chunks of days (one task each) and the months it touches (one
 task each), runs them as a group, and the forecast (which reads the months' matrices) as the
 chord's callback. Without a broker everything runs eagerly, in order, in this process. Every
@@ -12,10 +14,11 @@ import datetime as dt
 from typing import Any
 
 from celery import chord, group, shared_task
+from django.conf import settings
 
 from accounts.calendar import business_today
 from collections_app.reports import jobs
-from collections_app.reports.definitions import chunked, dates_in, months_between
+from collections_app.reports.definitions import chunked, dates_in, latest_cob, months_between
 
 DEFAULT_CHUNK_DAYS = 7
 
@@ -86,11 +89,39 @@ def reports_backfill_task(
     return str(canvas.apply_async().id)
 
 
-@shared_task(name=f"{_NAMES}.reports_nightly_task", acks_late=True)
-def reports_nightly_task(business_date: str | None = None) -> dict[str, int]:
-    """After COB (default: the latest COB date): the day's figures, yesterday's again, the month's."""
-    day = dt.date.fromisoformat(business_date) if business_date else None
+@shared_task(name=f"{_NAMES}.reports_nightly_task", bind=True, acks_late=True)
+def reports_nightly_task(self: Any, business_date: str | None = None, range_accounts: int | None = None) -> Any:
+    """After COB (default: the latest COB date): the day's figures, yesterday's again, the month's.
+
+    In a worker, a book of more than ``range_accounts`` (``COB_RANGE_ACCOUNTS``) account ids is
+    read as a chord: one task per account-id range for the whole-book reads, then the jobs with
+    their sums (``jobs.reports_after_cob_from_parts``); this task is replaced by the chord, so its
+    result is the same figures as in one piece."""
+    day = dt.date.fromisoformat(business_date) if business_date else latest_cob()
+    if day is None:
+        return {}
+    if not self.request.is_eager:
+        size = range_accounts or settings.COB_RANGE_ACCOUNTS
+        questions, ranges = jobs.reports_after_cob_ranges(business_date=day, range_accounts=size)
+        if ranges:
+            header = group(reports_range_task.si(questions, lo, hi) for lo, hi in ranges)
+            return self.replace(chord(header, reports_nightly_finish_task.s(day.isoformat(), questions)))
     return jobs.reports_after_cob(business_date=day).rows
+
+
+@shared_task(name=f"{_NAMES}.reports_range_task", acks_late=True)
+def reports_range_task(questions: dict[str, list[Any]], lo: int, hi: int) -> dict[str, list[list[Any]]]:
+    """The whole-book reads of the nightly run for the accounts ``lo <= id < hi``."""
+    return jobs.portfolio_part(questions, lo=lo, hi=hi)
+
+
+@shared_task(name=f"{_NAMES}.reports_nightly_finish_task", acks_late=True)
+def reports_nightly_finish_task(
+    parts: list[dict[str, list[list[Any]]]], business_date: str, questions: dict[str, list[Any]]
+) -> dict[str, int]:
+    """The chord's callback of the nightly run by ranges: every job, the whole-book reads summed."""
+    day = dt.date.fromisoformat(business_date)
+    return jobs.reports_after_cob_from_parts(business_date=day, questions=questions, parts=parts).rows
 
 
 @shared_task(name=f"{_NAMES}.reports_agents_intraday_task", acks_late=True)

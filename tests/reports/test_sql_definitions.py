@@ -12,6 +12,12 @@ from accounts.models import LoanAccount
 from collections_app.models import ReportFlowMonth
 from collections_app.reports import sql
 from collections_app.reports.definitions import dates_in
+from collections_app.reports.jobs.ranges import (
+    account_ranges,
+    portfolio_merge,
+    portfolio_part,
+    portfolio_questions,
+)
 from tests.reports import definitions
 from tests.reports.book import FIRST_DAY, LAST_DAY
 from tests.reports.conftest import MONTH_ENDS
@@ -62,3 +68,22 @@ def test_an_account_opened_between_two_month_ends_is_new_and_left_out_of_the_mat
 
     assert new == {book.loans["NEWBIE"].pk}
     assert not ReportFlowMonth.objects.filter(from_state="NEW").exists()
+
+
+def test_the_book_read_by_account_ranges_and_summed_answers_what_the_whole_book_read_answers(book):
+    months = list(MONTH_ENDS)
+    questions = portfolio_questions(days=[LAST_DAY], months=months)
+    ranges = account_ranges(range_accounts=3)
+    assert len(ranges) > 2 and questions["cells"]
+
+    summed = portfolio_merge(questions, [portfolio_part(questions, lo=lo, hi=hi) for lo, hi in ranges])
+
+    for day in questions["totals"]:
+        day = dt.date.fromisoformat(day)
+        assert summed[("totals", day)] == sql.book_totals(day), day
+    for prev, cur, current in questions["cells"]:
+        prev, cur = dt.date.fromisoformat(prev), dt.date.fromisoformat(cur)
+        whole = sorted(sql.flow_cells(prev=prev, cur=cur, current=current))
+        assert summed[("cells", prev, cur, current)] == whole, prev
+        with sql.precomputed(summed):  # and the jobs read the sums where they would read the book
+            assert sql.flow_cells(prev=prev, cur=cur, current=current) is summed[("cells", prev, cur, current)]

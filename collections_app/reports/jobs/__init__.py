@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from .. import sql
 from ..definitions import dates_in, latest_cob, months_between
 from .agents import agent_day_aggregate, agent_month_aggregate
 from .entry_exit import entry_day_aggregate, exit_day_aggregate
 from .forecast import forecast_month_aggregate
 from .portfolio import bucket_day_aggregate, flow_month_aggregate, roll_day_aggregate
+from .ranges import Questions, account_ranges, portfolio_merge, portfolio_part, portfolio_questions
 from .vintage import vintage_month_aggregate
 
 PORTFOLIO = "portfolio"
@@ -119,13 +122,36 @@ def reports_after_cob(*, business_date: dt.date | None = None) -> AggregateResul
     day = business_date or latest_cob()
     if day is None:
         return AggregateResult()
-    book_families = [PORTFOLIO, ENTRY_EXIT, VINTAGE, FORECAST]
-    result = reports_aggregate_days(days=[day - dt.timedelta(days=1), day], families=book_families + [AGENTS])
-    months = sorted({(day - dt.timedelta(days=1)).replace(day=1), day.replace(day=1)})
-    return result.merge(reports_aggregate_months(months=months, families=book_families + [AGENTS]))
+    days, months = after_cob_dates(day)
+    result = reports_aggregate_days(days=days, families=FAMILIES)
+    return result.merge(reports_aggregate_months(months=months, families=FAMILIES))
+
+
+def after_cob_dates(day: dt.date) -> tuple[list[dt.date], list[dt.date]]:
+    """The days and months the nightly run after COB for ``day`` recomputes."""
+    return [day - dt.timedelta(days=1), day], sorted({(day - dt.timedelta(days=1)).replace(day=1), day.replace(day=1)})
+
+
+def reports_after_cob_ranges(*, business_date: dt.date, range_accounts: int) -> tuple[Questions, list[tuple[int, int]]]:
+    """The nightly run after COB for ``business_date`` split by account-id ranges: what each range
+    answers (``portfolio_part``) and the ranges; no ranges when the book fits in one."""
+    ranges = account_ranges(range_accounts=range_accounts)
+    if not ranges:
+        return {}, []
+    days, months = after_cob_dates(business_date)
+    return portfolio_questions(days=days, months=months), ranges
+
+
+def reports_after_cob_from_parts(
+    *, business_date: dt.date, questions: Questions, parts: list[dict[str, list[list[Any]]]]
+) -> AggregateResult:
+    """``reports_after_cob`` with the whole-book reads answered by the ranges' parts, summed."""
+    with sql.precomputed(portfolio_merge(questions, parts)):
+        return reports_after_cob(business_date=business_date)
 
 
 __all__ = [
     "AGENTS", "ENTRY_EXIT", "FAMILIES", "FORECAST", "PORTFOLIO", "VINTAGE", "AggregateResult", "families_check",
     "reports_aggregate_days", "reports_aggregate_months", "reports_aggregate_range", "reports_after_cob",
+    "after_cob_dates", "portfolio_part", "reports_after_cob_from_parts", "reports_after_cob_ranges",
 ]
