@@ -10,10 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+
+from config.pii import BlindIndexField, EncryptedDateField, EncryptedTextField
 
 ZERO = Decimal("0.00")
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
@@ -25,16 +28,19 @@ def money(**kwargs: object) -> models.DecimalField:
 
 class Borrower(models.Model):
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    # The national id is never stored in clear: a keyed hash for matching, the last 4 for display.
+    # Personal fields are encrypted at rest (config/pii.py); the name is searched by the blind index
+    # of its words (``name_index``).
+    name = EncryptedTextField(_("name"), max_length=200)
+    name_index = BlindIndexField(source="name", kind="name", max_length=2000)
+    # The national id is never stored: a keyed hash for matching, the last 4 (encrypted) for display.
     national_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    national_id_last4 = models.CharField(max_length=4, blank=True)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    national_id_last4 = EncryptedTextField(max_length=4, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
     language = models.CharField(_("preferred language"), max_length=16, default="en")
-    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    address_line = EncryptedTextField(_("address"), max_length=255, blank=True)
     country = models.CharField(_("country"), max_length=2)
     region = models.CharField(_("region"), max_length=64, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
+    postal_code = EncryptedTextField(_("postal code"), max_length=16, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64)
     timezone_overridden = models.BooleanField(default=False)
     deceased = models.BooleanField(default=False)
@@ -69,7 +75,7 @@ class Phone(models.Model):
     number = models.CharField(_("number (E.164)"), max_length=16)
     type = models.CharField(_("type"), max_length=8, choices=Type.choices, default=Type.MOBILE)
     owner = models.CharField(_("owner"), max_length=12, choices=Owner.choices, default=Owner.BORROWER)
-    third_party_name = models.CharField(max_length=200, blank=True)
+    third_party_name = EncryptedTextField(max_length=200, blank=True)
     third_party_relation = models.CharField(max_length=64, blank=True)
     third_party_may_contact = models.BooleanField(default=False)
     autodialer_consent = models.BooleanField(default=False)
@@ -115,7 +121,9 @@ class EmailAddress(models.Model):
         OTHER = "other", _("Found elsewhere (not for collection e-mail)")
 
     borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="emails")
-    address = models.EmailField(_("e-mail address"), max_length=254)
+    address = EncryptedTextField(_("e-mail address"), max_length=254, validators=[validate_email])
+    # Exact lookups (the opt-out of an address, the import's matching) by the blind index.
+    address_index = BlindIndexField(source="address", kind="email")
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.BORROWER)
     consent = models.BooleanField(_("consents to collection e-mail"), default=False)
     opted_out = models.BooleanField(_("opted out of e-mail"), default=False)
@@ -127,12 +135,12 @@ class EmailAddress(models.Model):
         verbose_name = _("e-mail address")
         verbose_name_plural = _("e-mail addresses")
         constraints = [
-            models.UniqueConstraint(fields=["borrower", "address"], name="email_unique_per_borrower"),
+            models.UniqueConstraint(fields=["borrower", "address_index"], name="email_unique_per_borrower"),
             models.CheckConstraint(
                 condition=Q(source__in=["borrower", "creditor_notice", "other"]), name="email_source_valid"
             ),
         ]
-        indexes = [models.Index(fields=["address"], name="email_address_idx")]
+        indexes = [models.Index(fields=["address_index"], name="email_address_idx")]
 
     def __str__(self) -> str:
         return self.address_masked

@@ -33,9 +33,8 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 PREFIX = "pii1:"
@@ -271,108 +270,42 @@ class EncryptedDateField(models.DateField):
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedDateField)
 
-
-# Re-encryption in chunks (the data migrations and ``manage.py pii_rotate``) ------------------------
-
-
-@dataclass
-class Progress:
-    table: str
-    scanned: int = 0
-    rewritten: int = 0
+INDEXERS: dict[str, Callable[[str], str]] = {"email": email_index, "name": name_index, "phone": phone_index}
 
 
-def reencrypt_table(
-    connection: BaseDatabaseWrapper,
-    table: str,
-    columns: Sequence[str],
-    *,
-    chunk: int = 5000,
-    say: Callable[[Progress], None] | None = None,
-) -> Progress:
-    """Bring every value of ``columns`` of ``table`` under the current key: clear values (before the
-    encryption migration) are encrypted, values under an older key re-encrypted, the rest left.
+class BlindIndexField(models.CharField):
+    """The blind index of another field of the row (``source``), computed whenever the row is written
+    by ``save`` or ``bulk_create`` (``pre_save``); ``accounts.services.bulk.objects_update`` adds it to
+    the columns it writes when its source is among them. Never edited by hand."""
 
-    Chunks of ``chunk`` rows by id, each committed on its own, so a run stopped midway is resumed by
-    running it again. A row changed meanwhile by the application is not overwritten: the update
-    of a row holds only if its values are still those read (the application writes under the
-    current key anyway).
-    """
-    current = ring()
-    quote = connection.ops.quote_name
-    names = [quote(c) for c in columns]
-    progress = Progress(table)
-    last = 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, {', '.join(names)} FROM {quote(table)} WHERE id > %s ORDER BY id LIMIT %s", [last, chunk]
-            )
-            rows = cursor.fetchall()
-        if not rows:
-            return progress
-        last = rows[-1][0]
-        changed = []
-        for row in rows:
-            values = [_current(current, value) for value in row[1:]]
-            if values != list(row[1:]):
-                changed.append((row[0], values, row[1:]))
-        if changed:
-            with transaction.atomic(using=connection.alias):
-                _write(connection, table, names, changed)
-        progress.scanned += len(rows)
-        progress.rewritten += len(changed)
-        if say:
-            say(progress)
+    def __init__(self, *args: Any, source: str = "", kind: str = "", **kwargs: Any) -> None:
+        if kind not in INDEXERS:
+            raise ValueError(f"a blind index is one of {sorted(INDEXERS)}")
+        self.source, self.kind = source, kind
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("editable", None)
+        return name, path, args, {**kwargs, "source": self.source, "kind": self.kind}
 
-def _current(keys: KeyRing, value: Any) -> Any:
-    if value is None or value == "":
+    def index_of(self, instance: models.Model) -> str:
+        return INDEXERS[self.kind](getattr(instance, self.source) or "")
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = self.index_of(model_instance)
+        setattr(model_instance, self.attname, value)
         return value
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    if not is_ciphertext(text):
-        return keys.encrypt(text)
-    if key_id_of(text) == keys.current:
-        return text
-    return keys.encrypt(keys.decrypt(text))
 
 
-def _write(connection: BaseDatabaseWrapper, table: str, names: list[str], changed: list[Any]) -> None:
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sets = ", ".join(f"{name} = v.n{i}" for i, name in enumerate(names))
-            same = " AND ".join(f"t.{name}::text IS NOT DISTINCT FROM v.o{i}" for i, name in enumerate(names))
-            new_cols = ", ".join(f"unnest(%s::text[]) AS n{i}" for i in range(len(names)))
-            old_cols = ", ".join(f"unnest(%s::text[]) AS o{i}" for i in range(len(names)))
-            params: list[Any] = [[row[0] for row in changed]]
-            params += [[row[1][i] for row in changed] for i in range(len(names))]
-            params += [[_text(row[2][i]) for row in changed] for i in range(len(names))]
-            cursor.execute(
-                f"UPDATE {quote(table)} AS t SET {sets} FROM (SELECT unnest(%s::bigint[]) AS id, {new_cols}, "
-                f"{old_cols}) AS v WHERE t.id = v.id AND {same}",
-                params,
-            )
-            return
-        sets = ", ".join(f"{name} = %s" for name in names)
-        same = " AND ".join(f"{name} IS %s" for name in names)
-        cursor.executemany(
-            f"UPDATE {quote(table)} SET {sets} WHERE id = %s AND {same}",
-            [[*row[1], row[0], *row[2]] for row in changed],
-        )
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-def encrypted_columns() -> dict[str, list[str]]:
-    """Every table with encrypted fields and their columns (the models installed)."""
-    tables: dict[str, list[str]] = {}
-    for model in apps.get_models():
-        columns = [str(f.column) for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELDS)]
-        if columns and not model._meta.proxy:
-            tables.setdefault(model._meta.db_table, []).extend(columns)
-    return tables
+def blind_indexes_of(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    """The blind index fields of ``model`` whose source is among ``fields`` (names or attnames)."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, BlindIndexField) and f.source in fields and f.name not in fields
+    ]

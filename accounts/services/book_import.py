@@ -61,6 +61,7 @@ from accounts.services.payments import PaymentIn, payments_post, payments_valida
 from accounts.services.phones import borrower_timezone_resolve
 from accounts.services.waterfall import loans_reallocate
 from config.errors import DomainError, ErrorCode
+from config.pii import email_normalise
 
 BATCH = 1000
 IN_CHUNK = 5000
@@ -300,7 +301,10 @@ def _phones_write(tape: Tape, book: _Book, borrower_ids: Mapping[str, int], resu
 def _emails_write(tape: Tape, book: _Book, borrower_ids: Mapping[str, int], result: ImportResult) -> None:
     """E-mail addresses by borrower + address, as phones: new ones created, changed ones updated."""
     known = [book.borrowers[r.external_id].pk for r in tape.borrowers if r.external_id in book.borrowers]
-    stored = {(e.borrower_id, e.address): e for e in _fetch(EmailAddress.objects.all(), "borrower_id", known)}
+    # Matched as the blind index matches them (case ignored): one row per borrower and address.
+    stored = {
+        (e.borrower_id, email_normalise(e.address)): e for e in _fetch(EmailAddress.objects.all(), "borrower_id", known)
+    }
     new: list[EmailAddress] = []
     changed: list[EmailAddress] = []
     fields: set[str] = set()
@@ -308,7 +312,7 @@ def _emails_write(tape: Tape, book: _Book, borrower_ids: Mapping[str, int], resu
     for row in tape.borrowers:
         for email_row in row.emails:
             placed += 1
-            email = stored.get((borrower_ids[row.external_id], email_row.address))
+            email = stored.get((borrower_ids[row.external_id], email_normalise(email_row.address)))
             if email is None:
                 new.append(
                     EmailAddress(borrower_id=borrower_ids[row.external_id], address=email_row.address, **email_row.values)

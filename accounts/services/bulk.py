@@ -14,6 +14,8 @@ from typing import TypeVar, cast
 
 from django.db import connection, models
 
+from config.pii import BlindIndexField, blind_indexes_of
+
 M = TypeVar("M", bound=models.Model)
 
 # PostgreSQL takes at most 65,535 parameters per statement.
@@ -31,6 +33,13 @@ def objects_update(model: type[M], objs: Sequence[M], fields: Sequence[str]) -> 
     """
     if not objs or not fields:
         return 0
+    indexes = blind_indexes_of(model, fields)  # an encrypted field's blind index follows it
+    if indexes:
+        index_fields = [cast(BlindIndexField, model._meta.get_field(name)) for name in indexes]
+        for obj in objs:
+            for field in index_fields:
+                setattr(obj, field.attname, field.index_of(obj))
+        fields = [*fields, *indexes]
     vendor = connection.vendor
     if vendor not in ("postgresql", "sqlite") or (
         vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 33)  # type: ignore[attr-defined]

@@ -193,8 +193,9 @@ def national_id_normalise(national_id: str) -> str:
 
 
 def national_id_hash(national_id: str) -> str:
-    """Keyed HMAC-SHA256 (``settings.PII_HASH_KEY``) of the normalised id, 64 hex characters."""
-    key = settings.PII_HASH_KEY.encode()
+    """Keyed HMAC-SHA256 of the normalised id, 64 hex characters: the id's blind index, under
+    ``settings.PII_INDEX_KEY`` (which is ``PII_HASH_KEY``'s value unless set, so older hashes match)."""
+    key = settings.PII_INDEX_KEY.encode()
     return hmac.new(key, national_id_normalise(national_id).encode(), hashlib.sha256).hexdigest()
 
 

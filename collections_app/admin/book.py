@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdmin, NoAddDeleteMixin, ReadOnlyAdminMixin
 from accounts.models import Borrower, Installment, LoanAccount, Payment, PaymentAllocation, Phone
 from collections_app.selectors.cases import cases_visible_to, sees_every_case
+from config.pii import name_query_tokens
 
 
 class SeenCasesOnlyMixin:
@@ -65,8 +66,9 @@ class BorrowerAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
                     "deceased", "bankruptcy", "attorney_represented")
     list_filter = ("country", "deceased", "bankruptcy", "attorney_represented")
     # "=": exact match only, so a phone number is found by typing it whole, never by a fragment.
-    search_fields = ("=external_id", "name", "=phones__number")
-    search_help_text = _("External id, name, or a whole phone number in E.164 (+12125550100).")
+    # Names are encrypted: found by their whole words through the blind index (get_search_results).
+    search_fields = ("=external_id", "=phones__number")
+    search_help_text = _("External id, whole words of the name, or a whole phone number in E.164 (+12125550100).")
     show_full_result_count = False
     fields = ("external_id", "name", "masked_national_id", "date_of_birth", "language", "masked_address", "country",
               "region", "postal_code", "timezone", "timezone_overridden", "deceased", "bankruptcy",
@@ -79,6 +81,18 @@ class BorrowerAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Borrower]:
         return super().get_queryset(request).prefetch_related("phones")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Borrower], search_term: str
+    ) -> tuple[QuerySet[Borrower], bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        words = name_query_tokens(search_term)
+        if not words:
+            return found, duplicates
+        named = queryset
+        for word in words:
+            named = named.filter(name_index__contains=word)
+        return found | named, duplicates
 
     @admin.display(description=_("national id"))
     def masked_national_id(self, borrower: Borrower) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LoanAccount
+from config.pii import EncryptedTextField
 
 from .cases import Case
 
@@ -107,7 +108,7 @@ class ContactAttempt(models.Model):
     )
     right_party_contact = models.BooleanField(_("right-party contact"), default=False)
     conversation = models.BooleanField(_("conversation"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
     recording_ref = models.CharField(_("recording reference"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED)
     decision = models.JSONField(_("compliance decision"), default=dict, blank=True)

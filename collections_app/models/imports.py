@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.pii import EncryptedTextField
+
 
 class BookImportJob(models.Model):
     """A loan tape too large to load within a request (``BOOK_IMPORT_JOB_BYTES``), loaded by a task.
@@ -26,7 +28,7 @@ class BookImportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="book_import_jobs"
     )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    body = models.TextField(_("tape"), blank=True)
+    body = EncryptedTextField(_("tape"), blank=True)  # personal data until the task clears it
     size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)

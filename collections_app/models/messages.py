@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EmailAddress, LoanAccount, Phone
+from config.pii import EncryptedTextField
 from scheduling.models import ContactPolicy
 
 from .cases import Case
@@ -121,8 +122,9 @@ class Message(models.Model):
         EmailAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
     )
     language = models.CharField(_("language"), max_length=8)
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
-    body = models.TextField(_("text as sent"))
+    # As sent, with the borrower's name in it: encrypted at rest (config/pii.py).
+    subject = EncryptedTextField(_("subject"), max_length=200, blank=True)
+    body = EncryptedTextField(_("text as sent"))
     segments = models.PositiveSmallIntegerField(_("SMS segments"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     decision = models.JSONField(_("compliance decision"), default=dict, blank=True)
@@ -175,7 +177,7 @@ class InboundMessage(models.Model):
     provider_message_id = models.CharField(max_length=64, unique=True)
     phone = models.ForeignKey(Phone, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     from_number = models.CharField(_("from (E.164)"), max_length=16)
-    body = models.TextField(_("text"))
+    body = EncryptedTextField(_("text"))
     opt_out = models.BooleanField(_("an opt-out"), default=False)
     received_at = models.DateTimeField(_("received at"))
 

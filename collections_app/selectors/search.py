@@ -2,10 +2,15 @@
 a phone number, only among the cases the user may see (``cases_visible_to``). Where a borrower who
 calls in is found, so inbound calls start here.
 
-On PostgreSQL each kind of lookup reads its own index (migration ``accounts.0004_search_indexes``):
-ids by prefix, names anywhere (trigrams), a phone's last digits as the prefix of the reversed
-number; then the visible cases of the accounts found, by the cases' account index. A name needs 3 characters (2 in Chinese), phone
-digits 4.
+Names are encrypted at rest (DESIGN.md 18): a name is found by its whole words, in any order, case
+and accents ignored ("lee ann" finds "Ann Lee"; "Le" does not), through the blind index of its words
+(``Borrower.name_index``, keyed hashes; in Chinese each pair of neighbouring characters is a word,
+so "小明" finds "王小明"). A fragment of a word finds nothing: no part of a name is kept in clear.
+
+On PostgreSQL each kind of lookup reads its own index (migrations ``accounts.0004_search_indexes``
+and ``0005``): ids by prefix, name words (trigrams of the hashes), a phone's last digits as the prefix
+of the reversed number; then the visible cases of the accounts found, by the cases' account index. A
+name needs 3 characters (2 in Chinese), phone digits 4.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.db.models.functions import Reverse
 from accounts.models import Borrower, LoanAccount, Phone
 from collections_app.models import Case
 from collections_app.selectors.cases import cases_visible_to
+from config.pii import name_query_tokens
 
 MIN_TEXT = 3
 MIN_CJK = 2  # a Chinese name is often two characters
@@ -67,8 +73,11 @@ def cases_search(user: AbstractBaseUser | AnonymousUser, query: str) -> Search:
     if not digits or len(digits) >= MIN_TEXT:  # an id may be all digits
         accounts |= _ids(LoanAccount.objects.filter(external_id__istartswith=query), "pk")
         people |= _ids(Borrower.objects.filter(external_id__istartswith=query), "pk")
-    if not digits:
-        people |= _ids(Borrower.objects.filter(name__icontains=query), "pk")
+    if not digits and (words := name_query_tokens(query)):
+        named = Borrower.objects.all()
+        for word in words:  # every word of the query is a word of the name
+            named = named.filter(name_index__contains=word)
+        people |= _ids(named, "pk")
     if people:
         accounts |= _ids(LoanAccount.objects.filter(borrower_id__in=people), "pk")
     capped = len(accounts) > CANDIDATES

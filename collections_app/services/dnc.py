@@ -26,6 +26,7 @@ from accounts.services.audit import audit_record
 from collections_app.models import DncEntry, Integration
 from config.errors import DomainError
 from config.instants import instant_problem
+from config.pii import email_index
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
 
@@ -150,8 +151,9 @@ def dnc_medium_opt_out_record(
         kind, target = DncEntry.Type.SMS_OPT_OUT, {"number": number, "email": ""}
     else:
         email = email.strip().lower()
-        owners = list(EmailAddress.objects.filter(address=email).values_list("borrower_id", flat=True))
-        changed = EmailAddress.objects.filter(address=email, opted_out=False).update(
+        index = email_index(email)  # addresses are encrypted: found by their blind index
+        owners = list(EmailAddress.objects.filter(address_index=index).values_list("borrower_id", flat=True))
+        changed = EmailAddress.objects.filter(address_index=index, opted_out=False).update(
             opted_out=True, opted_out_at=at, updated_at=now
         )
         kind, target = DncEntry.Type.EMAIL_OPT_OUT, {"number": "", "email": email}

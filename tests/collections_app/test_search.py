@@ -44,9 +44,17 @@ def test_an_agent_finds_her_case_by_loan_id_borrower_id_name_and_phone_digits(fl
     assert found(ann, case.account.external_id) == [case.pk]
     assert found(ann, case.account.external_id.lower()[:-1]) == [case.pk]
     assert found(ann, case.account.borrower.external_id) == [case.pk]
-    assert found(ann, "maria del") == [case.pk]
+    assert found(ann, "delgado MARIA") == [case.pk]
     assert found(ann, "0142") == [case.pk]
     assert found(ann, "555-0142") == [case.pk]
+
+
+def test_a_name_is_found_by_whole_words_only_as_names_are_encrypted(floor, book):
+    ann = login(floor.ann.user)
+
+    assert found(ann, "Delgado") == [book["anns"].pk]
+    assert found(ann, "maria del") == []
+    assert found(ann, "Delg") == []
 
 
 def test_an_agent_never_finds_another_agents_case(floor, book):
