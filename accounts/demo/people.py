@@ -15,6 +15,7 @@ from phonenumbers import timezone as phone_timezone
 from phonenumbers.tzdata import TIMEZONE_DATA
 
 from accounts.services.phones import national_id_hash, national_id_last4
+from config.pii import name_index
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ PHONE_COLUMNS = (
 BORROWER_COLUMNS = (
     "id", "external_id", "name", "national_id_hash", "national_id_last4", "date_of_birth", "language",
     "address_line", "country", "region", "postal_code", "timezone", "timezone_overridden", "deceased",
-    "bankruptcy", "attorney_represented", "created_at", "updated_at",
+    "bankruptcy", "attorney_represented", "created_at", "updated_at", "name_index",
 )
 
 
@@ -242,7 +243,7 @@ def person_build(
         postal = f"{rng.randrange(city.postal_range[0], city.postal_range[1] + 1):05d}"
     borrower = (
         borrower_id, external_id, name, national_id_hash(national_id), national_id_last4(national_id), born, language, address,
-        city.country, city.region, postal, city.timezone, False, False, False, False, now, now,
+        city.country, city.region, postal, city.timezone, False, False, False, False, now, now, name_index(name),
     )
 
     phones: list[tuple[object, ...]] = []
