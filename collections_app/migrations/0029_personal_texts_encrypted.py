@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
     atomic = False  # each chunk of rows commits on its own: resumable
 
     dependencies = [
-        ('collections_app', '0026_strategy_preset'),
+        ('collections_app', '0028_channel_costs'),
     ]
 
     operations = [
