@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Borrower
+from config.pii import BlindIndexField, EncryptedTextField
 
 from .contacts import ContactAttempt, DispositionCode
 
@@ -264,7 +265,9 @@ class DncEntry(models.Model):
 
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     number = models.CharField(_("number (E.164)"), max_length=16, blank=True)
-    email = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    # Encrypted at rest (config/pii.py), found by its blind index. Numbers are not yet encrypted.
+    email = EncryptedTextField(_("e-mail address"), max_length=254, blank=True)
+    email_index = BlindIndexField(source="email", kind="email")
     borrower = models.ForeignKey(
         Borrower, null=True, blank=True, on_delete=models.CASCADE, related_name="dnc_entries"
     )
@@ -289,14 +292,14 @@ class DncEntry(models.Model):
             models.CheckConstraint(
                 condition=(Q(type__in=["do_not_call", "sms_opt_out"]) & ~Q(number=""))
                 | (Q(type="cease") & Q(borrower__isnull=False))
-                | (Q(type="email_opt_out") & ~Q(email="")),
+                | (Q(type="email_opt_out") & ~Q(email_index="")),
                 name="dnc_entry_has_target",
             ),
             models.UniqueConstraint(
                 fields=["number"], condition=Q(type="sms_opt_out", active=True), name="dnc_one_active_sms_opt_out"
             ),
             models.UniqueConstraint(
-                fields=["email"], condition=Q(type="email_opt_out", active=True), name="dnc_one_active_email_opt_out"
+                fields=["email_index"], condition=Q(type="email_opt_out", active=True), name="dnc_one_active_email_opt_out"
             ),
             models.UniqueConstraint(
                 fields=["number"], condition=Q(type="do_not_call", active=True), name="dnc_one_active_per_number"

@@ -41,7 +41,10 @@ def _entry_create(**fields: object) -> tuple[DncEntry, bool]:
         DncEntry.Type.EMAIL_OPT_OUT: "email",
         DncEntry.Type.CEASE: "borrower",
     }[fields["type"]]  # type: ignore[index]
-    lookup = {"type": fields["type"], target: fields[target]}
+    if target == "email":  # encrypted: the entry in force is found by the address's blind index
+        lookup = {"type": fields["type"], "email_index": email_index(str(fields["email"]))}
+    else:
+        lookup = {"type": fields["type"], target: fields[target]}
     existing = DncEntry.objects.filter(active=True, **lookup).first()
     if existing is not None:
         return existing, False

@@ -97,3 +97,18 @@ def test_the_encryption_of_clear_rows_is_resumable_and_fills_the_indexes() -> No
         assert (again.name, again.address_line, again.date_of_birth) == ("Ann Lee", "12 Bowery", dt.date(1980, 5, 1))
         assert stored("accounts_borrower", "name_index", borrower.pk) == pii.name_index("Ann Lee")
         assert not stored("accounts_borrower", "date_of_birth", borrower.pk).startswith("1980")
+
+
+def test_an_email_opt_out_is_kept_encrypted_and_found_again_by_its_index() -> None:
+    from collections_app.services.dnc import dnc_medium_opt_out_record
+
+    phone = PhoneFactory()
+    EmailAddress.objects.create(borrower=phone.borrower, address="ann.lee@example.com")
+
+    entry, created = dnc_medium_opt_out_record(email="Ann.Lee@Example.com ")
+    again, created_again = dnc_medium_opt_out_record(email="ann.lee@example.com")
+
+    assert created and not created_again and again.pk == entry.pk
+    assert "ann" not in stored("collections_app_dncentry", "email", entry.pk)
+    assert again.email == "ann.lee@example.com"
+    assert EmailAddress.objects.get(borrower=phone.borrower).opted_out
