@@ -22,9 +22,18 @@ from collections_app.views.calls import (
 )
 from collections_app.views.complaints import (
     case_complaints_view,
+    complaint_acknowledge_view,
+    complaint_assign_view,
     complaint_new,
     complaint_queue_view,
     complaint_resolve_view,
+    my_complaints_view,
+)
+from collections_app.views.disputes import (
+    case_disputes_view,
+    dispute_detail,
+    dispute_new,
+    dispute_resolve_view,
 )
 from collections_app.views.extensions import (
     case_extensions,
@@ -93,6 +102,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/complaints/new/", complaint_new, name="complaint-create"),
     path("complaints/", complaint_queue_view, name="complaint-queue"),
     path("complaints/<int:complaint_id>/resolve/", complaint_resolve_view, name="complaint-resolve"),
+    path("complaints/<int:complaint_id>/acknowledge/", complaint_acknowledge_view, name="complaint-acknowledge"),
+    path("complaints/<int:complaint_id>/assign/", complaint_assign_view, name="complaint-assign"),
+    path("complaints/mine/", my_complaints_view, name="my-complaints"),
+    path("cases/<int:case_id>/disputes/", case_disputes_view, name="case-disputes"),
+    path("cases/<int:case_id>/disputes/new/", dispute_new, name="dispute-create"),
+    path("disputes/<int:dispute_id>/", dispute_detail, name="dispute-detail"),
+    path("disputes/<int:dispute_id>/resolve/", dispute_resolve_view, name="dispute-resolve"),
     path("cases/<int:case_id>/extensions/", case_extensions, name="case-extensions"),
     path("cases/<int:case_id>/extensions/new/", extension_new, name="extension-create"),
     path("extensions/<int:extension_id>/tick/", extension_tick, name="extension-tick"),

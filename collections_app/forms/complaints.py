@@ -1,4 +1,4 @@
-"""The account screen's "Log a complaint" form and the complaints queue's resolve form.
+"""The account screen's "Log a complaint" form and the complaints queue's resolve and reassign forms.
 
 They check shape only; ``services.complaints`` checks the rules (and says why in the same fields).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -53,3 +54,18 @@ class ComplaintResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
         error_messages={"required": _("Say what the borrower was answered.")},
     )
+
+
+class ComplaintAssignForm(forms.Form):
+    """Give a complaint to another owner: a team lead or a supervisor (empty: nobody yet)."""
+
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"),
+        to_field_name="username",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, owners: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["owner"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = owners if owners is not None else User.objects.none()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 from django.db.models.functions import Least
 
 from collections_app.models import Complaint
+from collections_app.roles import SUPERVISOR, TEAM_LEAD
 from collections_app.selectors.cases import cases_visible_to
 
 
@@ -68,5 +69,25 @@ def case_complaints(case_id: int, *, now: dt.datetime) -> QuerySet[Complaint]:
     return (
         complaints_with_deadline(Complaint.objects.filter(case_id=case_id), now=now)
         .select_related("category")
+        .order_by(F("resolved_at").desc(nulls_first=True), F("due_at").asc(), "-pk")
+    )
+
+
+def complaint_owners() -> QuerySet[User]:
+    """Who may own a complaint on the screens: the active team leads and supervisors, by username."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=(TEAM_LEAD, SUPERVISOR)).distinct().order_by("username")
+    )
+
+
+def complaints_about_agent(user: AbstractBaseUser | AnonymousUser, *, now: dt.datetime) -> QuerySet[Complaint]:
+    """An agent's own complaints: those about their calls and those on their cases, open ones first by
+    deadline, then the latest resolved."""
+    if not getattr(user, "is_authenticated", False):
+        return Complaint.objects.none()
+    mine = Complaint.objects.filter(Q(agent_id=user.pk) | Q(case__in=cases_visible_to(user)))
+    return (
+        complaints_with_deadline(mine, now=now)
+        .select_related("category", "case__account__borrower", "owner")
         .order_by(F("resolved_at").desc(nulls_first=True), F("due_at").asc(), "-pk")
     )

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from accounts.models import Borrower, Installment, LoanAccount
 from accounts.services.audit import audit_record
 from accounts.services.waterfall import loans_reallocate
 from collections_app.models import Case, ContactAttempt, Dispute
+from collections_app.roles import SUPERVISOR, TEAM_LEAD, user_has_role
 from config.errors import DomainError, ErrorCode
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
@@ -194,3 +195,9 @@ def disputes_withdraw(*, borrower: Borrower, actor: User, reason: str) -> int:
     for dispute in disputes:
         dispute_resolve(dispute=dispute, outcome=Dispute.Status.WITHDRAWN, verification=reason, actor=actor)
     return len(disputes)
+
+
+def dispute_may_resolve(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Team leads and supervisors record the verification; the caller has already limited the dispute
+    to those the user may see (a team lead: the team's)."""
+    return user_has_role(user, TEAM_LEAD, SUPERVISOR)

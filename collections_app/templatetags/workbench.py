@@ -43,8 +43,9 @@ NAVIGATION = (
     NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
     NavItem("extension-queue", _("Approvals"), (roles.TEAM_LEAD, roles.SUPERVISOR), count=approvals_waiting),
     NavItem("complaint-queue", _("Complaints"), (roles.TEAM_LEAD, roles.SUPERVISOR)),
-    # Agents only for now: with it the bar of a lead or supervisor overflows at 1024 pixels.
-    NavItem("qa-reviews", _("Call reviews"), (roles.AGENT,)),
+    NavItem("my-complaints", _("My complaints"), (roles.AGENT,)),
+    # Reviewers (team leads, supervisors) score calls there; agents read their own scores.
+    NavItem("qa-reviews", _("Call reviews"), (roles.AGENT, roles.TEAM_LEAD, roles.SUPERVISOR)),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
     NavItem("report-portfolio", _("Reports"), roles.PORTFOLIO_ROLES),
     NavItem("admin:index", _("Admin"), (), staff_only=True),

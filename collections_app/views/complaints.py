@@ -1,10 +1,12 @@
-"""Complaints on the screens: the account screen's panel (the case's complaints, "Log a complaint")
-and the owners' and supervisors' queue, nearest deadline first, with its resolve action.
+"""Complaints on the screens: the account screen's panel (the case's complaints, "Log a complaint"),
+the owners' and supervisors' queue, nearest deadline first, with its acknowledge, reassign and resolve
+actions (and the disputes waiting for their verification), and the agent's own complaints.
 
 Thin: the reads are ``selectors.complaints`` (a case one may not see is 404), the writes
 ``services.complaints``. Logging one is for who may work the case; a holding complaint fires
 ``contact-changed``, so the compliance panel refreshes and shows the engine's ``complaint_open``.
-Resolving is for team leads (their team's complaints) and supervisors, never the agent complained about.
+Acknowledging, reassigning and resolving are for team leads (their team's complaints) and supervisors,
+never the agent complained about; each step is audited by the service.
 """
 
 from __future__ import annotations
@@ -23,13 +25,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collections_app import roles
-from collections_app.forms.complaints import ComplaintForm, ComplaintResolveForm
+from collections_app.forms.complaints import ComplaintAssignForm, ComplaintForm, ComplaintResolveForm
 from collections_app.models import Case, Complaint, ContactAttempt
 from collections_app.selectors.cases import cases_visible_to
-from collections_app.selectors.complaints import case_complaints, complaints_to_resolve, complaints_visible_to
+from collections_app.selectors.complaints import (
+    case_complaints,
+    complaint_owners,
+    complaints_about_agent,
+    complaints_to_resolve,
+    complaints_visible_to,
+)
 from collections_app.selectors.contacts import cases_workable_by
+from collections_app.selectors.disputes import disputes_to_verify
 from collections_app.services import clock
-from collections_app.services.complaints import complaint_may_resolve, complaint_register, complaint_resolve
+from collections_app.services.complaints import (
+    complaint_acknowledge,
+    complaint_assign,
+    complaint_may_resolve,
+    complaint_register,
+    complaint_resolve,
+)
 from collections_app.views.contact_panel import MOMENT_FORMAT
 from config.errors import DomainError
 from scheduling.engine.clock import zone_or_none
@@ -62,7 +77,7 @@ def _due_on(complaints: list[Complaint], zone_name: str | None = None) -> list[C
     return complaints
 
 
-def _form_errors(form: ComplaintForm | ComplaintResolveForm, refusal: DomainError, renamed: dict[str, str]) -> None:
+def _form_errors(form: ComplaintForm | ComplaintResolveForm | ComplaintAssignForm, refusal: DomainError, renamed: dict[str, str]) -> None:
     for name, texts in refusal.errors.items():
         target = renamed.get(name, name)
         for text in texts:
@@ -130,18 +145,28 @@ def complaint_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _queue_page(
-    request: HttpRequest, *, failed: Complaint | None = None, failed_form: ComplaintResolveForm | None = None
+    request: HttpRequest,
+    *,
+    failed: Complaint | None = None,
+    failed_form: ComplaintResolveForm | ComplaintAssignForm | None = None,
 ) -> HttpResponse:
     user = cast(User, request.user)
     rows: list[dict[str, object]] = []
     complaints = _due_on(list(complaints_to_resolve(user, now=clock.now())[:SHOWN]))
+    owners = complaint_owners()
     for complaint in complaints:
         may_resolve = complaint_may_resolve(user, complaint)
-        form = None
+        form = assign_form = None
         if may_resolve:
-            form = failed_form if failed is not None and failed.pk == complaint.pk else None
+            mine = failed is not None and failed.pk == complaint.pk
+            form = failed_form if mine and isinstance(failed_form, ComplaintResolveForm) else None
             form = form or ComplaintResolveForm(auto_id=f"id_c{complaint.pk}_%s")
-        rows.append({"complaint": complaint, "form": form})
+            assign_form = failed_form if mine and isinstance(failed_form, ComplaintAssignForm) else None
+            assign_form = assign_form or ComplaintAssignForm(
+                auto_id=f"id_a{complaint.pk}_%s", owners=owners,
+                initial={"owner": complaint.owner.username if complaint.owner else None},
+            )  # fmt: skip
+        rows.append({"complaint": complaint, "form": form, "assign_form": assign_form})
     return render(
         request,
         "collections_app/complaints/queue.html",
@@ -149,6 +174,7 @@ def _queue_page(
             "rows": rows,
             "overdue": sum(1 for complaint in complaints if getattr(complaint, "overdue", False)),
             "refusal": failed_form.non_field_errors() if failed_form is not None else [],
+            "disputes": list(disputes_to_verify(user)[:SHOWN]),
         },
         status=400 if failed is not None else 200,
     )
@@ -185,3 +211,64 @@ def complaint_resolve_view(request: HttpRequest, complaint_id: int) -> HttpRespo
             messages.success(request, _("Complaint %(id)s resolved.") % {"id": complaint.pk})
             return redirect("complaint-queue")
     return _queue_page(request, failed=complaint, failed_form=form)
+
+
+def _resolvable(request: HttpRequest, complaint_id: int) -> Complaint:
+    """The complaint, if the user sees it (else 404) and may act on it (else 403)."""
+    complaint = complaints_visible_to(request.user).select_related("owner").filter(pk=complaint_id).first()
+    if complaint is None:
+        raise Http404
+    if not complaint_may_resolve(cast(User, request.user), complaint):
+        raise PermissionDenied
+    return complaint
+
+
+@require_POST
+@roles.role_required(*RESOLVERS)
+def complaint_acknowledge_view(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    """Record that the borrower was told the complaint is being handled (audited; once)."""
+    complaint = _resolvable(request, complaint_id)
+    try:
+        complaint_acknowledge(complaint=complaint, actor=cast(User, request.user), at=clock.now())
+    except DomainError as refusal:
+        form = ComplaintResolveForm(auto_id=f"id_c{complaint.pk}_%s")
+        form.add_error(None, refusal.message)
+        return _queue_page(request, failed=complaint, failed_form=form)
+    messages.success(request, _("Complaint %(id)s acknowledged.") % {"id": complaint.pk})
+    return redirect("complaint-queue")
+
+
+@require_POST
+@roles.role_required(*RESOLVERS)
+def complaint_assign_view(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    """Give the complaint to another owner, a team lead or a supervisor (audited)."""
+    complaint = _resolvable(request, complaint_id)
+    form = ComplaintAssignForm(request.POST, auto_id=f"id_a{complaint.pk}_%s", owners=complaint_owners())
+    if form.is_valid():
+        owner = form.cleaned_data["owner"]
+        try:
+            complaint_assign(complaint=complaint, owner=owner, actor=cast(User, request.user))
+        except DomainError as refusal:
+            _form_errors(form, refusal, {})
+        else:
+            if owner is None:
+                messages.success(request, _("Complaint %(id)s has no owner now.") % {"id": complaint.pk})
+            else:
+                messages.success(
+                    request, _("Complaint %(id)s is %(owner)s's now.") % {"id": complaint.pk, "owner": owner.username}
+                )
+            return redirect("complaint-queue")
+    return _queue_page(request, failed=complaint, failed_form=form)
+
+
+@require_GET
+@roles.role_required(roles.AGENT)
+def my_complaints_view(request: HttpRequest) -> HttpResponse:
+    """The agent's own complaints: those about their calls and those on their cases, with where each stands."""
+    user = cast(User, request.user)
+    complaints = _due_on(list(complaints_about_agent(user, now=clock.now())[:SHOWN]))
+    workable = set(cases_workable_by(user).filter(pk__in={c.case_id for c in complaints}).values_list("pk", flat=True))
+    for complaint in complaints:
+        complaint.about_me = complaint.agent_id == user.pk  # type: ignore[attr-defined]
+        complaint.linkable = complaint.case_id in workable  # type: ignore[attr-defined]
+    return render(request, "collections_app/complaints/mine.html", {"complaints": complaints})

@@ -112,7 +112,7 @@ def test_the_account_screen_fits_at_1024_and_1440_and_speaks_chinese(browser_pag
     account = case.account
     templates_ensure()  # the message panel's
     data = [account.borrower.name, account.external_id, account.product, account.borrower.timezone, "ann", "lee",
-            "M1", "Team", "EDT", "EST", "M1-M2 cash loan deferral"]
+            "M1", "Team", "EDT", "EST", "M1-M2 cash loan deferral", "letter of 3 April"]
 
     log_in(browser_page, live_server, "lee")
     check_screen(browser_page, live_server, f"/cases/{case.pk}/", "account-screen", allowed=data, screenshot=screenshot,

@@ -19,6 +19,7 @@ from collections_app.models import Complaint, QaReview
 from collections_app.services import clock
 from collections_app.services.quality import qa_sample_build
 from scheduling.presets import presets_ensure
+from tests.browser.screens import check_screen
 from tests.browser.test_calls_in_a_browser import settled
 from tests.browser.test_portfolio_in_a_browser import log_in
 from tests.collections_app.complaint_fixtures import complaint_presets_ensure
@@ -79,9 +80,13 @@ def test_an_agent_logs_a_complaint_that_holds_calls_until_a_supervisor_resolves_
     complaint = Complaint.objects.get()
     assert list(complaint.attempts.all()) == [earlier] and complaint.agent_id == ann.user_id
 
-    # Sue, the supervisor: the complaints queue from the menu; she resolves it.
+    # Sue, the supervisor: the complaints queue from the menu, whole at 1024 and 1440 px in both
+    # languages (nothing left in English but the data); she resolves it.
     page.context.clear_cookies()
     log_in(page, live_server, "sue")
+    data = [case.account.external_id, "ann", "sue", "The agent shouted at me this morning."]
+    check_screen(page, live_server, "/complaints/", "complaint-queue", allowed=data, screenshot=screenshot)
+    page.goto(f"{live_server.url}/today/")
     page.locator("nav.mainnav").get_by_role("link", name="Complaints").click()
     expect(page).to_have_url(re.compile(r"/complaints/$"))
     queued = page.locator(f'[data-complaint="{complaint.pk}"]')
@@ -97,7 +102,7 @@ def test_an_agent_logs_a_complaint_that_holds_calls_until_a_supervisor_resolves_
 
     # The week's sample takes the call the complaint named; Sue scores it from the reviewers' queue.
     qa_sample_build(week=WEEK)
-    page.goto(f"{live_server.url}/reviews/")
+    page.locator("nav.mainnav").get_by_role("link", name="Call reviews").click()
     expect(page).to_have_url(re.compile(r"/reviews/$"))
     review = QaReview.objects.get(attempt=earlier)
     waiting = page.locator(f'[data-review="{review.pk}"]')

@@ -146,11 +146,15 @@ def test_a_lead_complained_about_is_refused_and_shown_no_form(floor: Floor) -> N
     assert complaint.status == "received"
 
 
-def test_the_menu_offers_complaints_to_leads_and_call_reviews_to_agents_only(floor: Floor) -> None:
+def test_the_menu_offers_the_queue_to_leads_their_own_complaints_to_agents_and_call_reviews_to_both(
+    floor: Floor,
+) -> None:
     agent_page = login(floor.ann.user).get("/queue/").content.decode()
     lead_page = login(floor.lead).get("/complaints/").content.decode()
     analyst_page = login(floor.analyst).get("/portfolio/").content.decode()
 
-    assert 'href="/reviews/"' in agent_page and 'href="/complaints/"' not in agent_page
-    assert 'href="/complaints/"' in lead_page
+    assert 'href="/reviews/"' in agent_page and 'href="/complaints/mine/"' in agent_page
+    assert 'href="/complaints/"' not in agent_page
+    assert 'href="/complaints/"' in lead_page and 'href="/reviews/"' in lead_page
+    assert 'href="/complaints/mine/"' not in lead_page
     assert 'href="/complaints/"' not in analyst_page and 'href="/reviews/"' not in analyst_page

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -32,18 +31,45 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from collections_app.models import Case
 from tests.web.authz_admin import ADMIN_MODELS, ADMIN_PAGES, admin_url
+from tests.web.authz_complaints import COMPLAINT_ROWS
+from tests.web.authz_rows import (
+    ADMIN_STAFF,
+    ANNS,
+    APPS,
+    BOARD_ACTIONS,
+    CASE_PANEL,
+    CASE_READ,
+    CASE_WORK,
+    DIALER_ONLY,
+    EXTENSION_API,
+    NOBODY,
+    PROMISE_FORM,
+    REPORT_API,
+    REPORT_PAGE,
+    SENT,
+    STAFF_OK,
+    TEAMS,
+    TEAMS_,
+    TERMS,
+    WORKER_ACTION,
+    WORKER_REDIRECT,
+    Outcome,
+    Row,
+    api,
+    case_row,
+    everyone,
+    row,
+    screen,
+)
 from tests.web.authz_world import (
     ADMIN,
     AGENT,
     ANALYST,
-    ANON,
     BAD,
     CASE_VARIANTS,
     CONFLICT,
-    CORE,
     CREATED,
     DENIED,
-    DIALER,
     HIDDEN,
     LEAD,
     LOGIN,
@@ -60,91 +86,6 @@ from tests.web.authz_world import (
     outcome,
     refusals,
 )
-
-TEAMS = (OWN, OTHER)  # Ann's team (led by Lee) and Carl's
-APPS = ("auth", "django_celery_beat", "axes", "accounts", "collections_app", "scheduling")
-
-Outcome = str | tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Row:
-    """One URL pattern and one way to call it, with what each role gets (per variant when a tuple)."""
-
-    name: str
-    method: str
-    path: str  # ``{case}``, ``{phone}`` ... are the variant's objects (``authz_world``)
-    expect: dict[str, Outcome]
-    data: Any = None
-    variants: tuple[str, ...] = ("",)
-    json: bool = False
-
-    @property
-    def id(self) -> str:
-        return f"{self.method.upper()} {self.name}"
-
-
-# The matrix's columns, as the keyword arguments of ``row``.
-COLUMNS = {"anon": ANON, "agent": AGENT, "lead": LEAD, "supervisor": SUPERVISOR, "admin": ADMIN,
-           "analyst": ANALYST, "dialer": DIALER, "core": CORE}  # fmt: skip
-
-
-def row(name: str, method: str, path: str, *, data: Any = None, variants: tuple[str, ...] = ("",),
-        json_body: bool = False, **expect: Outcome) -> Row:  # fmt: skip
-    assert set(expect) == set(COLUMNS), f"{name}: every role needs a cell, missing {set(COLUMNS) - set(expect)}"
-    return Row(name, method, path, {COLUMNS[k]: v for k, v in expect.items()}, data, variants, json_body)
-
-
-def everyone(outcome: Outcome) -> dict[str, Outcome]:
-    return dict.fromkeys(COLUMNS, outcome)
-
-
-def screen(name: str, path: str, **expect: Outcome) -> Row:
-    return row(name, "get", path, **expect)
-
-
-def case_row(name: str, method: str, path: str, *, data: Any = None, **expect: Outcome) -> Row:
-    return row(name, method, path, data=data, variants=CASE_VARIANTS, **expect)
-
-
-def api(name: str, method: str, path: str, *, data: Any = None, variants: tuple[str, ...] = ("",),
-        **expect: Outcome) -> Row:
-    return row(name, method, path, data=data, variants=variants, json_body=True, **expect)
-
-
-# Roles that may work a case: (own, mate, other) as Ann, Lee and a supervisor see them.
-ANNS = (OK, HIDDEN, HIDDEN)
-TEAMS_ = (OK, OK, HIDDEN)
-# HTML screens: anonymous users and integration tokens are sent to the login page.
-NOBODY = {"anon": LOGIN, "dialer": LOGIN, "core": LOGIN}
-REPORT_PAGE = {**NOBODY, "agent": DENIED, "lead": OK, "supervisor": OK, "admin": OK, "analyst": OK}
-REPORT_API = {"anon": UNAUTH, "agent": DENIED, "lead": DENIED, "supervisor": OK, "admin": OK, "analyst": OK,
-              "dialer": DENIED, "core": DENIED}  # fmt: skip
-QA_NOBODY = {"anon": UNAUTH, "admin": DENIED, "analyst": DENIED, "dialer": DENIED, "core": DENIED}
-CASE_READ = {**NOBODY, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": OK, "analyst": OK}
-# Contact actions: only who may work the case; everyone else (anonymous too) is told nothing exists.
-CASE_WORK = {"anon": HIDDEN, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": HIDDEN, "analyst": HIDDEN,
-             "dialer": HIDDEN, "core": HIDDEN}  # fmt: skip
-CASE_PANEL = {**CASE_READ, "anon": HIDDEN, "dialer": HIDDEN, "core": HIDDEN}
-# Promise, callback and extension actions: the workers' roles, then who may work the case.
-WORKER_ACTION = {**NOBODY, "agent": ANNS, "lead": TEAMS_, "supervisor": OK, "admin": DENIED, "analyst": DENIED}
-WORKER_REDIRECT = {**WORKER_ACTION, "agent": (MOVED, HIDDEN, HIDDEN), "lead": (MOVED, MOVED, HIDDEN),
-                   "supervisor": MOVED}  # fmt: skip
-DIALER_ONLY = {"anon": UNAUTH, "agent": DENIED, "lead": DENIED, "supervisor": DENIED, "admin": DENIED,
-               "analyst": DENIED, "core": DENIED}  # fmt: skip
-ADMIN_STAFF = {"anon": LOGIN, "agent": LOGIN, "analyst": LOGIN, "dialer": LOGIN, "core": LOGIN}
-STAFF_OK = {**ADMIN_STAFF, "lead": OK, "supervisor": OK, "admin": OK}
-
-# The board's actions on cases (the lists' select-and-act form): move to an agent, lock, unlock.
-BOARD_ACTIONS = ({"action": "reassign", "agent": "{agent}"}, {"action": "lock"}, {"action": "unlock"})
-PROMISE_FORM = {"amount": "200.00", "date": "2026-03-12"}
-TERMS = {"installment": "2", "days_deferred": "30", "penalty_waiver": "50", "interest_waiver": "0",
-         "down_payment": "0", "hardship_reason": "job_loss", "action": "preview"}  # fmt: skip
-# A text on a world's case: no phone there consented to texts, so whoever may send reaches the engine's
-# refusal (409, no_sms_consent); the roles' and the tokens' refusals come before it.
-SENT = CONFLICT
-EXTENSION_API = {"sop": "{sop}", "steps_completed": [], "installment_seqs": [2], "days_deferred": 30,
-                 "hardship_reason": "job_loss"}  # fmt: skip
 
 MATRIX: list[Row] = [
     # Load balancers' probe: no login, no personal data
@@ -266,39 +207,7 @@ MATRIX: list[Row] = [
     api("case-promises", "post", "/api/v1/cases/{case}/promises/", data=PROMISE_FORM, variants=CASE_VARIANTS,
         anon=UNAUTH, agent=(CONFLICT, HIDDEN, HIDDEN), lead=(CONFLICT, CONFLICT, HIDDEN), supervisor=CONFLICT,
         admin=DENIED, analyst=DENIED, dialer=BAD, core=CONFLICT),  # fmt: skip
-    # Complaints and disputes: sessions by the cases they see (registering: who may work the case),
-    # tokens with the complaints scope. Updating a complaint is for its team lead, a supervisor or its
-    # owner, never the agent complained about (Ann, on her own case's); resolving a dispute (on each
-    # team's spare case) for team leads and supervisors.
-    api("api-complaints", "get", "/api/v1/complaints/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
-        analyst=OK, dialer=OK, core=OK),
-    api("api-complaints", "post", "/api/v1/complaints/", data={"case_id": "{case}", "category": "fees",
-        "channel": "call", "description": "matrix"}, variants=CASE_VARIANTS, anon=UNAUTH,
-        agent=(CREATED, HIDDEN, HIDDEN), lead=(CREATED, CREATED, HIDDEN), supervisor=CREATED, admin=DENIED,
-        analyst=DENIED, dialer=CREATED, core=CREATED),  # fmt: skip
-    api("api-complaint", "get", "/api/v1/complaints/{complaint}/", variants=CASE_VARIANTS, anon=UNAUTH,
-        agent=ANNS, lead=TEAMS_, supervisor=OK, admin=OK, analyst=OK, dialer=OK, core=OK),
-    api("api-complaint", "patch", "/api/v1/complaints/{complaint}/", data={"status": "acknowledged"},
-        variants=CASE_VARIANTS, anon=UNAUTH, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK,
-        admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
-    api("api-disputes", "get", "/api/v1/disputes/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
-        analyst=OK, dialer=OK, core=OK),
-    api("api-disputes", "post", "/api/v1/disputes/", data={"case_id": "{case}", "reason": "matrix"},
-        variants=CASE_VARIANTS, anon=UNAUTH, agent=(CREATED, HIDDEN, HIDDEN), lead=(CREATED, CREATED, HIDDEN),
-        supervisor=CREATED, admin=DENIED, analyst=DENIED, dialer=CREATED, core=CREATED),  # fmt: skip
-    api("api-dispute-resolve", "post", "/api/v1/disputes/{dispute}/resolve/", data={"outcome": "rejected",
-        "verification": "matrix"}, variants=(OWN, OTHER), anon=UNAUTH, agent=HIDDEN, lead=(OK, HIDDEN),
-        supervisor=OK, admin=DENIED, analyst=DENIED, dialer=DENIED, core=DENIED),  # fmt: skip
-    # Complaints on the screens: the account screen's panel (read like the case), logging one (who may
-    # work the case), the queue of the open ones and resolving one (team leads their team's, supervisors all).
-    case_row("case-complaints", "get", "/cases/{case}/complaints/", **CASE_READ),
-    case_row("complaint-create", "post", "/cases/{case}/complaints/new/", data={"category": "fees",
-             "channel": "call", "description": "matrix"}, **WORKER_ACTION),  # fmt: skip
-    screen("complaint-queue", "/complaints/", **NOBODY, agent=DENIED, lead=OK, supervisor=OK, admin=DENIED,
-           analyst=DENIED),
-    case_row("complaint-resolve", "post", "/complaints/{complaint}/resolve/", data={"resolution": "rejected",
-             "root_cause": "other", "note": "matrix"}, **NOBODY, agent=DENIED, lead=(MOVED, MOVED, HIDDEN),
-             supervisor=MOVED, admin=DENIED, analyst=DENIED),  # fmt: skip
+    *COMPLAINT_ROWS,
     # Messages on the screens: the account screen's message panel and sending from it (who may work
     # the case; the engine then decides, and either way the panel answers 200); the message log (every
     # reader role, each over the cases it sees).
@@ -307,21 +216,6 @@ MATRIX: list[Row] = [
     case_row("message-send", "post", "/cases/{case}/messages/send/", data={"channel": "sms", "template": "matrix_sms",
              "to": "{phone}"}, **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=HIDDEN, analyst=HIDDEN),
     screen("message-log", "/messages/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK),
-    # Call review screens: the reviewers' queue and one's own reviews; a review as the API shows it (a
-    # team lead's or supervisor's score is saved, then back to the list).
-    screen("qa-reviews", "/reviews/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=DENIED, analyst=DENIED),
-    case_row("qa-review", "get", "/reviews/{review}/", **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK,
-             admin=DENIED, analyst=DENIED),
-    case_row("qa-review", "post", "/reviews/{review}/", data="{qa_form}", **NOBODY, agent=(DENIED, HIDDEN, HIDDEN),
-             lead=(MOVED, MOVED, HIDDEN), supervisor=MOVED, admin=DENIED, analyst=DENIED),
-    # Call reviews: sessions only. An agent reads the reviews of their own calls, a team lead the team's,
-    # a supervisor all; scoring is for team leads (their team's) and supervisors, never the agent of the call.
-    api("api-qa-reviews", "get", "/api/v1/qa/reviews/", **QA_NOBODY, agent=OK, lead=OK, supervisor=OK),
-    api("api-qa-queue", "get", "/api/v1/qa/queue/", **QA_NOBODY, agent=DENIED, lead=OK, supervisor=OK),
-    api("api-qa-review", "get", "/api/v1/qa/reviews/{review}/", variants=CASE_VARIANTS, **QA_NOBODY, agent=ANNS,
-        lead=TEAMS_, supervisor=OK),
-    api("api-qa-review-score", "post", "/api/v1/qa/reviews/{review}/score/", data={"answers": "{qa_answers}"},
-        variants=CASE_VARIANTS, **QA_NOBODY, agent=(DENIED, HIDDEN, HIDDEN), lead=TEAMS_, supervisor=OK),
     # Messages: sessions read those of the cases they see and send on the cases they may work (the
     # engine then decides: SENT); tokens with the messages scope (the core system's) send and read.
     api("api-messages", "get", "/api/v1/messages/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
