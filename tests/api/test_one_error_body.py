@@ -29,8 +29,8 @@ def test_the_error_body_is_one_model_whose_code_is_the_error_code_enum(component
     assert components["ErrorCodeEnum"]["enum"] == [c.value for c in ErrorCode]
 
 
-def test_the_refusals_that_say_more_carry_the_same_code_enum(components: dict[str, Any]) -> None:
-    for name in ("DialAuthorizationRefused", "MessageRefused"):
+def test_the_refusals_that_say_more_and_a_rejected_batch_item_carry_the_same_code_enum(components: dict[str, Any]) -> None:
+    for name in ("DialAuthorizationRefused", "MessageRefused", "EventOutcome"):
         assert components[name]["properties"]["code"]["allOf"] == [{"$ref": "#/components/schemas/ErrorCodeEnum"}]
 
 

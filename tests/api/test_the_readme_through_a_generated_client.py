@@ -155,6 +155,12 @@ def test_the_readme_worked_example_through_a_generated_client(gen: Any, live_ser
     ]})  # fmt: skip
     batch = _typed(api.dialer_events.sync_detailed(client=client, body=events), 200, models.EventBatchResult)
     assert [item.additional_properties for item in batch.results] == [{}, {}]
+    stray = models.EventBatchDocRequest.from_dict({"events": [
+        {"type": "result", "external_call_id": "call-none", "disposition": "NA", "talk_seconds": 0,
+         "right_party": False, "conversation": False},
+    ]})  # fmt: skip
+    rejected = _typed(api.dialer_events.sync_detailed(client=client, body=stray), 200, models.EventBatchResult)
+    assert [(item.status.value, item.code.value) for item in rejected.results] == [("rejected", "call_not_found")]
 
     # 5. Do-not-call and its feed; dispositions; the read-only check.
     entry = models.DncRequest.from_dict({"type": "do_not_call", "number": "+12125550100", "reason": "asked on the phone"})

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from collections_app.api.dialer.decisions import ReasonSerializer
 from collections_app.models import ContactAttempt, DncEntry
 from collections_app.services.calls import MAX_NOTES, MAX_RECORDING_REF, MAX_TALK_SECONDS, Effect
-from config.api import ErrorSerializer, InstantField
+from config.api import ERROR_CODES, ErrorSerializer, InstantField
 
 MAX_EVENTS = 1000
 
@@ -248,7 +248,7 @@ class EventOutcomeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=list(EVENT_TYPES), allow_null=True, help_text="Null: the item had none.")
     external_call_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
-    code = serializers.CharField(required=False)
+    code = serializers.ChoiceField(choices=ERROR_CODES, required=False, help_text="A rejected item's, as the error body's.")
     message = serializers.CharField(required=False)
     errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
