@@ -35,6 +35,7 @@ SHOWN = 100
 def reviews(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     visible = reviews_for_reading(reviews_visible_to(user))
+    reviewer = roles.user_has_role(user, roles.TEAM_LEAD, roles.SUPERVISOR)
     return render(
         request,
         "collections_app/quality/reviews.html",
@@ -43,7 +44,9 @@ def reviews(request: HttpRequest) -> HttpResponse:
             "mine": list(visible.filter(agent=user, status=QaReview.Status.SCORED).order_by("-scored_at")[:SHOWN]),
             "scored": list(
                 visible.filter(status=QaReview.Status.SCORED).exclude(agent=user).order_by("-scored_at")[:SHOWN]
-            ) if roles.user_has_role(user, roles.TEAM_LEAD, roles.SUPERVISOR) else [],
+            ) if reviewer else [],
+            # Reviewers always see their queue; their own calls' reviews only when there are some.
+            "reviewer": reviewer,
         },
     )
 

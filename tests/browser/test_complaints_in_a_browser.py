@@ -102,9 +102,13 @@ def test_an_agent_logs_a_complaint_that_holds_calls_until_a_supervisor_resolves_
 
     # The week's sample takes the call the complaint named; Sue scores it from the reviewers' queue.
     qa_sample_build(week=WEEK)
+    review = QaReview.objects.get(attempt=earlier)
+    card = [review.scorecard.name, *(item.label for item in review.scorecard.items.all())]
+    check_screen(page, live_server, "/reviews/", "review-queue", allowed=data, screenshot=screenshot)
+    check_screen(page, live_server, f"/reviews/{review.pk}/", "review", allowed=[*data, *card], screenshot=screenshot)
+    page.goto(f"{live_server.url}/today/")
     page.locator("nav.mainnav").get_by_role("link", name="Call reviews").click()
     expect(page).to_have_url(re.compile(r"/reviews/$"))
-    review = QaReview.objects.get(attempt=earlier)
     waiting = page.locator(f'[data-review="{review.pk}"]')
     expect(waiting).to_contain_text("ann")
     waiting.get_by_role("link", name="Review").click()
@@ -127,3 +131,15 @@ def test_an_agent_logs_a_complaint_that_holds_calls_until_a_supervisor_resolves_
     expect(page.locator("#compliance-panel")).to_contain_text("Callable now")
     page.locator("#compliance-panel").get_by_role("button", name=re.compile("^Call")).click()
     expect(page.locator(".dial-number")).to_have_text(phone.number)
+
+    # Her own complaints and the review of her call, with the coaching note, in the menu.
+    page.locator("nav.mainnav").get_by_role("link", name="My complaints").click()
+    mine = page.locator(f'#my-complaints [data-complaint="{complaint.pk}"]')
+    expect(mine).to_contain_text("about your call")
+    expect(mine).to_contain_text("Apologised; the agent is coached.")
+    note = "Keep a calm tone, even when the borrower is upset."
+    mine_data = [*data, "Apologised; the agent is coached.", note]
+    check_screen(page, live_server, "/complaints/mine/", "my-complaints", allowed=mine_data, screenshot=screenshot)
+    check_screen(page, live_server, "/reviews/", "my-reviews", allowed=mine_data, screenshot=screenshot)
+    page.goto(f"{live_server.url}/reviews/")
+    expect(page.locator("#my-reviews")).to_contain_text(note)

@@ -58,3 +58,11 @@ def test_a_form_missing_an_item_is_shown_again_with_the_refusal_and_nothing_save
     assert response.status_code == 400
     assert "Answer every item." in response.content.decode()
     assert not QaAnswer.objects.exists()
+
+
+def test_a_reviewer_with_nothing_waiting_is_told_so_and_an_agent_sees_only_their_own_calls(qa: QaFloor) -> None:
+    lead_page = login(qa.lead).get("/reviews/").content.decode()
+    agent_page = login(qa.ann.user).get("/reviews/").content.decode()
+
+    assert "No call waits for review." in lead_page and 'id="my-reviews"' not in lead_page
+    assert 'id="review-queue"' not in agent_page and 'id="my-reviews"' in agent_page
