@@ -125,6 +125,16 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(code, self._get_response_for_code(refusal, code, direction=direction))
         return responses
 
+    def _resolve_path_parameters(self, variables: Any) -> list[dict[str, Any]]:
+        # An object's id the view parses itself (``re_path`` with ``[^/]+``, so that any text reaches
+        # the view and is its JSON 404) is an integer id all the same: declared so, a generated client
+        # takes an int (complaints, disputes, messages, call reviews).
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["name"].endswith("_id") and parameter["schema"] == {"type": "string", "pattern": "^[^/]+$"}:
+                parameter["schema"] = {"type": "integer"}
+        return parameters
+
     def map_parsers(self) -> list[str]:
         # JSON is the API's contract: a body is declared as JSON alone even where DRF's form parsers
         # would read it too. Three content types for an optional body made openapi-python-client

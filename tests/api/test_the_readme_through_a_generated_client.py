@@ -219,14 +219,14 @@ def test_messages_through_a_generated_client(gen: Any, live_server: Any, clock: 
     assert _typed(again, 201, models.MessageQueued).message_id == queued.message_id
     page = _typed(api.messages_list.sync_detailed(client=core, case=debt.case.pk), 200, models.PaginatedMessageList)
     assert [m.id for m in page.results] == [queued.message_id] and not page.results[0].additional_properties
-    one = _typed(api.messages_read.sync_detailed(str(queued.message_id), client=core), 200, models.MessageDetail)
+    one = _typed(api.messages_read.sync_detailed(queued.message_id, client=core), 200, models.MessageDetail)
     assert one.id == queued.message_id
 
     clock.at = NIGHT  # 22:30 in New York: outside the texting window
     later = models.MessageCreateRequest.from_dict({**text.to_dict(), "template": "pre_due_sms"})
     refused = _refused(api.messages_create.sync_detailed(client=core, body=later), 409, "not_allowed", "MessageRefused")
     assert refused.reasons and not refused.reasons[0].additional_properties
-    _refused(api.messages_read.sync_detailed("999999", client=core), 404, "not_found")
+    _refused(api.messages_read.sync_detailed(999999, client=core), 404, "not_found")
     bad = models.MessageCreateRequest.from_dict({**text.to_dict(), "phone_id": 999999})
     _refused(api.messages_create.sync_detailed(client=core, body=bad), 400, "invalid")
     dialer = gen.AuthenticatedClient(base_url=live_server.url, token=_token("plain", "--scope", "dialer"),

@@ -126,3 +126,26 @@ def test_the_readme_names_the_posts_that_take_an_idempotency_key(schema: dict) -
         named = named.replace("{authorization_id}", "{id}")
         assert f"`{named}`" in readme, path
     assert "Every POST accepts" not in readme
+
+
+def test_an_object_s_id_in_a_path_is_an_integer(schema: dict) -> None:
+    kinds = {
+        (path, parameter["name"]): parameter["schema"].get("type")
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path" and parameter["name"] in ("complaint_id", "message_id", "review_id", "dispute_id")
+    }
+    assert len(kinds) == 5 and set(kinds.values()) == {"integer"}, kinds
+
+
+@pytest.mark.django_db
+def test_an_id_that_is_no_integer_is_still_the_json_404() -> None:
+    response = APIClient().get("/api/v1/messages/abc/", HTTP_AUTHORIZATION="Token wrong")
+    assert response.status_code == 401  # the credential first
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=roles.SUPERVISOR)[0])
+    client = APIClient()
+    client.force_authenticate(user)
+    answer = client.get("/api/v1/messages/abc/")
+    assert answer.status_code == 404 and answer.json()["code"] == "not_found"
