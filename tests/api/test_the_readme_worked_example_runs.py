@@ -109,3 +109,24 @@ def test_the_readme_worked_example_runs_as_printed(live_server: Any, clock: Cloc
     assert {"external_code": "SALE", "code": "rpc_promise"} in dispositions["mappings"]
     assert [reason["code"] for reason in decision["reasons"]] == ["promise_hold"]  # promised on the call
     assert re.fullmatch(r"cw_\w+_[\w-]+", token)
+
+
+def test_the_readme_s_vicidial_call_by_hand_runs_as_printed(live_server: Any, clock: Clock) -> None:
+    text = README.read_text()
+    start = text.index("By hand, as VICIdial sends it:")
+    begin = text.index("```sh\n", start) + len("```sh\n")
+    [command] = [line for line in text[begin : text.index("\n```", begin)].splitlines() if line.startswith("curl ")]
+    presets_ensure()
+    debt = open_case_debt()
+    make_agent(make_team("Early", ["M1"]), "agent1")
+    token = StringIO()
+    call_command("dialer_token", "create", "vicidial", "--vicidial", stdout=token)
+    env = {**os.environ, "T": token.getvalue().strip().splitlines()[-1], "H": live_server.url}
+    ids = {"812": str(debt.case.pk), "1530": str(debt.phone.pk)}
+
+    status, body = _run(command, ids, env)
+    again = _run(command, ids, env)
+
+    assert status == 200, body
+    assert (body["status"], body["disposition"], body["external_call_id"]) == ("accepted", "no_answer", "M4071400050000012345")
+    assert again[1]["status"] == "duplicate"
