@@ -59,6 +59,13 @@ from collections_app.views.promises import (
 from collections_app.views.quality import review_detail, reviews
 from collections_app.views.queue import case_detail, case_reveal, queue, queue_next
 from collections_app.views.search import search
+from collections_app.views.strategies import (
+    challenger_create_view,
+    challenger_promote_view,
+    plan_run_view,
+    segment_results_view,
+    strategy_list_view,
+)
 from collections_app.views.teams import agent_leave, cases_unworked, team_board_view, team_list
 from collections_app.views.today import today
 
@@ -122,4 +129,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/agents/", report_agents, name="report-agents"),
     path("reports/promises/", report_promises, name="report-promises"),
     path("reports/cases/", report_cases, name="report-cases"),
+    path("strategies/", strategy_list_view, name="strategies"),
+    path("strategies/plan/", plan_run_view, name="strategy-plan-run"),
+    path("strategies/<slug:code>/<slug:segment>/results/", segment_results_view, name="strategy-results"),
+    path("strategies/<slug:code>/<slug:segment>/challengers/", challenger_create_view, name="strategy-challenger-create"),
+    path("strategies/<slug:code>/<slug:segment>/<slug:arm>/promote/", challenger_promote_view, name="strategy-promote"),
 ]

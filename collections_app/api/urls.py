@@ -7,6 +7,7 @@ from collections_app.api.disputes import DisputeListView, DisputeResolveView
 from collections_app.api.messages import MessageDetailView, MessageListView, MessageTemplateListView
 from collections_app.api.quality import ReviewDetailView, ReviewListView, ReviewQueueView, ReviewScoreView
 from collections_app.api.sms_callbacks import SmsInboundCallbackView, SmsStatusCallbackView
+from collections_app.api.strategies import StrategyResultsView
 from collections_app.api.views import CaseAssignView, CaseListView
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -19,6 +20,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         r"^integrations/sms/(?P<integration>[^/]+)/inbound/\Z", SmsInboundCallbackView.as_view(), name="api-sms-inbound"
     ),
     path("reports/", include("collections_app.reports.api")),
+    path(
+        "strategies/<slug:code>/segments/<slug:segment>/results/", StrategyResultsView.as_view(),
+        name="api-strategy-results",
+    ),
     path("", include("collections_app.api.extensions")),
     path("complaints/", ComplaintListView.as_view(), name="api-complaints"),
     re_path(r"^complaints/(?P<complaint_id>[^/]+)/\Z", ComplaintDetailView.as_view(), name="api-complaint"),

@@ -142,3 +142,25 @@ def amounts(value: Any) -> SafeString:
         "", '<span class="amount"><span class="num">{}</span> <span class="currency">{}</span></span>',
         ((money(amount), currency) for currency, amount in items),
     )
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``mapping|get_item:key``: a dictionary's value by a key held in a variable (None when missing)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """``12.3%``: a fraction of 1 as a percentage with one decimal."""
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def percent_signed(value: float | None) -> str:
+    """``+4.5`` / ``\u22122.0``: a difference of two rates in percentage points, with its sign."""
+    if value is None:
+        return ""
+    points = value * 100
+    sign = "+" if points > 0 else "\u2212" if points < 0 else ""
+    return f"{sign}{abs(points):.1f}"

@@ -289,3 +289,14 @@ def refusals(got: dict[str, Any], wanted: dict[str, Any], where: str) -> str:
     wrong = [f"{role} on {where}: got {got[role]}, the matrix says {wanted[role]}" for role in ROLES
              if got[role] != wanted[role]]  # fmt: skip
     return "\n".join(wrong)
+
+
+# The supervisor's strategy screens, nobody else's: (URL name, method, path, what a supervisor gets). An empty
+# challenger form is the form's 400; promoting a champion is refused by the rules, back to the results page.
+STRATEGY_SCREENS = (
+    ("strategies", "get", "/strategies/", OK),
+    ("strategy-plan-run", "post", "/strategies/plan/", MOVED),
+    ("strategy-results", "get", "/strategies/standard/m1/results/", OK),
+    ("strategy-challenger-create", "post", "/strategies/standard/m1/challengers/", BAD),
+    ("strategy-promote", "post", "/strategies/standard/m1/champion/promote/", MOVED),
+)

@@ -79,6 +79,7 @@ from tests.web.authz_world import (
     OTHER,
     OWN,
     ROLES,
+    STRATEGY_SCREENS,
     SUPERVISOR,
     UNAUTH,
     World,
@@ -216,6 +217,8 @@ MATRIX: list[Row] = [
     case_row("message-send", "post", "/cases/{case}/messages/send/", data={"channel": "sms", "template": "matrix_sms",
              "to": "{phone}"}, **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=HIDDEN, analyst=HIDDEN),
     screen("message-log", "/messages/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK),
+    *[row(name, method, path, data={}, **NOBODY, agent=DENIED, lead=DENIED, supervisor=got, admin=DENIED,
+          analyst=DENIED) for name, method, path, got in STRATEGY_SCREENS],
     # Messages: sessions read those of the cases they see and send on the cases they may work (the
     # engine then decides: SENT); tokens with the messages scope (the core system's) send and read.
     api("api-messages", "get", "/api/v1/messages/", anon=UNAUTH, agent=OK, lead=OK, supervisor=OK, admin=OK,
@@ -257,6 +260,7 @@ MATRIX: list[Row] = [
     *[api(f"api-report-{figure}", "get", f"/api/v1/reports/{figure}/", **REPORT_API) for figure in (
         "bucket-balances", "roll-matrix", "flow-rates", "cure-rates", "entry-rates", "exit-rates", "vintage",
         "forecast", "agents", "promises")],
+    api("api-strategy-results", "get", "/api/v1/strategies/standard/segments/m1/results/", **REPORT_API),
     # The admin site (its model pages are in ADMIN_MODELS below)
     screen("admin:index", "/admin/", **STAFF_OK),
     screen("admin:login", "/admin/login/", anon=OK, agent=OK, analyst=OK, dialer=OK, core=OK, lead=MOVED,
