@@ -36,13 +36,20 @@ class ComplaintForm(forms.Form):
         error_messages={"required": _("Say what the borrower complains about.")},
     )
     link_last_call = forms.BooleanField(label=_("About the last call"), required=False)
+    link_last_message = forms.BooleanField(label=_("About the last message"), required=False)
 
-    def __init__(self, *args: Any, last_call_label: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, last_call_label: str = "", last_message_label: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if last_call_label:
             self.fields["link_last_call"].label = gettext("About the last call (%(call)s)") % {"call": last_call_label}
         else:
             del self.fields["link_last_call"]
+        if last_message_label:
+            self.fields["link_last_message"].label = gettext("About the last message (%(message)s)") % {
+                "message": last_message_label
+            }
+        else:
+            del self.fields["link_last_message"]
 
 
 class ComplaintResolveForm(forms.Form):

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collections_app import roles
 from collections_app.forms.complaints import ComplaintAssignForm, ComplaintForm, ComplaintResolveForm
-from collections_app.models import Case, Complaint, ContactAttempt
+from collections_app.models import Case, Complaint, ContactAttempt, Message
 from collections_app.selectors.cases import cases_visible_to
 from collections_app.selectors.complaints import (
     case_complaints,
@@ -60,11 +60,29 @@ def _htmx(request: HttpRequest) -> bool:
 
 
 def _last_call(case: Case) -> ContactAttempt | None:
-    return ContactAttempt.objects.filter(case=case).order_by("-placed_at", "-pk").first()
+    return (
+        ContactAttempt.objects.filter(case=case, channel=ContactAttempt.Channel.CALL).order_by("-placed_at", "-pk").first()
+    )
 
 
 def _call_label(attempt: ContactAttempt | None) -> str:
     return dateformat.format(attempt.placed_at, MOMENT_FORMAT) if attempt is not None else ""
+
+
+def _last_message(case: Case) -> Message | None:
+    return Message.objects.filter(case=case).order_by("-created_at", "-pk").first()
+
+
+def _message_label(message: Message | None) -> str:
+    if message is None:
+        return ""
+    return f"{message.get_channel_display()}, {dateformat.format(message.created_at, MOMENT_FORMAT)}"
+
+
+def _form(case: Case, data: object = None) -> ComplaintForm:
+    """The form, offering to link the case's last call and last message when there are some."""
+    labels = {"last_call_label": _call_label(_last_call(case)), "last_message_label": _message_label(_last_message(case))}
+    return ComplaintForm(data, **labels) if data is not None else ComplaintForm(**labels)
 
 
 def _due_on(complaints: list[Complaint], zone_name: str | None = None) -> list[Complaint]:
@@ -91,7 +109,7 @@ def _panel(
 ) -> HttpResponse:
     can_work = cases_workable_by(request.user).filter(pk=case.pk).exists()
     if form is None and can_work:
-        form = ComplaintForm(last_call_label=_call_label(_last_call(case)))
+        form = _form(case)
     context = {
         "case": case,
         "complaints": _due_on(list(case_complaints(case.pk, now=clock.now())[:20]), case.account.borrower.timezone),
@@ -123,11 +141,13 @@ def complaint_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(
         cases_workable_by(request.user).select_related("account__borrower", "team"), pk=case_id
     )
-    last_call = _last_call(case)
-    form = ComplaintForm(request.POST, last_call_label=_call_label(last_call))
+    last_call, last_message = _last_call(case), _last_message(case)
+    form = _form(case, request.POST)
     if not form.is_valid():
         return _panel(request, case, form=form)
     data = form.cleaned_data
+    attempts = [last_call] if last_call is not None and data.get("link_last_call") else []
+    message = last_message if data.get("link_last_message") else None
     try:
         complaint = complaint_register(
             case=case,
@@ -135,7 +155,10 @@ def complaint_new(request: HttpRequest, case_id: int) -> HttpResponse:
             channel=data["channel"],
             description=data["description"],
             actor=cast(User, request.user),
-            attempts=[last_call] if last_call is not None and data.get("link_last_call") else [],
+            attempts=attempts,
+            # About a text alone: the agent complained about is who sent it.
+            agent=message.agent if message is not None and not attempts else None,
+            message_id=message.pk if message is not None else None,
             now=clock.now(),
         )
     except DomainError as refusal:

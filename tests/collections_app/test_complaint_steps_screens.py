@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import AuditEntry
 from collections_app import roles
-from collections_app.models import Complaint
+from collections_app.models import Complaint, ContactAttempt, Message, MessageTemplate
 from collections_app.services.complaints import complaint_register, complaint_resolve
 from tests.collections_app.complaint_fixtures import category, complaint_presets_ensure
 from tests.collections_app.contact_fixtures import (  # noqa: F401
@@ -21,6 +21,7 @@ from tests.collections_app.contact_fixtures import (  # noqa: F401
     open_case,
 )
 from tests.factories import UserFactory
+from tests.quality.quality_fixtures import call
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,33 @@ def test_the_agent_reads_the_complaints_about_their_calls_and_on_their_cases_onl
     # Bob's case is not Ann's to open: its account is shown without a link.
     assert f'href="/cases/{anns_case.pk}/"' in page and f'href="/cases/{bobs_case.pk}/"' not in page
     assert login(floor.lead).get("/complaints/mine/").status_code == 403
+
+
+def test_a_complaint_about_the_last_text_names_the_message_and_its_sender_not_the_text_as_a_call(floor: Floor) -> None:
+    case = open_case(floor.ann)
+    earlier = call(floor.ann, case, talk_seconds=0)
+    template, _made = MessageTemplate.objects.get_or_create(
+        code="steps_sms", language="en", version=1,
+        defaults={"channel": "sms", "purpose": "overdue", "body": "Please call us. Reply STOP to opt out."},
+    )  # fmt: skip
+    text_attempt = ContactAttempt.objects.create(
+        case=case, account=case.account, agent=floor.bob.user, channel=ContactAttempt.Channel.SMS, status="completed",
+        placed_at=MORNING,
+    )  # fmt: skip
+    text = Message.objects.create(
+        case=case, account=case.account, attempt=text_attempt, template=template, channel="sms",
+        phone=case.account.borrower.phones.first(), language="en", body="Please call us. Reply STOP to opt out.",
+        status=Message.Status.SENT, created_at=MORNING, sent_at=MORNING, agent=floor.bob.user,
+    )  # fmt: skip
+    ann = login(floor.ann.user)
+    panel = ann.get(f"/cases/{case.pk}/complaints/", HTTP_HX_REQUEST="true").content.decode()
+    assert "About the last call (" in panel and "About the last message (SMS, " in panel
+
+    ann.post(f"/cases/{case.pk}/complaints/new/", {"category": "fees", "channel": "sms", "description": "Rude text.",
+             "link_last_message": "on"}, HTTP_HX_REQUEST="true")  # fmt: skip
+    ann.post(f"/cases/{case.pk}/complaints/new/", {"category": "fees", "channel": "call", "description": "Rude call.",
+             "link_last_call": "on"}, HTTP_HX_REQUEST="true")  # fmt: skip
+
+    about_text, about_call = Complaint.objects.get(description="Rude text."), Complaint.objects.get(description="Rude call.")
+    assert (about_text.message_id, about_text.agent, list(about_text.attempts.all())) == (text.pk, floor.bob.user, [])
+    assert (about_call.message_id, about_call.agent, list(about_call.attempts.all())) == (None, floor.ann.user, [earlier])
