@@ -8,6 +8,7 @@ refresh and its messages. On demand: assignment alone, and sending a message
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -69,27 +70,35 @@ def nightly_close_task(
     day = date.fromisoformat(business_date) if business_date else business_today() - timedelta(days=1)
     worker = "" if self.request.is_eager else (self.request.hostname or "")
     size = range_accounts or settings.COB_RANGE_ACCOUNTS
-    ranges = [] if self.request.is_eager else close_ranges_prepare(business_date=day, range_accounts=size)
+    token = uuid.uuid4().hex[:16]
+    ranges = [] if self.request.is_eager else close_ranges_prepare(business_date=day, range_accounts=size, token=token)
     if not ranges:
         return nightly_close(business_date=day, worker=worker, assign=assign, plan=plan).as_dict()
-    header = group(close_range_task.si(day.isoformat(), lo, hi) for lo, hi in ranges)
-    return self.replace(chord(header, close_finish_task.s(day.isoformat(), assign, plan)))  # type: ignore[no-any-return]
+    header = group(close_range_task.si(day.isoformat(), lo, hi, token) for lo, hi in ranges)
+    return self.replace(chord(header, close_finish_task.s(day.isoformat(), token, assign, plan)))  # type: ignore[no-any-return]
 
 
 @shared_task(bind=True, acks_late=True, **_CLOSE_RETRIES)
-def close_range_task(self: Any, business_date: str, lo: int, hi: int) -> dict[str, object]:
+def close_range_task(self: Any, business_date: str, lo: int, hi: int, token: str) -> dict[str, object]:
     """One account-id range of a split nightly close (``close_range``); safe to run twice."""
-    accounts = close_range(business_date=date.fromisoformat(business_date), lo=lo, hi=hi)
+    accounts = close_range(business_date=date.fromisoformat(business_date), lo=lo, hi=hi, token=token)
     return {"lo": lo, "hi": hi, "accounts": accounts, "worker": self.request.hostname or ""}
 
 
 @shared_task(bind=True, acks_late=True, **_CLOSE_RETRIES)
 def close_finish_task(
-    self: Any, ranges: list[dict[str, object]], business_date: str, assign: bool = True, plan: bool = True
+    self: Any,
+    ranges: list[dict[str, object]],
+    business_date: str,
+    token: str,
+    assign: bool = True,
+    plan: bool = True,
 ) -> dict[str, object]:
     """The chord's callback of a split nightly close: the writes, the cases, assignment, the plan."""
     worker = "" if self.request.is_eager else (self.request.hostname or "")
-    closed = close_finish(business_date=date.fromisoformat(business_date), worker=worker, assign=assign, plan=plan)
+    closed = close_finish(
+        business_date=date.fromisoformat(business_date), token=token, worker=worker, assign=assign, plan=plan
+    )
     return {**closed.as_dict(), "ranges": ranges}
 
 

@@ -10,13 +10,14 @@ latest date, so replaying the past never rewinds today.
 
 Past one machine, the states are computed by account-id ranges (``cob_ranges_prepare``,
 ``cob_range_stage``: each range one task of a Celery chord, on any worker) into a stage table, and
-the chord's callback writes everything from it in one transaction (``cob_run(staged=True)``): the
+the chord's callback writes everything from it in one transaction (``cob_run(stage_token=...)``): the
 heavy reading is spread, the close stays all or nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,25 +170,31 @@ def previous_cob_date(business_date: date) -> date | None:
     )
 
 
-def cob_stage_name(business_date: date) -> str:
-    """The table the account-id ranges of a split COB leave their accounts' states in."""
-    return f"cob_stage_{business_date:%Y%m%d}"
+def cob_stage_name(business_date: date, token: str) -> str:
+    """The table the account-id ranges of one split COB (``token``: hex, one per dispatch) leave
+    their accounts' states in: two closes of a date dispatched at once never share one."""
+    if not re.fullmatch(r"[0-9a-f]{1,32}", token):
+        raise ValueError("a stage token is 1 to 32 lower-case hex digits")
+    return f"cob_stage_{business_date:%Y%m%d}_{token}"
 
 
-def cob_ranges_prepare(*, business_date: date, range_accounts: int) -> list[tuple[int, int]]:
+def cob_ranges_prepare(*, business_date: date, range_accounts: int, token: str) -> list[tuple[int, int]]:
     """Split the book into account-id ranges of about ``range_accounts`` ids: ``[lo, hi)`` each.
 
     With more than one range, an empty stage table is made for them (``cob_range_stage`` fills it,
-    ``cob_run(stage=...)`` writes from it); a book that fits in one range gives ``[]``.
+    ``cob_run(stage_token=...)`` writes from it and drops it); the stages an earlier dispatch of the
+    date left (its worker died) are dropped. A book that fits in one range gives ``[]``.
     """
     bounds = LoanAccount.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None or bounds["hi"] - bounds["lo"] + 1 <= range_accounts:
         return []
     ranges = [(lo, min(lo + range_accounts, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, range_accounts)]
-    stage = cob_stage_name(business_date)
+    stage = cob_stage_name(business_date, token)
     unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
+    left = [name for name in connection.introspection.table_names() if name.startswith(f"cob_stage_{business_date:%Y%m%d}_")]
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        for name in left:  # waits for a close writing from it to commit (which drops it)
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(
             f"CREATE {unlogged}TABLE {stage} (account_id bigint PRIMARY KEY, currency text, status text, dpd integer, "
             "oldest_unpaid date, overdue numeric, outstanding numeric, bucket text, prev_bucket text)"
@@ -196,12 +203,12 @@ def cob_ranges_prepare(*, business_date: date, range_accounts: int) -> list[tupl
 
 
 @transaction.atomic
-def cob_range_stage(*, business_date: date, lo: int, hi: int) -> int:
+def cob_range_stage(*, business_date: date, lo: int, hi: int, token: str) -> int:
     """The states as of ``business_date`` of the accounts with ``lo <= id < hi``, into the stage
     table (replacing that range's rows: safe to run twice). Returns how many accounts."""
     prev = previous_cob_date(business_date) or business_date - timedelta(days=1)
     params: dict[str, date | int] = {"d": business_date, "d_prev": prev, "lo": lo, "hi": hi}
-    stage = cob_stage_name(business_date)
+    stage = cob_stage_name(business_date, token)
     compute, state = _compute_statements(Dialect(connection.vendor), ranged=True)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {stage} WHERE account_id >= %(lo)s AND account_id < %(hi)s", params)
@@ -223,12 +230,12 @@ def cob_run(
     business_date: date,
     worker: str = "",
     follow: Callable[[date], object] | None = None,
-    staged: bool = False,
+    stage_token: str | None = None,
 ) -> CobResult:
     """Close business for ``business_date``: one transaction, replacing that date's results.
 
-    ``staged``: the accounts' states were computed by ranges (``cob_range_stage``, in parallel
-    workers) into the stage table; this writes everything from it in the one transaction and drops it.
+    ``stage_token``: the accounts' states were computed by ranges (``cob_range_stage``, in parallel
+    workers) into that stage table; this writes everything from it in the one transaction and drops it.
 
     ``follow(business_date)`` runs inside that transaction once the accounts' state is the date's,
     when the date is the latest: the work that follows the book (collection cases), which the
@@ -248,7 +255,8 @@ def cob_run(
             prev = previous_cob_date(business_date) or business_date - timedelta(days=1)
             params = {"d": business_date, "d_prev": prev}
             dialect = Dialect(connection.vendor)
-            source = cob_stage_name(business_date) if staged else "cob_state"
+            staged = stage_token is not None
+            source = cob_stage_name(business_date, stage_token) if stage_token is not None else "cob_state"
             if staged:
                 statements = _write_statements(dialect, is_latest=is_latest, source=source)
             else:

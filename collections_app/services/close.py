@@ -75,19 +75,22 @@ def _after_close(cob: CobResult, *, assign: bool, plan: bool) -> NightlyClose:
     return NightlyClose(cob=cob, assigned=assigned, plan=planned)
 
 
-def close_ranges_prepare(*, business_date: date, range_accounts: int) -> list[tuple[int, int]]:
+def close_ranges_prepare(*, business_date: date, range_accounts: int, token: str) -> list[tuple[int, int]]:
     """The account-id ranges ``[lo, hi)`` the close of ``business_date`` is split into (each
-    ``close_range``), ready to be filled; ``[]`` when the book fits in one: ``nightly_close`` then."""
-    return cob_ranges_prepare(business_date=business_date, range_accounts=range_accounts)
+    ``close_range`` with the same ``token``, one per dispatch), ready to be filled; ``[]`` when the
+    book fits in one: ``nightly_close`` then."""
+    return cob_ranges_prepare(business_date=business_date, range_accounts=range_accounts, token=token)
 
 
-def close_range(*, business_date: date, lo: int, hi: int) -> int:
+def close_range(*, business_date: date, lo: int, hi: int, token: str) -> int:
     """Compute the state as of ``business_date`` of the accounts ``lo <= id < hi``; safe to run twice."""
-    return cob_range_stage(business_date=business_date, lo=lo, hi=hi)
+    return cob_range_stage(business_date=business_date, lo=lo, hi=hi, token=token)
 
 
-def close_finish(*, business_date: date, worker: str = "", assign: bool = True, plan: bool = True) -> NightlyClose:
-    """After every ``close_range``: COB's writes and the cases in one transaction, then assignment and
-    the plan, as ``nightly_close``. Safe to run twice while the ranges' states are there."""
-    cob = cob_run(business_date=business_date, worker=worker, follow=_cases_follow, staged=True)
+def close_finish(
+    *, business_date: date, token: str, worker: str = "", assign: bool = True, plan: bool = True
+) -> NightlyClose:
+    """After every ``close_range`` of ``token``: COB's writes and the cases in one transaction, then
+    assignment and the plan, as ``nightly_close``. Safe to run twice while the ranges' states are there."""
+    cob = cob_run(business_date=business_date, worker=worker, follow=_cases_follow, stage_token=token)
     return _after_close(cob, assign=assign, plan=plan)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.demo.book import demo_book_seed, history_dates
 from accounts.models import CobRun
@@ -85,6 +86,35 @@ def test_two_workers_closing_the_book_by_account_ranges_leave_the_rows_one_worke
     assert by_two == by_one == in_one_piece
     assert {k: v for k, v in answer_two.items() if k != "ranges"} == {k: v for k, v in answer_one.items() if k != "ranges"}
     assert CobRun.objects.get(date=day).status == CobRun.Status.DONE
+
+
+def test_two_split_closes_of_a_date_dispatched_at_once_never_mix_their_ranges(celery_workers: CeleryWorkers):
+    # Given the book and what the close in one piece leaves
+    day = fresh_book()
+    nightly_close_task.apply(args=[day.isoformat()])
+    in_one_piece = close_results()
+    day = fresh_book()
+
+    # When the close of the date is dispatched twice at once (a second beat, a hand-made rerun)
+    for _ in range(2):
+        celery_workers.start()
+    kwargs = {"range_accounts": RANGE}
+    first, second = (
+        nightly_close_task.apply_async(args=[day.isoformat()], kwargs=kwargs, queue=celery_workers.queue)
+        for _ in range(2)
+    )
+    answers = []
+    for result in (first, second):
+        try:
+            answers.append(result.get(timeout=180))
+        except Exception:  # noqa: BLE001 - a close whose stage the other dispatch replaced fails whole
+            answers.append(None)
+    celery_workers.stop()
+
+    # Then each close either failed whole or wrote from its own ranges: the rows of the close in one piece
+    assert any(answers)
+    assert close_results() == in_one_piece
+    assert not [t for t in connection.introspection.table_names() if t.startswith("cob_stage_")]
 
 
 def test_a_book_that_fits_in_one_range_is_closed_in_one_piece_in_the_worker(celery_worker_process: str):
