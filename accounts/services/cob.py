@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -170,6 +170,23 @@ def previous_cob_date(business_date: date) -> date | None:
     )
 
 
+class CobStageGone(RuntimeError):
+    """The stage of a split COB is gone: a later dispatch of the date dropped it and owns the close."""
+
+
+def _stage_hold(stage: str) -> None:
+    """Hold ``stage`` until the transaction ends (a later dispatch's drop then waits for it), or raise
+    ``CobStageGone`` when it is no longer there."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"LOCK TABLE {stage} IN ACCESS SHARE MODE")
+            else:
+                cursor.execute(f"SELECT 1 FROM {stage} LIMIT 1")
+    except DatabaseError as exc:
+        raise CobStageGone(f"{stage} is gone: another dispatch of the close took over") from exc
+
+
 def cob_stage_name(business_date: date, token: str) -> str:
     """The table the account-id ranges of one split COB (``token``: hex, one per dispatch) leave
     their accounts' states in: two closes of a date dispatched at once never share one."""
@@ -188,6 +205,7 @@ def cob_ranges_prepare(*, business_date: date, range_accounts: int, token: str) 
     bounds = LoanAccount.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None or bounds["hi"] - bounds["lo"] + 1 <= range_accounts:
         return []
+    buckets_ensure_defaults()  # the ranges' states need the buckets, as COB's own do
     ranges = [(lo, min(lo + range_accounts, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, range_accounts)]
     stage = cob_stage_name(business_date, token)
     unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
@@ -246,6 +264,8 @@ def cob_run(
     buckets_ensure_defaults()
     try:
         with transaction.atomic():
+            if stage_token is not None:
+                _stage_hold(cob_stage_name(business_date, stage_token))
             run, _ = CobRun.objects.select_for_update().get_or_create(
                 date=business_date, defaults={"started_at": timezone.now()}
             )
@@ -279,6 +299,8 @@ def cob_run(
             run.status, run.finished_at = CobRun.Status.DONE, timezone.now()
             run.seconds = round(time.monotonic() - started, 3)
             run.save()
+    except CobStageGone:
+        raise  # the close is the other dispatch's: its run is left as that one leaves it
     except Exception:
         CobRun.objects.update_or_create(
             date=business_date,
