@@ -113,7 +113,7 @@ def test_the_readme_worked_example_runs_as_printed(live_server: Any, clock: Cloc
 
 def test_the_readme_s_vicidial_call_by_hand_runs_as_printed(live_server: Any, clock: Clock) -> None:
     text = README.read_text()
-    start = text.index("By hand, as VICIdial sends it:")
+    start = text.index("By hand, as VICIdial sends it")
     begin = text.index("```sh\n", start) + len("```sh\n")
     [command] = [line for line in text[begin : text.index("\n```", begin)].splitlines() if line.startswith("curl ")]
     presets_ensure()
