@@ -12,6 +12,7 @@ from .messages import InboundMessage, Message, MessageTemplate
 from .plans import PlanAction, PlanRun
 from .promises import PromisePart, PromisePolicy, PromiseToPay
 from .quality import QaAnswer, QaReview, Scorecard, ScorecardItem
+from .report_messages import ReportMessageDay
 from .reports import (
     ReportAgentDay,
     ReportAgentMonth,
@@ -34,5 +35,5 @@ __all__ = [
     "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "InboundMessage", "Integration", "Message", "MessageTemplate", "PromisePart", "PromisePolicy",
     "PromiseToPay", "QaAnswer", "QaReview", "Scorecard", "ScorecardItem", "Team",
     "ReportAgentDay", "ReportAgentMonth", "ReportAgentShift", "ReportBucketDay", "ReportEntryDay", "ReportExitDay",
-    "ReportFlowMonth", "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
+    "ReportFlowMonth", "ReportMessageDay", "ReportForecastBalance", "ReportForecastMatrix", "ReportRollDay", "ReportVintage",
 ]

@@ -286,6 +286,10 @@ class ReportAgentDay(models.Model):
     qa_failed = models.PositiveIntegerField(
         _("reviews failed"), default=0, help_text=_("Of those reviews, the ones below the pass mark or with a critical item failed.")
     )
+    messages_sent = models.PositiveIntegerField(
+        _("messages sent"), default=0,
+        help_text=_("Texts and e-mails the agent sent that were handed to the provider on the day (beside the calls)."),
+    )
 
     class Meta:
         verbose_name = _("agent efficiency (day)")
@@ -331,6 +335,7 @@ class ReportAgentMonth(models.Model):
     qa_reviews = models.PositiveIntegerField(_("calls reviewed"), default=0)
     qa_score_total = models.DecimalField(_("review scores summed"), max_digits=12, decimal_places=2, default=0)
     qa_failed = models.PositiveIntegerField(_("reviews failed"), default=0)
+    messages_sent = models.PositiveIntegerField(_("messages sent"), default=0)
 
     class Meta:
         verbose_name = _("agent efficiency (month)")

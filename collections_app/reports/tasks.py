@@ -126,7 +126,7 @@ def reports_nightly_finish_task(
 
 @shared_task(name=f"{_NAMES}.reports_agents_intraday_task", acks_late=True)
 def reports_agents_intraday_task(day: str | None = None) -> dict[str, int]:
-    """Today's agent figures so far (the book's today); safe to run as often as the beat likes."""
+    """Today's agent and message figures so far (the book's today); safe to run as often as the beat likes."""
     today = dt.date.fromisoformat(day) if day else business_today()
-    result = jobs.reports_aggregate_days(days=[today], families=[jobs.AGENTS])
+    result = jobs.reports_aggregate_days(days=[today], families=[jobs.AGENTS, jobs.MESSAGES])
     return result.merge(jobs.reports_aggregate_months(months=[today.replace(day=1)], families=[jobs.AGENTS])).rows

@@ -20,6 +20,7 @@ from collections_app.reports.definitions import bucket_scale
 from collections_app.reports.filters import report_filters
 from collections_app.reports.selectors import agents as agent_selectors
 from collections_app.reports.selectors import cases as drilldown
+from collections_app.reports.selectors import messages as message_selectors
 from collections_app.reports.tables import Table, table_csv
 
 REPORT_ROLES = roles.PORTFOLIO_ROLES
@@ -117,12 +118,14 @@ def report_agents(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in agent_selectors.SORTS else "attempts"
     table = agent_selectors.efficiency_table(filters, group, sort)
     chart = agent_selectors.efficiency_chart(table, ["contact_rate", "rpc_rate", "ptp_rate", "kept_rate"])
+    messages = message_selectors.message_table(filters)
     context = {
         "form": form, "tab": "agents", "table": table, "group": group, "sort": sort, "chart_data": [chart],
+        "messages_table": messages,
         "groups": [("agent", _("Agents")), ("team", _("Teams")), ("bucket", _("Buckets"))],
         "sorts": [(key, column.label) for key in agent_selectors.SORTS for column in table.columns if column.key == key],
     }
-    return _page(request, "collections_app/reports/agents.html", context, [table], filters)
+    return _page(request, "collections_app/reports/agents.html", context, [table, messages], filters)
 
 
 @roles.role_required(*REPORT_ROLES)

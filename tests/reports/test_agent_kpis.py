@@ -15,6 +15,7 @@ from collections_app.models import (
     Case,
     Complaint,
     ContactAttempt,
+    Message,
     PromiseToPay,
     QaReview,
     ReportAgentDay,
@@ -100,6 +101,10 @@ def quality_kpis(user_id: int, first: dt.date, last: dt.date) -> dict[str, Any]:
         "qa_reviews": len(reviews),
         "qa_score_total": sum((r.score or Decimal(0) for r in reviews), Decimal(0)),
         "qa_failed": sum(1 for r in reviews if not r.passed),
+        # Texts and e-mails handed to the provider in the period (the book's calendar is UTC in the tests).
+        "messages_sent": sum(
+            1 for m in Message.objects.filter(agent_id=user_id, sent_at__isnull=False) if first <= m.sent_at.date() <= last
+        ),
     }
 
 

@@ -7,7 +7,9 @@ Families and what they write:
 - ``entry_exit``: entry rate per due date, exit figures per date (``entry_exit.py``);
 - ``vintage``: vintage points per month-end (``vintage.py``);
 - ``forecast``: the loss forecast per month-end, from the stored matrices (``forecast.py``);
-- ``agents``: agent / team / bucket efficiency per day and its month roll-up (``agents.py``).
+- ``agents``: agent / team / bucket efficiency per day and its month roll-up (``agents.py``);
+- ``messages``: messages sent, delivered, failed, replied, opted out and refused per day, channel,
+  team and template (``messages.py``).
 
 Day jobs run for every date asked (a family skips dates it cannot judge yet: a date without COB,
 an entry date whose next day has not closed); month jobs for every month touched. The forecast
@@ -26,6 +28,7 @@ from ..definitions import dates_in, latest_cob, months_between
 from .agents import agent_day_aggregate, agent_month_aggregate
 from .entry_exit import entry_day_aggregate, exit_day_aggregate
 from .forecast import forecast_month_aggregate
+from .messages import message_day_aggregate
 from .portfolio import bucket_day_aggregate, flow_month_aggregate, roll_day_aggregate
 from .ranges import Questions, account_ranges, portfolio_merge, portfolio_part, portfolio_questions
 from .vintage import vintage_month_aggregate
@@ -35,13 +38,15 @@ ENTRY_EXIT = "entry_exit"
 VINTAGE = "vintage"
 FORECAST = "forecast"
 AGENTS = "agents"
-FAMILIES = (PORTFOLIO, ENTRY_EXIT, VINTAGE, FORECAST, AGENTS)
+MESSAGES = "messages"
+FAMILIES = (PORTFOLIO, ENTRY_EXIT, VINTAGE, FORECAST, AGENTS, MESSAGES)
 
 DayJob = Callable[..., int]
 DAY_JOBS: dict[str, tuple[DayJob, ...]] = {
     PORTFOLIO: (bucket_day_aggregate, roll_day_aggregate),
     ENTRY_EXIT: (entry_day_aggregate, exit_day_aggregate),
     AGENTS: (agent_day_aggregate,),
+    MESSAGES: (message_day_aggregate,),
 }
 # In dependency order: the forecast reads the matrices.
 MONTH_JOBS: dict[str, tuple[DayJob, ...]] = {
@@ -151,7 +156,7 @@ def reports_after_cob_from_parts(
 
 
 __all__ = [
-    "AGENTS", "ENTRY_EXIT", "FAMILIES", "FORECAST", "PORTFOLIO", "VINTAGE", "AggregateResult", "families_check",
+    "AGENTS", "ENTRY_EXIT", "FAMILIES", "FORECAST", "MESSAGES", "PORTFOLIO", "VINTAGE", "AggregateResult", "families_check",
     "reports_aggregate_days", "reports_aggregate_months", "reports_aggregate_range", "reports_after_cob",
     "after_cob_dates", "portfolio_part", "reports_after_cob_from_parts", "reports_after_cob_ranges",
 ]

@@ -22,6 +22,8 @@ bucket the agent saw in the queue. Figures and their denominators:
   broken); kept rate = kept / promises due.
 - amount collected: payments with a value date on the day on accounts whose case, open that
   day, the agent holds.
+- messages sent: texts and e-mails handed to the provider on the day (``sent_at``), by the agent
+  who asked for them (none: the automated ones), beside the calls.
 - cure rate of assigned cases = cases cured (closed with DPD back to 0) / (cases held at the
   start of the period + cases opened during it): per day, the cases opened before the day and
   not closed before it, and the cases opened that day.
@@ -48,6 +50,7 @@ from collections_app.models import (
     Complaint,
     ContactAttempt,
     DispositionCode,
+    Message,
     PromiseToPay,
     QaReview,
     ReportAgentDay,
@@ -61,7 +64,7 @@ from .rows import rows_replace
 COUNT_FIELDS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptps_due",
     "ptps_kept", "ptps_partially_kept", "ptps_broken", "cases_open_at_start", "cases_opened", "cases_cured",
-    "complaints", "qa_reviews", "qa_failed",
+    "complaints", "qa_reviews", "qa_failed", "messages_sent",
 )
 MONEY_FIELDS = ("ptp_amount", "collected_amount")
 SCORE_FIELDS = ("qa_score_total",)  # decimals that are not money: added across currencies
@@ -201,6 +204,16 @@ def agent_day_compute(day: dt.date) -> tuple[list[ReportAgentDay], list[ReportAg
         row["qa_reviews"] += count
         row["qa_score_total"] += total or ZERO
         row["qa_failed"] += failed
+
+    messages = (
+        Message.objects.filter(sent_at__gte=start, sent_at__lt=end)
+        .annotate(team_key=Coalesce(F("agent__agent__team_id"), F("case__team_id")), bucket_key=bucket_before(day, "account_id"))
+        .values_list("agent_id", "team_key", "bucket_key", "account__currency")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for agent, team, bucket, currency, count in messages:
+        figures[(agent, team, bucket, currency)]["messages_sent"] += count
 
     days = [
         ReportAgentDay(date=day, agent_id=agent, team_id=team, bucket=bucket, currency=currency, **values)

@@ -31,7 +31,7 @@ from .scope import DEFINITIONS, Chart, ReportFilters, percent_text
 AGENT_SUMS = (
     "attempts", "contacts", "right_party_contacts", "talk_seconds", "handled_calls", "ptps", "ptp_amount",
     "ptps_due", "ptps_kept", "ptps_partially_kept", "ptps_broken", "collected_amount", "cases_opened", "cases_cured",
-    "complaints", "qa_reviews", "qa_score_total", "qa_failed",
+    "complaints", "qa_reviews", "qa_score_total", "qa_failed", "messages_sent",
 )
 GROUPS = {"agent": "agent__username", "team": "team__name", "bucket": "bucket"}
 SORTS = (
@@ -202,6 +202,7 @@ def efficiency_table(filters: ReportFilters, group: str, sort: str) -> Table:
             Column("rank", _("Rank"), COUNT),
             Column("name", {"agent": _("Agent"), "team": _("Team"), "bucket": _("Bucket")}[group], TEXT),
             Column("attempts", _("Attempts"), COUNT, DEFINITIONS["attempts"]),
+            Column("messages_sent", _("Messages sent"), COUNT, DEFINITIONS["messages_sent"]),
             Column("logged_hours", _("Logged hours"), HOURS, DEFINITIONS["logged_hours"]),
             Column("attempts_per_hour", _("Attempts per hour"), TEXT, DEFINITIONS["attempts_per_hour"]),
             Column("contact_rate", _("Contact rate"), RATE, DEFINITIONS["contact_rate"]),
@@ -226,6 +227,7 @@ def efficiency_table(filters: ReportFilters, group: str, sort: str) -> Table:
             rank,
             row.name,
             Cell(row.sums["attempts"], drill("calls", **who)),
+            row.sums["messages_sent"] or 0,
             row.logged_hours,
             row.attempts_per_hour,
             row.rate("contacts", "attempts"),

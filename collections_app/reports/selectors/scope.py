@@ -65,6 +65,13 @@ DEFINITIONS: dict[str, Any] = {
     "complaints": _("Complaints received in the period about the agent, of any category, resolved or not."),
     "complaint_rate": _("Complaints received in the period × 10,000 / contacts (a right-party or third-party contact) in it."),
     "qa_reviews": _("Reviews of the agent's calls scored in the period (the weekly sample: a share at random, every call behind a complaint or a compliance exception)."),
+    "messages_sent": _("Texts and e-mails the agent asked for that were handed to the provider in the period (automated ones: no agent)."),
+    "message_sent": _("Messages handed to the provider in the period (every try that went, once per message)."),
+    "message_delivered": _("Messages the provider reported delivered in the period; delivered rate = delivered / sent."),
+    "message_failed": _("Messages that ended failed in the period (the provider's error after the retries); failed rate = failed / sent."),
+    "message_replied": _("Messages the borrower answered in the period; reply rate = replied / sent."),
+    "message_opted_out": _("Replies in the period that opted the number out (STOP, 退订...)."),
+    "message_refused": _("Messages asked for in the period that the compliance engine refused or stopped before sending."),
     "qa_score": _("Mean score of those reviews, 0 to 100: weight of the scorecard items met / weight of the items met or not met; a critical item not met scores 0."),
 }
 
