@@ -5,6 +5,7 @@ Steps, each on a fresh clone of the cached book (see ``bench.book``):
 1. the nightly COB for the book's date, in its own process (time, peak memory), and before it the
    same work written as plain SQL by hand (``bench.baseline``), rolled back, for the ratio;
 2. the assignment of every open case that COB left (all of them new), then the next day's run;
+   then the strategies' plan of the next day (every member's arm new), and that plan again (nothing new);
 3. the reports' aggregation for the COB date;
 4. under gunicorn (3 workers, this project's WSGI app): dial authorizations with 8 concurrent
    clients (wrk), and the same load on a bare view that only locks a counter row, bumps it and
@@ -41,6 +42,7 @@ TARGETS = {
     "cob_seconds": 30.0,
     "cob_ratio_to_sql": 2.0,
     "assignment_seconds": 15.0,
+    "plan_seconds": 30.0,
     "dial_p99_ms": 30.0,
     "dial_throughput_share_of_bare": 0.5,
     "call_list_500_ms": 100.0,
@@ -123,6 +125,38 @@ def _agent_loads(book: Book) -> dict[str, object]:
         for counts in by_team.values()
     )
     return {"agents": len(rows), "spread_pct": round(spread, 1)}
+
+
+def measure_plan(book: Book) -> dict[str, object]:
+    """The strategies' plan of the day after the COB date, as the nightly close runs it; then again (idempotent)."""
+    day = (book.today + timedelta(days=1)).isoformat()
+    first = manage(book.database, "plan", "--today", day)
+    again = manage(book.database, "plan", "--today", day, "--kind", "intraday")
+    with psycopg.connect(db_url(book.database)) as conn:
+        runs = conn.execute(
+            "SELECT seconds, assigned, created, stopped, prioritized FROM collections_app_planrun WHERE date = %s "
+            "ORDER BY id", [day],
+        ).fetchall()
+        by_kind = dict(conn.execute(
+            "SELECT kind, COUNT(*) FROM collections_app_planaction WHERE date = %s GROUP BY kind", [day]
+        ).fetchall())
+    half = len(runs) // 2
+    seconds = round(sum(float(r[0]) for r in runs[:half]), 2)
+    say(f"plan for {day}: {seconds:.1f}s in the plan, {first.seconds:.1f}s wall, peak {first.peak_mb} MB; "
+        f"again {again.seconds:.1f}s wall; actions {by_kind}")
+    return {
+        "date": day,
+        "seconds": seconds,
+        "wall_seconds": first.seconds,
+        "peak_mb": first.peak_mb,
+        "assigned": sum(int(r[1]) for r in runs[:half]),
+        "created": sum(int(r[2]) for r in runs[:half]),
+        "actions_by_kind": by_kind,
+        "prioritized": sum(int(r[4]) for r in runs[:half]),
+        "second_run_seconds": round(sum(float(r[0]) for r in runs[half:]), 2),
+        "second_run_created": sum(int(r[2]) for r in runs[half:]),
+        "summary": first.output.strip().splitlines()[-1] if first.output.strip() else "",
+    }
 
 
 def measure_aggregation(book: Book) -> dict[str, object]:
@@ -262,6 +296,7 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
         "seed": results["book"].get("seed_peak_mb"),
         "cob": cob["peak_mb"],
         "assignment": assignment["peak_mb"],
+        "plan": results["plan"]["peak_mb"],
         "aggregation": results["aggregation"]["peak_mb"],
         "gunicorn_worker": results["server"]["worker_peak_mb"],
     }
@@ -275,6 +310,7 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
         "cob_seconds": (cob["seconds"], cob["seconds"] < TARGETS["cob_seconds"]),
         "cob_ratio_to_sql": (cob["ratio_to_sql"], cob["ratio_to_sql"] <= TARGETS["cob_ratio_to_sql"]),
         "assignment_seconds": (assignment["seconds"], assignment["seconds"] < TARGETS["assignment_seconds"]),
+        "plan_seconds": (results["plan"]["seconds"], results["plan"]["seconds"] < TARGETS["plan_seconds"]),
         "dial_p99_ms": (api["dial_authorizations"]["p99_ms"], api["dial_authorizations"]["p99_ms"] < TARGETS["dial_p99_ms"]),
         "dial_throughput_share_of_bare": (
             api["dial_throughput_share_of_bare"],
@@ -319,6 +355,7 @@ def main() -> None:
     }
     results["cob"] = measure_cob(book)
     results["assignment"] = measure_assignment(book)
+    results["plan"] = measure_plan(book)
     results["aggregation"] = measure_aggregation(book)
     run_started = datetime.now(UTC)
     with Server(book) as server:

@@ -72,10 +72,10 @@ def arm_for_slot(arms: Sequence[Arm], slot: int) -> Arm:
     return arms[-1]
 
 
-def arm_expression(arms: Sequence[Arm]) -> Case:
+def arm_expression(arms: Sequence[Arm], slot: str = "slot") -> Case:
     """The arm id of the ``slot`` annotation against the arms' shares (the last arm takes any rounding left over)."""
     return Case(
-        *(When(Q(slot__lt=bound), then=Value(arm.pk)) for bound, arm in arm_boundaries(arms) if bound > 0),
+        *(When(Q(**{f"{slot}__lt": bound}), then=Value(arm.pk)) for bound, arm in arm_boundaries(arms) if bound > 0),
         default=Value(arms[-1].pk),
         output_field=IntegerField(),
     )
@@ -96,7 +96,17 @@ def segment_condition(segment: Segment, today: dt.date) -> Q:
     if segment.dpd_max is not None:
         condition &= Q(dpd__lte=segment.dpd_max)
     if segment.pre_due:
-        condition &= Q(dpd=0, next_due__isnull=False)
+        condition &= Q(dpd=0)
+        if segment.days_to_due_max is not None:
+            # First, cheaply: an unsettled installment falls due in the window (one hashed set of loans for
+            # the whole book), so the next due date is looked up only for the accounts that may be in it.
+            window = Installment.objects.filter(
+                settled_on__isnull=True,
+                due_date__gte=today + dt.timedelta(days=segment.days_to_due_min or 0),
+                due_date__lte=today + dt.timedelta(days=segment.days_to_due_max),
+            )
+            condition &= Q(pk__in=window.values("loan_id"))
+        condition &= Q(next_due__isnull=False)
         if segment.days_to_due_min is not None:
             condition &= Q(next_due__gte=today + dt.timedelta(days=segment.days_to_due_min))
         if segment.days_to_due_max is not None:

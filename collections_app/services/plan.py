@@ -114,7 +114,8 @@ def _day(today: dt.date, actions: list[Action], pre_due: bool) -> SqlCase:
 
 
 def plan_members(strategy: Strategy, today: dt.date, segments: list[Segment]) -> QuerySet[Any, Any]:
-    """The strategy's members on ``today`` with their segment, arm, day, open case and stop flags."""
+    """The strategy's members on ``today`` with their segment, arm, day (null: no step can be due), open case
+    and stop flags."""
     actions = list(Action.objects.filter(segment__strategy=strategy))
     arm = ArmAssignment.objects.filter(account=OuterRef("pk"), segment_id=OuterRef("segment_id")).values("arm_id")[:1]
     open_case = Case.objects.filter(account=OuterRef("pk"), status=Case.Status.OPEN).values("pk")[:1]
@@ -127,7 +128,6 @@ def plan_members(strategy: Strategy, today: dt.date, segments: list[Segment]) ->
             case_id=Subquery(open_case),
             **stop_flags(today),
         )
-        .filter(day__isnull=False)
         .values("id", "segment_id", "arm_id", "day", "case_id", "paid", "promise_open", "complaint_open", "ceased")
         .order_by()
     )
@@ -212,6 +212,11 @@ def plan_run(
 @transaction.atomic
 def _plan_strategy(strategy: Strategy, *, today: dt.date, now: dt.datetime, kind: str, user: User | None) -> PlanRun:
     started = time.monotonic()
+    if connection.vendor == "postgresql":
+        # The plan's few big statements are estimated costly enough for PostgreSQL's JIT, whose compiling
+        # took longer than running them (2.8 s of 3.3 s on a 20,000-account book).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
     run = PlanRun(date=today, kind=kind, strategy=strategy, started_at=now, started_by=user)
     segments = strategy_segments(strategy)
     run.assigned = arm_assignments_record(strategy=strategy, today=today, now=now)

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, When
 from django.utils.translation import gettext as _
 
 from collections_app.models import ArmAssignment, Segment, Strategy
@@ -52,28 +52,35 @@ def arm_assignments_record(*, strategy: Strategy, today: dt.date, now: dt.dateti
     for segment in segments:
         segment_shares_check(segment)
     members = segment_members(strategy, today, segments)
+    if not segments:
+        return 0
+    # One pass over the book for every segment: each member's slot in its own segment's draw, and the arm.
+    slots = {f"slot_{segment.pk}": arm_slot_expression(segment.pk) for segment in segments}
+    arm = Case(
+        *(
+            When(Q(segment_id=segment.pk), then=arm_expression(segment_arms(segment), slot=f"slot_{segment.pk}"))
+            for segment in segments
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+    assigned = ArmAssignment.objects.filter(account=OuterRef("pk"), segment_id=OuterRef("segment_id"))
+    new = (
+        members.filter(~Exists(assigned))
+        .annotate(**slots)
+        .annotate(arm_id=arm)
+        .order_by()
+        .values_list("pk", "segment_id", "arm_id")
+    )
     recorded = 0
-    for segment in segments:
-        arms = segment_arms(segment)
-        assigned = ArmAssignment.objects.filter(account=OuterRef("pk"), segment=segment)
-        new = (
-            members.filter(Q(segment_id=segment.pk))
-            .filter(~Exists(assigned))
-            .annotate(slot=arm_slot_expression(segment.pk))
-            .annotate(arm_id=arm_expression(arms))
-            .order_by()
-            .values_list("pk", "arm_id")
+    batch: list[ArmAssignment] = []
+    for account_id, segment_id, arm_id in new.iterator(chunk_size=BATCH):
+        batch.append(
+            ArmAssignment(account_id=account_id, strategy=strategy, segment_id=segment_id, arm_id=arm_id, assigned_at=now)
         )
-        batch: list[ArmAssignment] = []
-        for account_id, arm_id in new.iterator(chunk_size=BATCH):
-            batch.append(
-                ArmAssignment(
-                    account_id=account_id, strategy=strategy, segment=segment, arm_id=arm_id, assigned_at=now
-                )
-            )
-            if len(batch) >= BATCH:
-                recorded += len(ArmAssignment.objects.bulk_create(batch, ignore_conflicts=True))
-                batch = []
-        if batch:
+        if len(batch) >= BATCH:
             recorded += len(ArmAssignment.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        recorded += len(ArmAssignment.objects.bulk_create(batch, ignore_conflicts=True))
     return recorded
