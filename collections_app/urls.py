@@ -68,6 +68,7 @@ from collections_app.views.strategies import (
 )
 from collections_app.views.teams import agent_leave, cases_unworked, team_board_view, team_list
 from collections_app.views.today import today
+from collections_app.views.unsubscribe import email_unsubscribe_view
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", home, name="home"),
@@ -105,6 +106,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/messages/", case_messages_view, name="case-messages"),
     path("cases/<int:case_id>/messages/send/", message_send_view, name="message-send"),
     path("messages/", message_log_view, name="message-log"),
+    path("unsubscribe/<str:token>/", email_unsubscribe_view, name="email-unsubscribe"),
     path("cases/<int:case_id>/complaints/", case_complaints_view, name="case-complaints"),
     path("cases/<int:case_id>/complaints/new/", complaint_new, name="complaint-create"),
     path("complaints/", complaint_queue_view, name="complaint-queue"),

@@ -46,6 +46,7 @@ class Outgoing:
     body: str
     subject: str = ""
     status_callback: str = ""  # where the provider reports the delivery status (empty: nowhere)
+    unsubscribe_url: str = ""  # an e-mail's one-click unsubscribe link (empty: none)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,14 @@ class DjangoEmailProvider:
             body=outgoing.body,
             from_email=sender,
             to=[outgoing.to],
-            headers={"Message-ID": message_id},
+            headers={
+                "Message-ID": message_id,
+                **(
+                    {"List-Unsubscribe": f"<{outgoing.unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+                    if outgoing.unsubscribe_url
+                    else {}
+                ),
+            },
             connection=get_connection(
                 backend=settings.MESSAGING_EMAIL_BACKEND or None,
                 fail_silently=False,

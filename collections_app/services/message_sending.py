@@ -40,6 +40,7 @@ from collections_app.models.message_text import is_stop_reply
 from collections_app.services.attempts import RELEASABLE, AttemptOutcome, attempt_outcome_set, attempt_release
 from collections_app.services.dnc import dnc_medium_opt_out_record
 from collections_app.services.message_providers import MessageProvider, Outgoing, ProviderError, provider_for
+from collections_app.services.message_unsubscribe import unsubscribe_url
 from scheduling.models import ContactPreference
 
 # How long after a message a reply from its number is taken as the reply to it.
@@ -203,6 +204,7 @@ def message_send(
             subject=message.subject,
             body=message.body,
             status_callback=status_callback_url(provider.name) if message.channel == "sms" else "",
+            unsubscribe_url=unsubscribe_url(email.pk) if email is not None else "",
         )
         message.tries += 1
         message.provider = provider.name[:32]

@@ -217,6 +217,9 @@ MATRIX: list[Row] = [
     case_row("message-send", "post", "/cases/{case}/messages/send/", data={"channel": "sms", "template": "matrix_sms",
              "to": "{phone}"}, **NOBODY, agent=ANNS, lead=TEAMS_, supervisor=OK, admin=HIDDEN, analyst=HIDDEN),
     screen("message-log", "/messages/", **NOBODY, agent=OK, lead=OK, supervisor=OK, admin=OK, analyst=OK),
+    # The e-mail's unsubscribe link: anyone holding a signed token; one that is not ours is nobody's.
+    row("email-unsubscribe", "get", "/unsubscribe/not-a-token/", **everyone(HIDDEN)),
+    row("email-unsubscribe", "post", "/unsubscribe/not-a-token/", **everyone(HIDDEN)),
     *[row(name, method, path, data={}, **NOBODY, agent=DENIED, lead=DENIED, supervisor=got, admin=DENIED,
           analyst=DENIED) for name, method, path, got in STRATEGY_SCREENS],
     # Messages: sessions read those of the cases they see and send on the cases they may work (the
