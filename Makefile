@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 DEMO_ACCOUNTS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` (TEST_WORKERS=auto: one per core; a test file stays on one
+# worker, --dist loadfile, so its module-scoped books are built once). 0, the default for now, runs
+# the suite in one process: under xdist a worker runs a file's transactional tests before another
+# file's plain ones, whose shipped data (dispositions, SOPs, strategies) the flush has removed.
+TEST_WORKERS ?= 0
 
 .PHONY: install run test lint typecheck migrate demo bench messages clean
 
@@ -33,7 +38,7 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
