@@ -114,6 +114,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 30}
+else:
+    # The hot paths' statements (config/roundtrips.py) are prepared by psycopg after this many
+    # executions on a connection; Django's own queries bind on the client and are never prepared.
+    # "off" behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+    # before 1.21, without max_prepared_statements).
+    _threshold = env_str("DATABASE_PREPARE_THRESHOLD", "2").strip().lower()
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _threshold in ("", "off", "none") else int(_threshold)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -157,13 +157,24 @@ def integration_for_token(token: str) -> Integration | None:
 
     One query; the digest is compared in constant time.
     """
+    prefix = token_prefix(token)
+    if prefix is None:
+        return None
+    return integration_matching(token, Integration.objects.select_related("user").filter(token_prefix=prefix).first())
+
+
+def token_prefix(token: str) -> str | None:
+    """The prefix that finds a token's row, or None when the token is not one of ours."""
     match = TOKEN_RE.match(token or "")
-    if match is None:
+    return match["prefix"] if match else None
+
+
+def integration_matching(token: str, found: Integration | None) -> Integration | None:
+    """The integration found by the token's prefix if the token is its own (digest compared in
+    constant time), else None."""
+    if found is None or not hmac.compare_digest(found.token_hash, token_digest(token)):
         return None
-    integration = Integration.objects.select_related("user").filter(token_prefix=match["prefix"]).first()
-    if integration is None or not hmac.compare_digest(integration.token_hash, token_digest(token)):
-        return None
-    return integration
+    return found
 
 
 def integration_touch(integration: Integration, *, now: dt.datetime | None = None) -> None:

@@ -7,15 +7,26 @@ debt's lock. Public functions (import them from here):
 - ``evaluate(*, phone, channel="call", at, source="agent", account=None) -> Decision``
 - ``evaluate_many(phones, *, at, channel="call", source="dialer", accounts=None) -> dict[phone_id, Decision]``
 - ``decision_from_json(data, *, policy) -> Decision``: a decision stored with an attempt, read back
+- for a reservation in few round trips (``reservations``): ``evaluation_target`` (the question
+  checked and resolved), ``subjects_plan``, ``facts_statements`` (to send after the lock),
+  ``reservation_decide``; ``account_default`` (the debt a contact is about when none is named)
 """
 
 from __future__ import annotations
 
 from scheduling.engine.decision import Decision, Reason, ReasonCode, decision_from_json
-from scheduling.engine.evaluate import evaluate, evaluate_many
+from scheduling.engine.evaluate import evaluate, evaluate_many, evaluation_target
+from scheduling.engine.loading import Plan, account_default, subjects_plan
+from scheduling.engine.reservations import facts_statements, reservation_decide
 
 __all__ = [
     "Decision",
+    "Plan",
+    "account_default",
+    "evaluation_target",
+    "facts_statements",
+    "reservation_decide",
+    "subjects_plan",
     "Reason",
     "ReasonCode",
     "decision_from_json",

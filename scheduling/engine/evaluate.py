@@ -48,6 +48,22 @@ def evaluate(
     with an open case (then the most overdue). An e-mail ``email`` is checked for its opt-out, its
     provenance and consent. About six queries, whatever the history.
     """
+    target = evaluation_target(phone=phone, channel=channel, at=at, source=source, account=account, email=email)
+    [(subject, history)] = subjects_load([target], at=at, channel=channel, source=source)
+    return decide(subject, history, at)
+
+
+def evaluation_target(
+    *,
+    phone: Phone | None,
+    channel: str,
+    at: dt.datetime,
+    source: str,
+    account: LoanAccount | None = None,
+    email: EmailAddress | None = None,
+) -> Target:
+    """``evaluate``'s question checked and resolved to the borrower, the debt and the number or
+    address (no query when the phone comes with its borrower and the debt is given)."""
     _check_arguments(channel=channel, source=source, at=at)
     if email is not None:
         if account is None:
@@ -71,10 +87,7 @@ def evaluate(
     borrower = phone.borrower if phone is not None else account.borrower  # type: ignore[union-attr]
     if account is None:
         account = accounts_for_borrowers([borrower.pk]).get(borrower.pk)
-    [(subject, history)] = subjects_load(
-        [Target(borrower=borrower, account=account, phone=phone, email=email)], at=at, channel=channel, source=source
-    )
-    return decide(subject, history, at)
+    return Target(borrower=borrower, account=account, phone=phone, email=email)
 
 
 def evaluate_many(

@@ -17,7 +17,7 @@ from typing import Any, cast
 import holidays
 from django.db import connection
 from django.db.models import Case as SqlCase
-from django.db.models import Count, DateField, Exists, IntegerField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, DateField, Exists, Min, OuterRef, Q, Subquery, When
 from django.db.models.functions import TruncDate
 
 from accounts.models import Borrower, EmailAddress, LoanAccount, Phone
@@ -34,7 +34,7 @@ from scheduling.engine.facts import (
 )
 from scheduling.engine.policies import policies_snapshot
 from scheduling.engine.rules import WEEK_DAYS
-from scheduling.models import Callback, ContactPolicy, ContactPreference, PolicyAssignment
+from scheduling.models import Callback, ChannelRule, ContactPolicy, ContactPreference, PolicyAssignment
 
 
 @dataclass(frozen=True)
@@ -48,27 +48,24 @@ class Target:
 
 
 def accounts_for_borrowers(borrower_ids: Iterable[int]) -> dict[int, LoanAccount]:
-    """The debt a contact with each borrower is about when the caller does not say.
-
-    An active account with an open case first, then the most days past due, then the oldest.
-    """
+    """The debt a contact with each borrower is about when the caller does not say (``account_default``)."""
     open_case = Case.objects.filter(account=OuterRef("pk"), status=Case.Status.OPEN)
-    accounts = (
-        LoanAccount.objects.filter(borrower_id__in=set(borrower_ids))
-        .annotate(
-            has_open_case=Exists(open_case),
-            is_active=SqlCase(
-                When(status=LoanAccount.Status.ACTIVE, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("borrower_id", "-is_active", "-has_open_case", "-dpd", "pk")
-    )
-    chosen: dict[int, LoanAccount] = {}
+    accounts = LoanAccount.objects.filter(borrower_id__in=set(borrower_ids)).annotate(has_open_case=Exists(open_case))
+    by_borrower: dict[int, list[tuple[LoanAccount, bool]]] = {}
     for account in accounts:
-        chosen.setdefault(account.borrower_id, account)
-    return chosen
+        by_borrower.setdefault(account.borrower_id, []).append((account, account.has_open_case))  # type: ignore[attr-defined]
+    return {borrower_id: account_default(rows) for borrower_id, rows in by_borrower.items()}
+
+
+def account_default(accounts: Iterable[tuple[LoanAccount, bool]]) -> LoanAccount:
+    """Of one borrower's accounts, each with whether it has an open case: an active account with an
+    open case first, then the most days past due, then the oldest."""
+
+    def rank(item: tuple[LoanAccount, bool]) -> tuple[int, int, int, int]:
+        account, has_open_case = item
+        return (0 if account.status == LoanAccount.Status.ACTIVE else 1, 0 if has_open_case else 1, -account.dpd, account.pk)
+
+    return min(accounts, key=rank)[0]
 
 
 @lru_cache(maxsize=1)
@@ -240,11 +237,7 @@ def _history(rows: list[dict[str, Any]], target: Target, channel: str) -> Histor
 
 def promises_held(account_ids: Iterable[int]) -> dict[int, PromiseFacts]:
     """The open promise of each debt that has one, with its hold date and agreed follow-ups: one
-    query, and one more when a promise has follow-up callbacks.
-
-    The hold date is the earliest open part's date. The agreed follow-ups are the pending callbacks
-    the promise scheduled; while the promise has no such callback at all (it is being recorded),
-    its own follow-up time stands for it.
+    query, and one more when a promise has follow-up callbacks (``promise_facts`` says how).
     """
     ids = set(account_ids)
     if not ids:
@@ -273,6 +266,20 @@ def promises_held(account_ids: Iterable[int]) -> dict[int, PromiseFacts]:
             promise_id__in=with_callbacks, reason=Callback.Reason.PROMISE, status=Callback.Status.PENDING
         ).values_list("promise_id", "due_at"):
             pending.setdefault(promise_id, []).append(due_at)
+    return promise_facts(promises, pending)
+
+
+def promise_facts(
+    promises: Iterable[tuple[int, int, dt.date, dt.datetime | None, bool]], pending: dict[int, list[dt.datetime]]
+) -> dict[int, PromiseFacts]:
+    """The facts of each debt's open promise, from its rows ``(id, account id, hold date, own follow-up
+    time, has follow-up callbacks)`` in the promises' order (the last one of a debt stands) and the
+    pending follow-up callbacks of each promise.
+
+    The hold date is the earliest open part's date. The agreed follow-ups are the pending callbacks
+    the promise scheduled; while the promise has no such callback at all (it is being recorded),
+    its own follow-up time stands for it.
+    """
     out: dict[int, PromiseFacts] = {}
     for pk, account_id, hold_until, follow_up_at, has_callback in promises:
         if has_callback:
@@ -283,12 +290,28 @@ def promises_held(account_ids: Iterable[int]) -> dict[int, PromiseFacts]:
     return out
 
 
-def subjects_load(
-    targets: list[Target], *, at: dt.datetime, channel: str, source: str
-) -> list[tuple[Subject, History]]:
-    """The facts of every target, with a constant number of queries whatever their number."""
-    borrower_ids = {t.borrower.pk for t in targets}
-    preferences = {p.borrower_id: p for p in ContactPreference.objects.filter(borrower_id__in=borrower_ids)}
+@dataclass(frozen=True)
+class Plan:
+    """What a batch of decisions needs before any query: the policy and channel rule of each target
+    (from the policy snapshot), how far back the history goes, and which debts' promises matter."""
+
+    targets: list[Target]
+    at: dt.datetime
+    channel: str
+    source: str
+    names: list[str | None]
+    by_name: dict[str, ContactPolicy]
+    rules: dict[int, ChannelRule]
+    since: dt.datetime
+    zone_by_borrower: dict[int, str]
+    promise_accounts: frozenset[int]
+
+    @property
+    def borrower_ids(self) -> set[int]:
+        return {t.borrower.pk for t in self.targets}
+
+
+def subjects_plan(targets: list[Target], *, at: dt.datetime, channel: str, source: str) -> Plan:
     policies = policies_snapshot()
     # Per target: the product is the debt's, and one borrower's debts may differ.
     names = [
@@ -309,21 +332,56 @@ def subjects_load(
     zone_by_borrower = {
         t.borrower.pk: t.borrower.timezone for t in targets if zone_or_none(t.borrower.timezone)
     }
-    rows_by_borrower: dict[int, list[dict[str, Any]]] = {}
-    for row in _history_rows(zone_by_borrower, at - dt.timedelta(days=lookback + 2)):
-        rows_by_borrower.setdefault(row["account__borrower_id"], []).append(row)
-
-    promises = (
-        promises_held({t.account.pk for t in targets if t.account is not None})
+    promise_accounts = (
+        frozenset(t.account.pk for t in targets if t.account is not None)
         if channel == ContactAttempt.Channel.CALL and any(r.promise_hold for r in rules.values())
-        else {}
+        else frozenset()
+    )
+    return Plan(
+        targets=targets,
+        at=at,
+        channel=channel,
+        source=source,
+        names=names,
+        by_name=by_name,
+        rules=rules,
+        since=at - dt.timedelta(days=lookback + 2),
+        zone_by_borrower=zone_by_borrower,
+        promise_accounts=promise_accounts,
     )
 
+
+def subjects_load(
+    targets: list[Target], *, at: dt.datetime, channel: str, source: str
+) -> list[tuple[Subject, History]]:
+    """The facts of every target, with a constant number of queries whatever their number."""
+    plan = subjects_plan(targets, at=at, channel=channel, source=source)
+    preferences = {p.borrower_id: p for p in ContactPreference.objects.filter(borrower_id__in=plan.borrower_ids)}
+    return subjects_assemble(
+        plan,
+        preferences=preferences,
+        history_rows=_history_rows(plan.zone_by_borrower, plan.since),
+        promises=promises_held(plan.promise_accounts) if plan.promise_accounts else {},
+    )
+
+
+def subjects_assemble(
+    plan: Plan,
+    *,
+    preferences: dict[int, ContactPreference],
+    history_rows: list[dict[str, Any]],
+    promises: dict[int, PromiseFacts],
+) -> list[tuple[Subject, History]]:
+    """The subjects and histories of a plan's targets from what was read for them (no query)."""
+    channel, source = plan.channel, plan.source
+    rows_by_borrower: dict[int, list[dict[str, Any]]] = {}
+    for row in history_rows:
+        rows_by_borrower.setdefault(row["account__borrower_id"], []).append(row)
     loaded = []
-    for target, policy_name in zip(targets, names, strict=True):
+    for target, policy_name in zip(plan.targets, plan.names, strict=True):
         borrower, account, phone = target.borrower, target.account, target.phone
-        policy = by_name.get(policy_name) if policy_name else None
-        rule = rules.get(policy.pk) if policy else None
+        policy = plan.by_name.get(policy_name) if policy_name else None
+        rule = plan.rules.get(policy.pk) if policy else None
         phone_facts = _phone_facts(phone) if phone is not None and channel != "email" else None
         phone_zones = tuple(
             (zone_name, zone)

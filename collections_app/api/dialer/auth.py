@@ -9,8 +9,10 @@ endpoint, never a 403.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -19,7 +21,13 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from collections_app.models import Integration
-from collections_app.services.integrations import integration_for_token, integration_touch
+from collections_app.services.dialer.authorizations import DialRead, dial_read
+from collections_app.services.integrations import (
+    integration_for_token,
+    integration_matching,
+    integration_touch,
+    token_prefix,
+)
 
 KEYWORD = "Token"
 # Accepted as well: many HTTP clients and API gateways only know how to send a bearer token.
@@ -28,7 +36,12 @@ SCHEMES = {KEYWORD.lower().encode(), b"bearer"}
 
 def authenticate_token(token: str) -> tuple[Any, Integration]:
     """The (user, integration) of a token, or ``AuthenticationFailed`` saying why (wrong, revoked, expired)."""
-    integration = integration_for_token(token)
+    return integration_admitted(integration_for_token(token))
+
+
+def integration_admitted(integration: Integration | None) -> tuple[Any, Integration]:
+    """The (user, integration) of the integration a token matched (None: none did), or
+    ``AuthenticationFailed`` saying why it is refused."""
     if integration is None:
         raise exceptions.AuthenticationFailed(_("Invalid token."), code="token_invalid")
     if integration.revoked_at is not None or not integration.is_active:
@@ -46,21 +59,61 @@ class IntegrationTokenAuthentication(BaseAuthentication):
     next class decides (sessions)."""
 
     def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() not in SCHEMES:
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                _("Send the header as: Authorization: Token <token>."), code="token_malformed"
-            )
-        try:
-            token = parts[1].decode()
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed(_("Invalid token."), code="token_invalid") from exc
-        return authenticate_token(token)
+        token = header_token(request)
+        return authenticate_token(token) if token is not None else None
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
+
+
+def header_token(request: Request) -> str | None:
+    """The token of the ``Authorization`` header, None without one of our schemes."""
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() not in SCHEMES:
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed(
+            _("Send the header as: Authorization: Token <token>."), code="token_malformed"
+        )
+    try:
+        return parts[1].decode()
+    except UnicodeDecodeError as exc:
+        raise exceptions.AuthenticationFailed(_("Invalid token."), code="token_invalid") from exc
+
+
+class DialAuthorizationAuthentication(IntegrationTokenAuthentication):
+    """The token of a dial authorization, read with the phone and the case its body names and the
+    borrower's accounts in one query (``dial_read``, DESIGN.md 13), kept on the request for the view
+    (``dial_read_of``). The token is judged as everywhere (``integration_admitted``); a body that is
+    not JSON or names no ids is the view's to refuse, after the token."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
+        token = header_token(request)
+        if token is None:
+            return None
+        prefix = token_prefix(token)
+        if prefix is None:
+            return integration_admitted(None)
+        phone_id, case_id = _ids_named(request)
+        read = dial_read(token_prefix=prefix, phone_id=phone_id, case_id=case_id)
+        request._request.dial_read = read  # type: ignore[attr-defined]
+        return integration_admitted(integration_matching(token, read.integration))
+
+
+def dial_read_of(request: Request) -> DialRead | None:
+    return getattr(request._request, "dial_read", None)
+
+
+def _ids_named(request: Request) -> tuple[Any, Any]:
+    """The phone and case ids the body seems to name (the serializer judges the body later)."""
+    try:
+        body = json.loads(request._request.body or b"null")
+    except (ValueError, UnicodeDecodeError, RawPostDataException):
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    ids = body.get("phone_id"), body.get("case_id")
+    return tuple(v if type(v) is int else None for v in ids)  # type: ignore[return-value]
 
 
 class QueryTokenAuthentication(BaseAuthentication):

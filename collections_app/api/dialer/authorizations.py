@@ -7,10 +7,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from collections_app.api.dialer import serializers as s
+from collections_app.api.dialer.auth import DialAuthorizationAuthentication, dial_read_of
 from collections_app.api.dialer.base import (
     BAD_INPUT,
     IDEMPOTENCY_KEY,
@@ -26,6 +28,9 @@ from collections_app.services.dialer.authorizations import dial_authorization_re
 
 
 class DialAuthorizationView(DialerView):
+    # The token, the phone, the case and the borrower's accounts in one read; then sessions, as everywhere.
+    authentication_classes = [DialAuthorizationAuthentication, SessionAuthentication]
+
     @extend_schema(
         operation_id="dialer_authorize",
         summary="Ask before a dial (reserves the attempt)",
@@ -77,7 +82,11 @@ class DialAuthorizationView(DialerView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         decision, authorization = dial_authorize(
-            integration=integration, phone_id=data["phone_id"], case_id=data.get("case_id"), agent=data.get("agent")
+            integration=integration,
+            phone_id=data["phone_id"],
+            case_id=data.get("case_id"),
+            agent=data.get("agent"),
+            read=dial_read_of(request),
         )
         if authorization is None:
             refused = {

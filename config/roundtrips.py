@@ -1,0 +1,175 @@
+"""Hot paths on PostgreSQL in few round trips, with prepared statements (DESIGN.md 13).
+
+Django's cursors bind parameters on the client (the query text changes with every value), so
+PostgreSQL cannot prepare them. The few statements a hot path runs on every request go through
+``prepared_cursor``: server-side binding, the same text every time, so psycopg prepares each one
+after ``prepare_threshold`` executions (``DATABASES["default"]["OPTIONS"]``; ``DATABASE_PREPARE_THRESHOLD``,
+off behind a pooler that cannot keep prepared statements, such as PgBouncer in transaction mode
+before 1.21). The statements still go through Django's cursor wrapper: logged with DEBUG, seen by
+``CaptureQueriesContext``, their errors Django's.
+
+``Trips`` sends statements in batches (psycopg's pipeline mode): each ``trip()`` is one round
+trip, however many statements it holds. Outside any atomic block its transaction is its own: the
+``BEGIN`` rides on the first trip and the ``COMMIT`` on the last, so a transaction of two batches
+costs two round trips, not four. Inside an atomic block (an idempotent request, a test) it runs in
+the caller's transaction and commits nothing.
+
+``columns``, ``instance`` and ``insert_sql`` read and write rows of a model in plain SQL through the
+model's own fields (names, converters, defaults, ``pre_save``): no second list of a model's fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+
+
+def available() -> bool:
+    """True on PostgreSQL with a libpq that has pipeline mode (psycopg 3)."""
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    return bool(psycopg.Pipeline.is_supported())
+
+
+def prepared_cursor() -> Any:
+    """A Django cursor over a server-side binding psycopg cursor on the current connection (on
+    another database, its ordinary cursor)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined,call-arg]
+
+
+@cache
+def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    return tuple(model._meta.concrete_fields)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """``alias.col, ...`` for every concrete field of ``model``, in ``instance``'s order."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+
+
+def width(model: type[Model]) -> int:
+    return len(_fields(model))
+
+
+@cache
+def _converters(model: type[Model]) -> tuple[tuple[int, Any, tuple[Callable[..., Any], ...]], ...]:
+    out = []
+    for index, field in enumerate(_fields(model)):
+        column = field.get_col(model._meta.db_table)  # what the ORM's compiler asks for converters
+        found = tuple(connection.ops.get_db_converters(column)) + tuple(column.get_db_converters(connection))
+        if found:
+            out.append((index, column, found))
+    return tuple(out)
+
+
+def instance(model: type[M], row: Sequence[Any], start: int = 0) -> M | None:
+    """The model instance in ``row[start:start + width(model)]`` (None when its pk is NULL: an outer
+    join found nothing), converted as the ORM converts what it reads."""
+    values = list(row[start : start + width(model)])
+    fields = _fields(model)
+    pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
+    if values[pk_index] is None:
+        return None
+    for index, column, converters in _converters(model):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def insert_sql(obj: Model, *, expressions: dict[str, str] | None = None) -> tuple[str, list[Any]]:
+    """``INSERT INTO table (...) VALUES (...)`` for an unsaved instance, its values prepared as
+    ``save()`` prepares them (defaults, ``auto_now``, ``pre_save``); ``expressions`` gives some
+    columns as SQL instead (``{"attempt_id": "(SELECT id FROM attempt)"}``). An auto primary key
+    is left to the database."""
+    expressions = expressions or {}
+    names, values, params = [], [], []
+    for field in _fields(type(obj)):
+        if field.primary_key and getattr(obj, field.attname) is None and field.db_returning:
+            continue
+        names.append(f'"{field.column}"')
+        if field.attname in expressions:
+            values.append(expressions[field.attname])
+            continue
+        value = field.pre_save(obj, add=True)
+        values.append("%s")
+        params.append(field.get_db_prep_save(value, connection))
+    table = obj._meta.db_table
+    return f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join(values)})', params
+
+
+class Trips:
+    """Statements queued and sent together; ``trip()`` sends them and returns each one's rows."""
+
+    def __init__(self, cursor: Any, own_transaction: bool) -> None:
+        self._cursor = cursor
+        self._own = own_transaction
+        self._queued: list[tuple[str, Sequence[Any], bool]] = []
+        self._begun = False
+
+    def add(self, sql: str, params: Sequence[Any] = (), *, rows: bool = True) -> None:
+        self._queued.append((sql, params, rows))
+
+    def trip(self, *, commit: bool = False) -> list[list[tuple[Any, ...]]]:
+        """One round trip: the queued statements (after ``BEGIN``, before ``COMMIT`` when this
+        transaction is ours), and the rows of each one that returns rows."""
+        queued, self._queued = self._queued, []
+        raw = connection.connection
+        out: list[list[tuple[Any, ...]]] = []
+        with connection.wrap_database_errors, raw.pipeline():
+            if self._own and not self._begun:
+                self._cursor.execute("BEGIN")
+                self._begun = True
+            cursors = []
+            for sql, params, wants_rows in queued:
+                cursor = prepared_cursor() if wants_rows else self._cursor
+                cursor.execute(sql, params)
+                cursors.append(cursor if wants_rows else None)
+            if commit and self._own:
+                self._cursor.execute("COMMIT")
+                self._begun = False
+        for cursor in cursors:
+            if cursor is not None:
+                out.append(cursor.fetchall())
+                cursor.close()
+        return out
+
+    def rollback(self) -> None:
+        self._queued = []
+        if self._own and self._begun:
+            self._begun = False
+            with connection.wrap_database_errors:
+                connection.connection.rollback()
+
+
+@contextmanager
+def trips() -> Iterator[Trips]:
+    """A transaction in round trips (see the module's docstring); rolled back if the block raises
+    or ends without committing."""
+    own = not connection.in_atomic_block
+    connection.ensure_connection()
+    cursor = prepared_cursor()
+    batches = Trips(cursor, own)
+    try:
+        yield batches
+    except BaseException:
+        batches.rollback()
+        raise
+    else:
+        batches.rollback()  # a block that never committed leaves nothing open
+    finally:
+        cursor.close()

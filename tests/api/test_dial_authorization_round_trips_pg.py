@@ -1,0 +1,89 @@
+"""A dial authorization on PostgreSQL: three round trips of prepared statements (DESIGN.md 13), and the
+same answers as the engine asked on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from collections_app.models import ContactAttempt, DialAuthorization
+from scheduling.engine import evaluate
+from scheduling.presets import presets_ensure
+from tests.api.conftest import Clock, dialer_client, open_case_debt
+
+URL = "/api/v1/dialer/dial-authorizations/"
+
+
+class Statements(list[str]):
+    """The SQL of every statement run through Django's cursors (prepared ones too), as sent."""
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.append(" ".join(str(sql).split()))
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_dial_authorization_is_one_read_one_locked_batch_and_one_write_with_its_commit(clock: Clock) -> None:
+    # Given a dialer that has asked a few times already (its statements are prepared by now)
+    presets_ensure()
+    dialer = dialer_client()
+    debts = [open_case_debt() for _ in range(4)]
+    for debt in debts[:3]:
+        assert dialer.post(URL, {"phone_id": debt.phone.pk, "case_id": debt.case.pk}).status_code == 201
+
+    # When it asks for a number of a debt never asked about
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        response = dialer.post(URL, {"phone_id": debts[3].phone.pk, "case_id": debts[3].case.pk})
+
+    # Then it is granted as the engine says, with its authorization and attempt written together
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    attempt = ContactAttempt.objects.get(pk=body["attempt_id"])
+    assert DialAuthorization.objects.get(pk=body["authorization_id"]).attempt == attempt
+    assert attempt.case_id == debts[3].case.pk
+    assert attempt.decision["allowed"] is True and attempt.decision["attempts_left_week"] == 7
+    # in one read, then BEGIN with the counter's creation, the lock and the engine's facts, then one
+    # statement writing the attempt, the bump and the authorization with the COMMIT
+    assert statements[0].startswith("SELECT i.")
+    assert statements[1] == "BEGIN"
+    assert statements[2].startswith("INSERT INTO scheduling_debtcontactcounter")
+    assert "FOR UPDATE" in statements[3]
+    assert statements[-2].startswith("WITH attempt AS (INSERT INTO")
+    assert statements[-1] == "COMMIT"
+    assert len(statements) == 9, statements  # with the preferences, the history and the promises
+    # and the read, the lock and the write are prepared statements of this connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [" ".join(row[0].split()) for row in cursor.fetchall()]
+    assert any(s.startswith("SELECT i.") for s in prepared), prepared
+    assert any("FOR UPDATE" in s for s in prepared), prepared
+    assert any(s.startswith("WITH attempt AS") for s in prepared), prepared
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_answers_are_the_engines_up_to_the_cap_and_past_it(clock: Clock) -> None:
+    # Given a debt and a dialer asking for it without naming the case
+    presets_ensure()
+    dialer = dialer_client()
+    debt = open_case_debt()
+    for n in range(8):
+        expected = evaluate(phone=debt.phone, at=clock(), source="dialer", account=debt.account)
+        response = dialer.post(URL, {"phone_id": debt.phone.pk})
+        body = response.json()
+        # Then each answer is the engine's decision at that moment: seven yes, then the weekly cap
+        assert response.status_code == (201 if n < 7 else 409)
+        assert expected.allowed is (n < 7)
+        if expected.allowed:
+            stored = ContactAttempt.objects.get(pk=body["attempt_id"]).decision
+            assert stored == expected.as_json()
+        else:
+            assert [r["code"] for r in body["reasons"]] == expected.codes == ["weekly_cap"]
+        clock.advance(minutes=1)
+    # and a refused request wrote nothing and left no transaction open
+    assert ContactAttempt.objects.filter(account=debt.account).count() == 7
+    assert connection.connection.info.transaction_status == 0  # IDLE
