@@ -58,9 +58,26 @@ class IntegrationTokenAuthentication(BaseAuthentication):
     """Integration tokens in the ``Authorization`` header (``Token`` or ``Bearer``). No such header: the
     next class decides (sessions)."""
 
+    def __init__(self, *, with_dial_read: bool = False) -> None:
+        # Dial authorizations: the token is read with the phone, the case and the borrower's
+        # accounts the body names, in one query (``dial_read``, DESIGN.md 13), kept on the request
+        # for the view (``dial_read_of``). The token is judged as everywhere (``integration_admitted``);
+        # a body that is not JSON or names no ids is the view's to refuse, after the token.
+        self.with_dial_read = with_dial_read
+
     def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
         token = header_token(request)
-        return authenticate_token(token) if token is not None else None
+        if token is None:
+            return None
+        if not self.with_dial_read:
+            return authenticate_token(token)
+        prefix = token_prefix(token)
+        if prefix is None:
+            return integration_admitted(None)
+        phone_id, case_id = _ids_named(request)
+        read = dial_read(token_prefix=prefix, phone_id=phone_id, case_id=case_id)
+        request._request.dial_read = read  # type: ignore[attr-defined]
+        return integration_admitted(integration_matching(token, read.integration))
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
@@ -79,25 +96,6 @@ def header_token(request: Request) -> str | None:
         return parts[1].decode()
     except UnicodeDecodeError as exc:
         raise exceptions.AuthenticationFailed(_("Invalid token."), code="token_invalid") from exc
-
-
-class DialAuthorizationAuthentication(IntegrationTokenAuthentication):
-    """The token of a dial authorization, read with the phone and the case its body names and the
-    borrower's accounts in one query (``dial_read``, DESIGN.md 13), kept on the request for the view
-    (``dial_read_of``). The token is judged as everywhere (``integration_admitted``); a body that is
-    not JSON or names no ids is the view's to refuse, after the token."""
-
-    def authenticate(self, request: Request) -> tuple[Any, Integration] | None:
-        token = header_token(request)
-        if token is None:
-            return None
-        prefix = token_prefix(token)
-        if prefix is None:
-            return integration_admitted(None)
-        phone_id, case_id = _ids_named(request)
-        read = dial_read(token_prefix=prefix, phone_id=phone_id, case_id=case_id)
-        request._request.dial_read = read  # type: ignore[attr-defined]
-        return integration_admitted(integration_matching(token, read.integration))
 
 
 def dial_read_of(request: Request) -> DialRead | None:

@@ -4,6 +4,8 @@ Thin: the serializers check shapes; the services check the rules and raise ``Dom
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -12,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from collections_app.api.dialer import serializers as s
-from collections_app.api.dialer.auth import DialAuthorizationAuthentication, dial_read_of
+from collections_app.api.dialer.auth import IntegrationTokenAuthentication, dial_read_of
 from collections_app.api.dialer.base import (
     BAD_INPUT,
     IDEMPOTENCY_KEY,
@@ -28,8 +30,9 @@ from collections_app.services.dialer.authorizations import dial_authorization_re
 
 
 class DialAuthorizationView(DialerView):
-    # The token, the phone, the case and the borrower's accounts in one read; then sessions, as everywhere.
-    authentication_classes = [DialAuthorizationAuthentication, SessionAuthentication]
+    def get_authenticators(self) -> list[Any]:
+        """The token with the phone, the case and the borrower's accounts in one read; then sessions."""
+        return [IntegrationTokenAuthentication(with_dial_read=True), SessionAuthentication()]
 
     @extend_schema(
         operation_id="dialer_authorize",
