@@ -13,7 +13,7 @@ from config.errors import DomainError
 from config.instants import instant_problem
 from scheduling.engine.decision import Decision
 from scheduling.engine.loading import Target, accounts_for_borrowers, subjects_load
-from scheduling.engine.rules import decide
+from scheduling.engine.rules import decide, decide_many
 
 SOURCES = (ContactAttempt.Source.AGENT, ContactAttempt.Source.DIALER)
 PHONE_CHANNELS = (ContactAttempt.Channel.CALL, ContactAttempt.Channel.SMS)
@@ -126,7 +126,7 @@ def evaluate_many(
     ]
     subjects = subjects_load(targets, at=at, channel=channel, source=source)
     return {
-        target.phone.pk: decide(subject, history, at)
-        for target, (subject, history) in zip(targets, subjects, strict=True)
+        target.phone.pk: decision
+        for target, decision in zip(targets, decide_many(subjects, at), strict=True)
         if target.phone is not None
     }

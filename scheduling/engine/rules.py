@@ -9,8 +9,10 @@ true earliest instant at which the engine would say yes.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from scheduling.engine.decision import Decision, Reason, ReasonCode, reason_mess
 from scheduling.engine.facts import (
     Failure,
     History,
+    PhoneFacts,
     PreferenceFacts,
     RuleFacts,
     Subject,
@@ -401,3 +404,53 @@ def decide(s: Subject, h: History, at: dt.datetime) -> Decision:
         phone_id=s.phone.id if s.phone else None,
         zones=[name for name, _ in s.zones()] if s.borrower_zone is not None else [],
     )
+
+
+def decision_key(s: Subject, h: History) -> Hashable:
+    """Everything ``decide`` reads of a contact, as one hashable value: two contacts with equal keys
+    get the same decision but for the account and phone ids it carries (``decide_many``).
+
+    The ids are left out: the rules only ask whether there is a debt and whether a complaint holds
+    it, and the number's own id decides nothing. Whatever else a rule reads is a field of the
+    subject, its phone, its preferences or the history, and every field is in the key, so a fact
+    added to them is in it without more.
+    """
+    pref = s.preference
+    held = s.account_id is not None and s.account_id in pref.complaint_accounts
+    subject = tuple(getattr(s, name) for name in _SUBJECT_FIELDS)
+    phone = tuple(getattr(s.phone, name) for name in _PHONE_FIELDS) if s.phone is not None else None
+    preference = tuple(getattr(pref, name) for name in _PREFERENCE_FIELDS)
+    history = tuple(
+        tuple(sorted(value.items())) if isinstance(value, dict) else tuple(sorted(value))
+        for value in (getattr(h, name) for name in _HISTORY_FIELDS)
+    )
+    return subject, None if s.account_id is None else held, phone, preference, history
+
+
+def _names(cls: type, *leave_out: str) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in leave_out)
+
+
+_SUBJECT_FIELDS = _names(Subject, "account_id", "phone", "preference")
+_PHONE_FIELDS = _names(PhoneFacts, "id")
+_PREFERENCE_FIELDS = _names(PreferenceFacts, "complaint_accounts")
+_HISTORY_FIELDS = _names(History)
+
+
+def decide_many(contacts: list[tuple[Subject, History]], at: dt.datetime) -> list[Decision]:
+    """``decide`` for each contact, once per group of equal deciding facts (``decision_key``): a
+    batch of numbers at one instant shares a handful of policies, zones and flags."""
+    decided: dict[Hashable, Decision] = {}
+    out = []
+    for subject, history in contacts:
+        key = decision_key(subject, history)
+        decision = decided.get(key)
+        if decision is None:
+            decision = decided[key] = decide(subject, history, at)
+            out.append(decision)
+            continue
+        mine = copy.copy(decision)  # the group's decision with this contact's ids
+        object.__setattr__(mine, "account_id", subject.account_id)
+        object.__setattr__(mine, "phone_id", subject.phone.id if subject.phone is not None else None)
+        out.append(mine)
+    return out

@@ -61,24 +61,24 @@ class CallListView(DialerView):
         )
         results = [
             {
-                "case_id": row.case.pk,
-                "account_external_id": row.case.account.external_id,
-                "borrower_id": row.case.account.borrower_id,
-                "borrower_external_id": row.case.account.borrower.external_id,
-                "phone_id": row.phone.pk,
-                "number": row.phone.number,
-                "timezone": row.case.account.borrower.timezone,
+                "case_id": row.case.id,
+                "account_external_id": row.case.account_external_id,
+                "borrower_id": row.case.borrower_id,
+                "borrower_external_id": row.case.borrower_external_id,
+                "phone_id": row.phone_id,
+                "number": row.number,
+                "timezone": row.case.timezone,
                 "zones": row.decision.zones,
                 "window_closes_at": iso_instant(row.decision.window_closes_at),
                 "attempts_left_today": row.decision.attempts_left_today,
                 "attempts_left_week": row.decision.attempts_left_week,
-                "agent": row.case.agent_username,  # type: ignore[attr-defined]
+                "agent": row.case.agent_username,
                 "priority": row.case.priority,
                 "dpd": row.case.dpd,
                 "bucket": row.case.bucket,
                 "overdue_amount": f"{row.case.overdue_amount:.2f}",
-                "currency": row.case.account.currency,
-                "vendor_lead_code": f"{row.case.pk}-{row.phone.pk}",
+                "currency": row.case.currency,
+                "vendor_lead_code": f"{row.case.id}-{row.phone_id}",
             }
             for row in page.rows
         ]

@@ -1,0 +1,89 @@
+"""The call list, read as tuples and decided once per group of deciding facts, says what the engine says
+of every number asked on its own: on a random book of zones, number types, flags, preferences and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from accounts.models import Phone
+from collections_app.models import Case, ContactAttempt
+from collections_app.selectors.dialer import call_list
+from scheduling.engine import evaluate
+from scheduling.models import ContactPreference
+from scheduling.presets import presets_ensure
+from tests.api.conftest import open_case_debt
+from tests.factories import PhoneFactory
+from tests.scheduling.conftest import local
+
+pytestmark = pytest.mark.django_db
+ZONES = [
+    ("US", "NY", "America/New_York"),
+    ("US", "CA", "America/Los_Angeles"),
+    ("US", "IL", "America/Chicago"),
+    ("CN", "", "Asia/Shanghai"),
+]
+
+
+def _random_book(rng: random.Random, at: dt.datetime, size: int) -> None:
+    for n in range(size):
+        country, region, zone = rng.choice(ZONES)
+        phone_zone = rng.choice([zone, zone, zone, "America/Denver"])
+        debt = open_case_debt(
+            country=country, region=region, timezone=zone, phone_zones=phone_zone,
+            phone_type=rng.choice([Phone.Type.MOBILE, Phone.Type.MOBILE, Phone.Type.HOME, Phone.Type.WORK]),
+            autodialer_consent=rng.random() < 0.8, priority=rng.randint(0, 3), dpd=rng.randint(1, 90),
+        )  # fmt: skip
+        if rng.random() < 0.3:  # a second number, sometimes a third party's
+            PhoneFactory(
+                borrower=debt.borrower, number=f"+1312555{n:04d}", type=Phone.Type.HOME, timezones=zone,
+                owner=rng.choice(["borrower", "third_party"]),
+            )  # fmt: skip
+        if rng.random() < 0.2:
+            ContactPreference.objects.create(
+                borrower=debt.borrower,
+                no_work_calls=rng.random() < 0.5,
+                only_after=dt.time(rng.choice([9, 12, 18])),
+                dispute_hold=rng.random() < 0.2,
+            )
+        for _ in range(rng.choice([0, 0, 0, 1, 3, 7])):  # attempts earlier this week
+            placed = at - dt.timedelta(hours=rng.randint(1, 24 * 6))
+            ContactAttempt.objects.create(
+                account=debt.account, case=debt.case, phone=debt.phone, placed_at=placed,
+                status=ContactAttempt.Status.COMPLETED, answered_at=placed if rng.random() < 0.3 else None,
+                conversation=False, expires_at=placed,
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_row_of_the_call_list_is_the_engines_decision_and_every_number_it_allows_is_a_row(seed: int) -> None:
+    # Given a random book of open cases
+    presets_ensure()
+    rng = random.Random(seed)
+    at = local("America/New_York", 2026, 4, 7, 13)
+    _random_book(rng, at, 60)
+
+    # When the dialer reads the whole list in pages
+    listed = {}
+    cursor = None
+    while True:
+        page = call_list(at=at, limit=17, cursor=cursor)
+        for row in page.rows:
+            listed[(row.case.id, row.phone_id)] = row.decision
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    # Then it holds exactly the numbers the engine allows, asked one by one, with the same decision
+    expected = {}
+    for case in Case.objects.filter(status=Case.Status.OPEN).select_related("account__borrower"):
+        for phone in case.account.borrower.phones.filter(do_not_call=False, uncallable=False):
+            decision = evaluate(phone=phone, at=at, source="dialer", account=case.account)
+            if decision.allowed:
+                expected[(case.pk, phone.pk)] = decision
+    assert set(listed) == set(expected)
+    assert 0 < len(expected) < 80  # the book has numbers callable and others not
+    for key, decision in expected.items():
+        assert listed[key].as_json() == decision.as_json(), key
