@@ -38,13 +38,16 @@ from bench.compliance import violations_find
 from bench.memory import memory_by_job, startup_mb
 from bench.server import Server, wrk
 
+# DESIGN.md section 13. Absolute API times swing by a factor of two on shared machines, so the dial
+# figures are ratios to the bare view run in the same minute; every API figure is reported beside
+# that yardstick (``_yardsticks``).
 TARGETS = {
     "cob_seconds": 30.0,
-    "cob_ratio_to_sql": 2.0,
+    "cob_ratio_to_sql": 1.5,
     "assignment_seconds": 15.0,
     "plan_seconds": 30.0,
-    "dial_p99_ms": 30.0,
-    "dial_throughput_share_of_bare": 0.5,
+    "dial_throughput_share_of_bare": 0.75,
+    "dial_p99_ratio_to_bare": 1.5,
     "call_list_500_ms": 100.0,
     "batch_events_per_second": 2000.0,
     "agent_screens_ms": 150.0,
@@ -52,6 +55,7 @@ TARGETS = {
     "peak_memory_mb": 1024.0,
     "compliance_violations": 0,
 }
+GOALS = {"call_list_500_ms": 50.0}
 
 
 def _count(book: Book, sql: str, params: list[object] | None = None) -> int:
@@ -209,6 +213,7 @@ def measure_api(server: Server, book: Book) -> dict[str, object]:
     figures["dial_authorizations"] = dial
     figures["bare_view"] = bare
     figures["dial_throughput_share_of_bare"] = round(dial["requests_per_second"] / bare["requests_per_second"], 2)
+    figures["dial_p99_ratio_to_bare"] = round(dial["p99_ms"] / bare["p99_ms"], 2) if bare["p99_ms"] else None
 
     # Race: 8 clients asking for the same 20 debts at once, so the caps are reached under contention.
     hot = [{"phone_id": r["phone_id"], "case_id": r["case_id"]} for r in batch_rows[:20]]
@@ -311,7 +316,10 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
         "cob_ratio_to_sql": (cob["ratio_to_sql"], cob["ratio_to_sql"] <= TARGETS["cob_ratio_to_sql"]),
         "assignment_seconds": (assignment["seconds"], assignment["seconds"] < TARGETS["assignment_seconds"]),
         "plan_seconds": (results["plan"]["seconds"], results["plan"]["seconds"] < TARGETS["plan_seconds"]),
-        "dial_p99_ms": (api["dial_authorizations"]["p99_ms"], api["dial_authorizations"]["p99_ms"] < TARGETS["dial_p99_ms"]),
+        "dial_p99_ratio_to_bare": (
+            api["dial_p99_ratio_to_bare"],
+            api["dial_p99_ratio_to_bare"] is not None and api["dial_p99_ratio_to_bare"] <= TARGETS["dial_p99_ratio_to_bare"],
+        ),
         "dial_throughput_share_of_bare": (
             api["dial_throughput_share_of_bare"],
             api["dial_throughput_share_of_bare"] >= TARGETS["dial_throughput_share_of_bare"],
@@ -328,11 +336,51 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
             results["compliance"]["violations"], results["compliance"]["violations"] == TARGETS["compliance_violations"]
         ),
     }
+    yardsticks = _yardsticks(results)
     return {
         "peak_memory_by_job_mb": peaks,
         "all_met": all(ok for _value, ok in checks.values()),
-        **{name: {"value": value, "target": TARGETS[name], "met": ok} for name, (value, ok) in checks.items()},
+        **{
+            name: {
+                "value": value,
+                "target": TARGETS[name],
+                **({"goal": GOALS[name]} if name in GOALS else {}),
+                **yardsticks.get(name, {}),
+                "met": ok,
+            }
+            for name, (value, ok) in checks.items()
+        },
     }
+
+
+def _yardsticks(results: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Each API figure (and COB) beside the yardstick run in the same minute, and their ratio."""
+    api, cob = results["api"], results["cob"]
+    dial, bare = api["dial_authorizations"], api["bare_view"]
+
+    def beside(figure: str, value: float, yardstick: str, against: float) -> dict[str, object]:
+        return {
+            "figure": figure, "figure_value": value, "yardstick": yardstick, "yardstick_value": against,
+            "ratio": round(value / against, 2) if against else None,
+        }  # fmt: skip
+
+    return {
+        "cob_ratio_to_sql": beside("cob.seconds", cob["seconds"], "cob.sql_baseline_seconds", cob["sql_baseline_seconds"]),
+        "dial_throughput_share_of_bare": beside(
+            "api.dial_authorizations.requests_per_second", dial["requests_per_second"],
+            "api.bare_view.requests_per_second", bare["requests_per_second"],
+        ),
+        "dial_p99_ratio_to_bare": beside(
+            "api.dial_authorizations.p99_ms", dial["p99_ms"], "api.bare_view.p99_ms", bare["p99_ms"]
+        ),
+        "call_list_500_ms": beside(
+            "api.call_list_500.median_ms", api["call_list_500"]["median_ms"], "api.bare_view.p50_ms", bare["p50_ms"]
+        ),
+        "batch_events_per_second": beside(
+            "api.batch_events.events_per_second", api["batch_events"]["events_per_second"],
+            "api.bare_view.requests_per_second", bare["requests_per_second"],
+        ),
+    }  # fmt: skip
 
 
 def main() -> None:

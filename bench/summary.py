@@ -10,8 +10,8 @@ LABELS = {
     "cob_seconds": ("COB, 1M accounts", "s"),
     "cob_ratio_to_sql": ("COB / hand-written SQL", "x"),
     "assignment_seconds": ("assignment, all open cases new", "s"),
-    "dial_p99_ms": ("dial authorization p99, 8 clients", "ms"),
-    "dial_throughput_share_of_bare": ("dial authorizations / bare view throughput", ""),
+    "dial_throughput_share_of_bare": ("dial authorizations / bare view, throughput", "x"),
+    "dial_p99_ratio_to_bare": ("dial authorizations / bare view, p99 (8 clients)", "x"),
     "call_list_500_ms": ("call list, 500 rows (median)", "ms"),
     "batch_events_per_second": ("batch events", "/s"),
     "agent_screens_ms": ("agent screens (slowest median)", "ms"),
@@ -26,11 +26,20 @@ def main() -> None:
     run = json.loads(path.read_text())
     targets = run["targets"]
     print(f"Run of {run['started_at']} ({run['book']['accounts']:,} accounts, {run['machine']['cpus']} CPUs):\n")
-    print("| figure | value | target | met |")
-    print("|---|---|---|---|")
+    print("| figure | value | beside, in the same run | target | met |")
+    print("|---|---|---|---|---|")
     for key, (label, unit) in LABELS.items():
-        figure = targets[key]
-        print(f"| {label} | {figure['value']}{unit} | {figure['target']}{unit} | {'yes' if figure['met'] else '**no**'} |")
+        figure = targets.get(key)
+        if figure is None:
+            continue
+        beside = (
+            f"{figure['figure_value']} against {figure['yardstick_value']} ({figure['yardstick']})"
+            if "yardstick" in figure
+            else ""
+        )
+        target = f"{figure['target']}{unit}" + (f" (goal {figure['goal']}{unit})" if "goal" in figure else "")
+        met = "yes" if figure["met"] else "**no**"
+        print(f"| {label} | {figure['value']}{unit} | {beside} | {target} | {met} |")
 
 
 if __name__ == "__main__":
