@@ -6,7 +6,8 @@ about a third of the working days of each case's life, one call in the borrower'
 afternoon (09:00-17:59 local, Monday to Friday, inside every shipped window), with a realistic mix
 of outcomes; and on a right-party promise, the promise the agent took, judged against the loan's
 real payments by the same rule the nightly settlement uses (``promise_judge``), settled the day after
-its deadline. Nothing is written for the last ``QUIET_DAYS`` days: the live engine's counters of
+its deadline; on a hardship call, an extension negotiated under the SOP and decided the next day
+(``demo.extensions``), and a few waiting for approval. Nothing is written for the last ``QUIET_DAYS`` days: the live engine's counters of
 the current week stay exact, and today's dashboards fill from the demo's own use.
 
 Bulk writes over the cases of a demo book (hundreds to a few thousand), not a path of the product:
@@ -24,6 +25,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from accounts.models import Payment, Phone
+from collections_app.demo.extensions import Candidate, demo_extensions_seed
 from collections_app.models import Agent, Case, ContactAttempt, DispositionCode, PromisePart, PromiseToPay
 from collections_app.models.promises import PROMISE_POLICY_COMMON
 from collections_app.services.promise_matching import credits_allocate, promise_judge
@@ -47,6 +49,7 @@ class ActivitySeeded:
     promises: int
     kept: int
     broken: int
+    extensions: int
     seconds: float
 
 
@@ -73,6 +76,7 @@ def demo_activity_seed(*, today: dt.date, seed: int = 1, months: int = MONTHS) -
 
     attempts: list[ContactAttempt] = []
     promised: list[tuple[ContactAttempt, Case, int, dt.date]] = []
+    hardship: list[Candidate] = []
     for case in cases:
         phone = phones.get(case.account.borrower_id)
         agent = case.agent_id or (rng.choice(agents[case.bucket]) if agents.get(case.bucket) else None)
@@ -87,6 +91,8 @@ def demo_activity_seed(*, today: dt.date, seed: int = 1, months: int = MONTHS) -
                 attempts.append(_attempt(case, phone, users[agent], codes[code], day, zone, rng))
                 if code == "rpc_promise":
                     promised.append((attempts[-1], case, agent, day))
+                elif code == "hardship":
+                    hardship.append(Candidate(attempts[-1], case, users[agent]))
             day += dt.timedelta(days=1)
     ContactAttempt.objects.bulk_create(attempts, batch_size=BATCH)
 
@@ -95,12 +101,14 @@ def demo_activity_seed(*, today: dt.date, seed: int = 1, months: int = MONTHS) -
     for promise, part in zip(promises, parts, strict=True):
         part.promise = promise
     PromisePart.objects.bulk_create(parts, batch_size=BATCH)
+    extensions = demo_extensions_seed(candidates=hardship, today=today, rng=rng)
     return ActivitySeeded(
         cases=len({a.case_id for a in attempts}),
         attempts=len(attempts),
         promises=len(promises),
         kept=sum(p.status == PromiseToPay.Status.KEPT for p in promises),
         broken=sum(p.status == PromiseToPay.Status.BROKEN for p in promises),
+        extensions=extensions,
         seconds=time.monotonic() - started,
     )
 

@@ -13,10 +13,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from accounts.models import Payment
+from accounts.models import Installment, Payment
 from collections_app.demo.activity import QUIET_DAYS
 from collections_app.management.commands.demo_users import demo_users_ensure
-from collections_app.models import Agent, ContactAttempt, PromiseToPay
+from collections_app.models import Agent, ContactAttempt, ExtensionRequest, PromiseToPay
+from collections_app.selectors.extensions import extension_histories
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +106,41 @@ def test_bad_months_is_a_clear_error_and_writes_nothing(demo_book: None) -> None
     with pytest.raises(CommandError, match="--months must be at least 1"):
         call_command("seed_activity", "--months", "0", stdout=StringIO())
     assert not ContactAttempt.objects.exists()
+
+
+def test_six_months_of_extensions_are_negotiated_on_hardship_calls_and_carry_their_history(demo_book: None) -> None:
+    summary = seed_activity()
+
+    requests = list(ExtensionRequest.objects.select_related("requested_by", "approver"))
+    assert f"and {len(requests):,} extension requests" in summary
+    assert {"applied", "submitted"} <= {r.status for r in requests} <= {"applied", "rejected", "cancelled", "submitted"}
+    assert len({r.account_id for r in requests}) == len(requests)  # one a year per account, as the SOP allows
+    histories = extension_histories(requests)
+    decided = [r for r in requests if r.status != "submitted"]
+    assert max(r.created_at for r in decided) - min(r.created_at for r in decided) > dt.timedelta(days=60)
+    for request in decided:
+        # made on a hardship call of the case, by the agent who took it, before the quiet days
+        call = ContactAttempt.objects.get(case=request.case_id, disposition__code="hardship",
+                                          placed_at__lte=request.created_at,
+                                          placed_at__gte=request.created_at - dt.timedelta(hours=1))
+        assert call.agent_id == request.requested_by_id
+        assert request.created_at.date() <= TODAY - dt.timedelta(days=QUIET_DAYS)
+        assert request.submitted_at is not None and request.created_at < request.submitted_at
+        steps = [str(step.label) for step in histories[request.pk]]
+        assert steps[:2] == ["Started", "Submitted"], steps
+        assert all(a.at <= b.at for a, b in zip(histories[request.pk], histories[request.pk][1:], strict=False))
+    for request in (r for r in requests if r.status == "applied"):
+        assert [str(s.label) for s in histories[request.pk]][2:] == ["Approved", "Applied: the schedule changed"]
+        assert request.approver is not None and request.approver.groups.filter(name="supervisor").exists()
+        # the schedule after is the one the book shows; before, the deferred installment fell due 30 days earlier
+        shown = list(Installment.objects.filter(loan=request.account_id).order_by("seq").values_list("seq", "due_date"))
+        assert [(row["seq"], row["due_date"]) for row in request.schedule_after] == [(s, d.isoformat()) for s, d in shown]
+        [change] = request.schedule_changes
+        assert change["seq"] == request.installment_seqs[0]
+        before, after = (dt.date.fromisoformat(change[side]["due_date"]) for side in ("before", "after"))
+        assert after - before == dt.timedelta(days=30)
+    for request in (r for r in requests if r.status == "rejected"):
+        assert request.decision_reason and [str(s.label) for s in histories[request.pk]][2:] == ["Rejected"]
+    waiting = [r for r in requests if r.status == "submitted"]
+    assert len(waiting) == 3
+    assert all(r.created_at.date() == TODAY - dt.timedelta(days=1) and r.case.closed_on is None for r in waiting)

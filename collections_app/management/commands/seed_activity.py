@@ -19,8 +19,8 @@ def _date(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Write the demo book's past collection work: calls on its cases and the promises taken, judged "
-        f"on the loans' payments, over the last months up to {QUIET_DAYS} days ago."
+        "Write the demo book's past collection work: calls on its cases, the promises taken, judged "
+        f"on the loans' payments, and the extensions negotiated, over the last months up to {QUIET_DAYS} days ago."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,5 +40,6 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Seeded {seeded.attempts:,} calls on {seeded.cases:,} cases and {seeded.promises:,} promises "
-            f"({seeded.kept:,} kept, {seeded.broken:,} broken) in {seeded.seconds:.1f}s"
+            f"({seeded.kept:,} kept, {seeded.broken:,} broken) and {seeded.extensions:,} extension requests"
+            f" in {seeded.seconds:.1f}s"
         )
