@@ -152,8 +152,8 @@ def _flow_states(movers: str) -> str:
     return f"""
 WITH movers AS ({movers}
 ),
-paid_prev AS ({_paid_late("prev", movers=True)}),
-paid_cur AS ({_paid_late("cur", movers=True)}),
+paid_prev AS MATERIALIZED ({_paid_late("prev", movers=True)}),
+paid_cur AS MATERIALIZED ({_paid_late("cur", movers=True)}),
 balances AS (
     SELECT l.id AS account_id, l.product, l.currency, l.opened_on, l.status, l.closed_on,
            COALESCE(SUM(i.principal_due - {_principal_paid_as_of("prev", "pp")}), l.principal) AS out_prev,
