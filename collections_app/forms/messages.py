@@ -58,7 +58,11 @@ class MessageForm(forms.Form):
         self.offered[name] = [value for value, _label in choices]
 
     def choices_of(self, name: str) -> list[str]:
-        return self.offered.get(name) or [str(value) for value, _label in SENDABLE]
+        # Only the channel falls back to every sendable channel: a template or an address offered
+        # none is none (with no template in use, "sms" was taken for a template's code).
+        if name in self.offered:
+            return self.offered[name]
+        return [str(value) for value, _label in SENDABLE]
 
     @property
     def rows(self) -> list[tuple[forms.BoundField, str]]:
