@@ -27,20 +27,23 @@ class NavItem:
     roles: tuple[str, ...]  # empty: every signed-in user
     staff_only: bool = False
     count: Callable[[Any], int] | None = None  # a figure shown beside the label (what waits there)
+    more: bool = False  # under "More" at the end of the bar, not on the bar itself
 
 
 def approvals_waiting(user: Any) -> int:
     return approval_queue(user).count()
 
 
-# A link shows only once its URL exists, so screens still to come need no placeholder routes.
+# Each screen a role may open from the bar, with the roles its view lets in (the bar never offers a page
+# that answers 403). The daily ones on the bar; the others under "More", so the bar keeps one line at
+# 1024 px in both languages. A link shows only once its URL exists, so screens still to come need no
+# placeholder routes.
 NAVIGATION = (
     NavItem("today", _("Today"), (roles.TEAM_LEAD, roles.SUPERVISOR)),
     NavItem("queue", _("My queue"), (roles.AGENT,)),
     NavItem("promises", _("My promises"), (roles.AGENT,)),
     NavItem("search", _("Search"), (roles.AGENT, roles.TEAM_LEAD, roles.SUPERVISOR, roles.ANALYST)),
     NavItem("teams", _("Teams"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)),
-    NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST)),
     NavItem("extension-queue", _("Approvals"), (roles.TEAM_LEAD, roles.SUPERVISOR), count=approvals_waiting),
     NavItem("complaint-queue", _("Complaints"), (roles.TEAM_LEAD, roles.SUPERVISOR)),
     NavItem("my-complaints", _("My complaints"), (roles.AGENT,)),
@@ -48,8 +51,17 @@ NAVIGATION = (
     NavItem("qa-reviews", _("Call reviews"), (roles.AGENT, roles.TEAM_LEAD, roles.SUPERVISOR)),
     NavItem("portfolio", _("Portfolio"), roles.PORTFOLIO_ROLES),
     NavItem("report-portfolio", _("Reports"), roles.PORTFOLIO_ROLES),
-    NavItem("admin:index", _("Admin"), (), staff_only=True),
-)
+    NavItem("promise-board", _("Promises by agent"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST),
+            more=True),
+    NavItem("promise-pipeline", _("Promises by date"),
+            (roles.AGENT, roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST), more=True),
+    NavItem("cases-unworked", _("Unworked cases"), (roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST),
+            more=True),
+    NavItem("message-log", _("Messages"),
+            (roles.AGENT, roles.TEAM_LEAD, roles.SUPERVISOR, roles.ADMINISTRATOR, roles.ANALYST), more=True),
+    NavItem("strategies", _("Strategies"), (roles.SUPERVISOR,), more=True),
+    NavItem("admin:index", _("Admin"), (), staff_only=True, more=True),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,25 +72,43 @@ class NavLink:
     count: int | None = None
 
 
+@dataclass(frozen=True)
+class NavMenu:
+    main: list[NavLink]
+    more: list[NavLink]
+
+    @property
+    def more_active(self) -> bool:
+        return any(link.active for link in self.more)
+
+    def __bool__(self) -> bool:
+        return bool(self.main or self.more)
+
+
 @register.simple_tag(takes_context=True)
-def nav_links(context: dict[str, Any]) -> list[NavLink]:
+def nav_menu(context: dict[str, Any]) -> NavMenu:
+    """The signed-in user's links on the bar and under "More"; the active one is the page's own (the
+    longest link its address starts with: the pipeline at /promises/pipeline/, not My promises)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
-        return []
-    links = []
+        return NavMenu([], [])
+    found: list[tuple[NavItem, str]] = []
     for item in NAVIGATION:
         if item.staff_only and not user.is_staff:
             continue
         if item.roles and not roles.user_has_role(user, *item.roles):
             continue
         try:
-            url = reverse(item.url_name)
+            found.append((item, reverse(item.url_name)))
         except NoReverseMatch:
             continue
-        count = item.count(user) if item.count else None
-        links.append(NavLink(url, item.label, request.path.startswith(url), count))
-    return links
+    here = max((url for _item, url in found if request.path.startswith(url)), key=len, default=None)
+    links = [
+        (item.more, NavLink(url, item.label, url == here, item.count(user) if item.count else None))
+        for item, url in found
+    ]
+    return NavMenu([link for more, link in links if not more], [link for more, link in links if more])
 
 
 @register.simple_tag
