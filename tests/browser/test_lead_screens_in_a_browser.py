@@ -18,7 +18,7 @@ from scheduling.presets import presets_ensure
 from tests.browser.screens import check_screen, log_in
 from tests.collections_app.extension_book import user_with_role
 from tests.collections_app.promise_book import make_case, promise
-from tests.factories import make_agent, make_open_cases, make_team
+from tests.factories import LoanFactory, make_agent, make_open_cases, make_team
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +127,30 @@ def test_a_supervisor_finds_the_unworked_cases_from_today_and_reads_the_pipeline
     expect(page.locator(".pipeline-day")).to_have_count(2)
     expect(page.locator("#pipeline-totals")).to_contain_text("300.00")
     check_screen(page, live_server, "/promises/pipeline/", "pipeline", allowed=floor["data"], screenshot=screenshot)
+
+
+def test_the_team_board_shows_each_agents_balance_per_currency_never_usd_and_cny_added(
+    browser_page, live_server, screenshot, floor
+):
+    """Defect 7 on the team board: ann holds 1,400.00 USD and a 5,000.00 CNY case; her balance reads
+    both, one line each, and the means are per currency; nowhere 6,400.00."""
+    yuan = LoanFactory(currency="CNY", bucket="M1", dpd=12, overdue_amount=Decimal("5000.00"))
+    Case.objects.create(account=yuan, bucket="M1", dpd=12, overdue_amount=Decimal("5000.00"),
+                        opened_on=timezone.localdate(), agent=floor["ann"], team=floor["early"])  # fmt: skip
+    page = browser_page
+    log_in(page, live_server, "lee")
+    page.goto(f"{live_server.url}/teams/{floor['early'].pk}/")
+
+    balance = page.locator('#team-board tr[data-agent="ann"] td').nth(5)
+    expect(balance.locator(".amount")).to_have_text(["5,000.00 CNY", "1,400.00 USD"])  # the larger first
+    expect(page.locator('#team-board tr[data-agent="bob"] td').nth(5).locator(".amount")).to_have_text(["300.00 USD"])
+    ratios = page.locator('#team-board tr[data-agent="ann"] td').nth(6)
+    expect(ratios.locator(".currency")).to_have_count(2)
+    expect(ratios).to_contain_text("USD")
+    expect(ratios).to_contain_text("CNY")
+    head = page.locator(".page-head")
+    expect(head).to_contain_text("850.00 USD overdue.")
+    expect(head).to_contain_text("2,500.00 CNY overdue.")
+    assert "6,400.00" not in page.locator("main").inner_text()
+    check_screen(page, live_server, f"/teams/{floor['early'].pk}/", "team-board-currencies",
+                 allowed=[*floor["data"], yuan.external_id, yuan.borrower.name], screenshot=screenshot)  # fmt: skip
