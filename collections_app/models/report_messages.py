@@ -1,5 +1,5 @@
 """The messaging figures' aggregate table (DESIGN.md 9 and 15), written only by the report job
-``collections_app.reports.jobs.messages``: counts per day, channel, team and template, never ratios."""
+``collections_app.reports.jobs.messages``: counts per day, channel, team, bucket and template, never ratios."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ class ReportMessageDay(models.Model):
     """What happened to messages on one day of the book's calendar, each event counted on its own day.
 
     The team is the one holding the message's case (none for a message about an account without a
-    case); the template is the code (every version and language together)."""
+    case); the bucket is the account's at the previous close of business (as the agents' figures);
+    the template is the code (every version and language together)."""
 
     date = models.DateField(_("date"))
     channel = models.CharField(_("channel"), max_length=8)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    bucket = models.CharField(_("bucket"), max_length=8, default="")
     template_code = models.CharField(_("template"), max_length=64)
     sent = models.PositiveIntegerField(
         _("sent"), default=0, help_text=_("Messages handed to the provider on the day.")
@@ -42,7 +44,7 @@ class ReportMessageDay(models.Model):
     class Meta:
         verbose_name = _("messages (day)")
         verbose_name_plural = _("messages (day)")
-        # One row per (date, channel, team, template) by construction (GROUP BY); the team may be empty.
+        # One row per (date, channel, team, bucket, template) by construction (GROUP BY); the team may be empty.
         indexes = [models.Index(fields=["date", "team"], name="rpt_message_day_team_idx")]
 
     def __str__(self) -> str:

@@ -119,13 +119,14 @@ def report_agents(request: HttpRequest) -> HttpResponse:
     table = agent_selectors.efficiency_table(filters, group, sort)
     chart = agent_selectors.efficiency_chart(table, ["contact_rate", "rpc_rate", "ptp_rate", "kept_rate"])
     messages = message_selectors.message_table(filters)
+    messages_by_template = message_selectors.message_template_table(filters)
     context = {
         "form": form, "tab": "agents", "table": table, "group": group, "sort": sort, "chart_data": [chart],
-        "messages_table": messages,
+        "messages_table": messages, "messages_template_table": messages_by_template,
         "groups": [("agent", _("Agents")), ("team", _("Teams")), ("bucket", _("Buckets"))],
         "sorts": [(key, column.label) for key in agent_selectors.SORTS for column in table.columns if column.key == key],
     }
-    return _page(request, "collections_app/reports/agents.html", context, [table, messages], filters)
+    return _page(request, "collections_app/reports/agents.html", context, [table, messages, messages_by_template], filters)
 
 
 @roles.role_required(*REPORT_ROLES)

@@ -1,6 +1,6 @@
 """The messaging figures of the reports agree with the same figures counted here from the messages
-themselves: sent, delivered, failed, replied, opted out and refused per day, channel, team and
-template; the agents' messages sent beside their calls; the report page's table and its roll-up."""
+themselves: sent, delivered, failed, replied, opted out and refused per day, channel, team, bucket
+(the account's at the previous close of business) and template; the agents' messages sent beside their calls; the report page's table and its roll-up."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from django.contrib.auth.models import Group
 from django.db.models import Sum
 from django.test import Client
 
+from accounts.models import CobRun, DelinquencySnapshot
 from collections_app import roles
 from collections_app.models import InboundMessage, Message, ReportAgentDay, ReportMessageDay
 from collections_app.reports.jobs import MESSAGES, reports_aggregate_days, reports_aggregate_range
 from collections_app.reports.selectors import ReportFilters
-from collections_app.reports.selectors.messages import message_totals
+from collections_app.reports.selectors.messages import message_totals, message_totals_by_template
 from collections_app.services.messages import message_create
 from tests.factories import UserFactory, make_agent, make_team
 from tests.messaging.conftest import MORNING, texting_debt
@@ -27,6 +28,9 @@ pytestmark = pytest.mark.django_db
 
 DAY_ONE = MORNING.date()  # 2026-04-07 (the book's calendar is UTC in the tests)
 DAYS = [DAY_ONE, DAY_ONE + dt.timedelta(days=1), DAY_ONE + dt.timedelta(days=2)]
+# The closes of business before each day, and each account's bucket at them (M0 without a snapshot).
+COBS = [DAY_ONE - dt.timedelta(days=1), DAY_ONE, DAY_ONE + dt.timedelta(days=1)]
+BUCKETS = ["M1", "M2", "M3"]
 
 
 def _messages() -> list[Message]:
@@ -35,6 +39,8 @@ def _messages() -> list[Message]:
     roles.roles_ensure()
     agents = [make_agent(make_team("Team one", ["M1"]), "ann"), make_agent(make_team("Team two", ["M1"]), "carl")]
     chance = random.Random(17)
+    for cob in COBS:
+        CobRun.objects.create(date=cob, status=CobRun.Status.DONE, started_at=MORNING, finished_at=MORNING)
     made = []
     for n in range(24):
         agent = agents[n % 2] if n % 5 else None
@@ -42,6 +48,12 @@ def _messages() -> list[Message]:
         if agent is not None:
             debt.case.agent, debt.case.team = agent, agent.team
             debt.case.save(update_fields=["agent", "team"])
+        for cob in COBS:  # one account in three has no snapshot at some closes: it counts in M0
+            if (n + cob.day) % 3:
+                DelinquencySnapshot.objects.create(
+                    date=cob, account=debt.case.account, dpd=40, bucket=chance.choice(BUCKETS), previous_bucket="M1",
+                    overdue_amount=100, outstanding_balance=1000, status="active",
+                )  # fmt: skip
         email = n % 3 == 0
         at = MORNING + dt.timedelta(hours=chance.choice([0, 10, 20, 30]))
         message = message_create(
@@ -73,12 +85,19 @@ def _messages() -> list[Message]:
     return list(Message.objects.select_related("case", "template").order_by("pk"))
 
 
+def _bucket(account_id: int, day: dt.date) -> str:
+    """The account's bucket at the last close of business before ``day``, M0 when it had no snapshot."""
+    cob = max(c for c in COBS if c < day)
+    snapshot = DelinquencySnapshot.objects.filter(date=cob, account_id=account_id).first()
+    return snapshot.bucket if snapshot else "M0"
+
+
 def expected(messages: list[Message]) -> Counter[tuple[Any, ...]]:
-    """Each event on the UTC day it happened, keyed (day, channel, team, template, figure)."""
+    """Each event on the UTC day it happened, keyed (day, channel, team, bucket, template, figure)."""
     stops = {(i.phone_id, i.received_at) for i in InboundMessage.objects.filter(opt_out=True)}
     counts: Counter[tuple[Any, ...]] = Counter()
     for m in messages:
-        key = (m.channel, m.case.team_id if m.case else None, m.template.code)
+        team = m.case.team_id if m.case else None
         events = {"sent": m.sent_at, "delivered": m.delivered_at, "replied": m.replied_at}
         if m.status == "failed":
             events["failed"] = m.failed_at
@@ -88,7 +107,8 @@ def expected(messages: list[Message]) -> Counter[tuple[Any, ...]]:
             events["opted_out"] = m.replied_at
         for figure, at in events.items():
             if at is not None:
-                counts[(at.astimezone(dt.UTC).date(), *key, figure)] += 1
+                day = at.astimezone(dt.UTC).date()
+                counts[(day, m.channel, team, _bucket(m.account_id, day), m.template.code, figure)] += 1
     return counts
 
 
@@ -97,13 +117,14 @@ def stored() -> Counter[tuple[Any, ...]]:
     for row in ReportMessageDay.objects.all():
         for figure in ("sent", "delivered", "failed", "replied", "opted_out", "refused"):
             if getattr(row, figure):
-                counts[(row.date, row.channel, row.team_id, row.template_code, figure)] += getattr(row, figure)
+                counts[(row.date, row.channel, row.team_id, row.bucket, row.template_code, figure)] += getattr(row, figure)
     return counts
 
 
-def test_the_message_figures_are_the_messages_counted_by_day_channel_team_and_template() -> None:
+def test_the_message_figures_are_the_messages_counted_by_day_channel_team_bucket_and_template() -> None:
     messages = _messages()
     assert {m.status for m in messages} >= {"refused", "sent", "delivered", "failed", "replied"}
+    assert len({key[3] for key in expected(messages)}) >= 3  # several buckets, M0 among them
 
     reports_aggregate_days(days=DAYS, families=[MESSAGES])
 
@@ -122,11 +143,21 @@ def test_the_report_reads_the_aggregates_per_day_channel_and_team_and_the_agents
     totals = message_totals(ReportFilters(first=DAYS[0], last=DAYS[-1]))
 
     by_day: Counter[tuple[Any, ...]] = Counter()
-    for (day, channel, team_id, _code, figure), count in want.items():
+    for (day, channel, team_id, _bucket_code, _code, figure), count in want.items():
         team = {m.case.team_id: m.case.team.name for m in messages if m.case and m.case.team}.get(team_id, "")
         by_day[(day, channel, team, figure)] += count
     read = Counter({(day, channel, team, figure): n for day, channel, team, figures in totals for figure, n in figures.items() if n})
     assert read == by_day
+
+    by_template: Counter[tuple[Any, ...]] = Counter()
+    for (_day, channel, _team, bucket, code, figure), count in want.items():
+        by_template[(code, bucket, channel, figure)] += count
+    per_template = message_totals_by_template(ReportFilters(first=DAYS[0], last=DAYS[-1]))
+    assert Counter(
+        {(code, bucket, channel, figure): n for code, bucket, channel, figures in per_template for figure, n in figures.items() if n}
+    ) == by_template
+    in_m2 = message_totals_by_template(ReportFilters(first=DAYS[0], last=DAYS[-1], bucket="M2"))
+    assert {bucket for _code, bucket, _channel, _figures in in_m2} == {"M2"}
 
     for agent_user in {m.agent for m in messages}:
         sent = sum(1 for m in messages if m.agent == agent_user and m.sent_at is not None)
@@ -146,6 +177,7 @@ def test_the_agents_page_shows_the_message_table() -> None:
     csv = client.get("/reports/agents/", {"first": DAYS[0].isoformat(), "last": DAYS[-1].isoformat(), "export": "messages"})
 
     assert page.status_code == 200 and "Messages per day, channel and team" in page.content.decode()
+    assert "Messages per template and bucket" in page.content.decode()
     assert "Messages sent" in page.content.decode()
     lines = csv.content.decode().strip().splitlines()
     sent = sum(1 for m in messages if m.sent_at is not None)

@@ -1,11 +1,13 @@
-"""Messages per day, channel, team and template (DESIGN.md 9 and 15).
+"""Messages per day, channel, team, bucket and template (DESIGN.md 9 and 15).
 
 Each event is counted on the day of the book's calendar it happened, from the message's own
 instants: sent (``sent_at``: handed to the provider), delivered (``delivered_at``), failed
 (``failed_at`` of a message that ended ``failed``), replied (``replied_at``), opted out (a reply that
 was an opt-out: the STOP reply kept at the instant the message was marked replied), refused
 (``created_at`` of a message the engine refused, or stopped before sending). The team is the one
-holding the message's case (none without a case); the template is its code. Delivered, failed and
+holding the message's case (none without a case); the bucket is the account's at the previous close
+of business before the day (``agents.bucket_before``: the bucket the agent saw in the queue, the
+same as the agents' figures); the template is its code. Delivered, failed and
 replied rates are over sent.
 """
 
@@ -20,9 +22,11 @@ from django.db.models import Count, Exists, OuterRef, Q
 from accounts.calendar import day_bounds
 from collections_app.models import InboundMessage, Message, ReportMessageDay
 
+from .agents import bucket_before
 from .rows import rows_replace
 
 FIGURES = ("sent", "delivered", "failed", "replied", "opted_out", "refused")
+Key = tuple[str, int | None, str, str]  # channel, team, bucket, template
 
 
 def message_day_compute(day: dt.date) -> list[ReportMessageDay]:
@@ -38,8 +42,8 @@ def message_day_compute(day: dt.date) -> list[ReportMessageDay]:
         Message.objects.filter(
             on_day("sent_at") | on_day("delivered_at") | on_day("failed_at") | on_day("replied_at") | on_day("created_at")
         )
-        .annotate(stopped=Exists(stop_reply))
-        .values_list("channel", "case__team_id", "template__code")
+        .annotate(stopped=Exists(stop_reply), bucket_key=bucket_before(day, "account_id"))
+        .values_list("channel", "case__team_id", "bucket_key", "template__code")
         .annotate(
             sent=Count("pk", filter=on_day("sent_at")),
             delivered=Count("pk", filter=on_day("delivered_at")),
@@ -50,21 +54,21 @@ def message_day_compute(day: dt.date) -> list[ReportMessageDay]:
         )
         .order_by()
     )
-    figures: dict[tuple[str, int | None, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    for channel, team, code, *counts in groups:
-        row = figures[(channel, team, code)]
+    figures: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    for channel, team, bucket, code, *counts in groups:
+        row = figures[(channel, team, bucket, code)]
         for name, count in zip(FIGURES, counts, strict=True):
             row[name] += count
     return [
-        ReportMessageDay(date=day, channel=channel, team_id=team, template_code=code, **values)
-        for (channel, team, code), values in sorted(figures.items(), key=_sort_key)
+        ReportMessageDay(date=day, channel=channel, team_id=team, bucket=bucket, template_code=code, **values)
+        for (channel, team, bucket, code), values in sorted(figures.items(), key=_sort_key)
         if any(values.values())
     ]
 
 
-def _sort_key(item: tuple[tuple[str, int | None, str], Any]) -> tuple[str, int, str]:
-    (channel, team, code), _values = item
-    return (channel, team or 0, code)
+def _sort_key(item: tuple[Key, Any]) -> tuple[str, int, str, str]:
+    (channel, team, bucket, code), _values = item
+    return (channel, team or 0, bucket, code)
 
 
 def message_day_aggregate(*, day: dt.date) -> int:

@@ -1,5 +1,6 @@
 """The messaging figures of the reports: messages sent, delivered, failed, replied, opted out and refused
-per day, channel and team, read from ``ReportMessageDay`` only (DESIGN.md 9 and 15)."""
+per day, channel and team, and per template and bucket over the period, read from ``ReportMessageDay`` only
+(DESIGN.md 9 and 15)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def _scoped(filters: ReportFilters) -> QuerySet[ReportMessageDay]:
         rows = rows.filter(team_id=filters.team_id)
     elif filters.team_ids is not None:
         rows = rows.filter(team_id__in=filters.team_ids)
+    if filters.bucket:
+        rows = rows.filter(bucket=filters.bucket)
     return rows
 
 
@@ -55,6 +58,44 @@ def message_table(filters: ReportFilters) -> Table:
     for day, channel, team, counts in message_totals(filters):
         table.add(
             day, str(channels.get(channel, channel)), team or str(_("No team")), counts["sent"], counts["delivered"],
+            Rate(counts["delivered"], counts["sent"]), counts["failed"], counts["replied"], counts["opted_out"],
+            counts["refused"],
+        )  # fmt: skip
+    return table
+
+
+def message_totals_by_template(filters: ReportFilters) -> list[tuple[str, str, str, dict[str, int]]]:
+    """(template, bucket, channel, figures) over the whole period, for every template and bucket with any message."""
+    groups = (
+        _scoped(filters)
+        .values_list("template_code", "bucket", "channel")
+        .annotate(**{name: Sum(name) for name in FIGURES})
+        .order_by("template_code", "bucket", "channel")
+    )
+    return [(code, bucket, channel, dict(zip(FIGURES, counts, strict=True))) for code, bucket, channel, *counts in groups]
+
+
+def message_template_table(filters: ReportFilters) -> Table:
+    table = Table(
+        id="messages_by_template",
+        title=_("Messages per template and bucket"),
+        columns=[
+            Column("template", _("Template"), TEXT),
+            Column("bucket", _("Bucket"), TEXT),
+            Column("channel", _("Channel"), TEXT),
+            Column("sent", _("Sent"), COUNT, DEFINITIONS["message_sent"]),
+            Column("delivered", _("Delivered"), COUNT, DEFINITIONS["message_delivered"]),
+            Column("delivered_rate", _("Delivered rate"), RATE, DEFINITIONS["message_delivered"]),
+            Column("failed", _("Failed"), COUNT, DEFINITIONS["message_failed"]),
+            Column("replied", _("Replied"), COUNT, DEFINITIONS["message_replied"]),
+            Column("opted_out", _("Opted out"), COUNT, DEFINITIONS["message_opted_out"]),
+            Column("refused", _("Refused"), COUNT, DEFINITIONS["message_refused"]),
+        ],
+    )
+    channels = {"sms": _("SMS"), "email": _("Email")}
+    for code, bucket, channel, counts in message_totals_by_template(filters):
+        table.add(
+            code, bucket or "-", str(channels.get(channel, channel)), counts["sent"], counts["delivered"],
             Rate(counts["delivered"], counts["sent"]), counts["failed"], counts["replied"], counts["opted_out"],
             counts["refused"],
         )  # fmt: skip
