@@ -1,9 +1,12 @@
 """The dialer's call list: the numbers callable now, by priority, decided by the engine a page at a time.
 
 Order: case priority (high first), days past due (high first), case id, then phone id. A page is
-read in chunks of open cases in that order; the numbers of each chunk (do-not-call and uncallable
-numbers left out in SQL) are decided together with ``evaluate_many``, so a chunk costs the same
-few queries whatever its size, and a page reads at most ``MAX_CHUNKS`` chunks.
+read in chunks of open cases in that order, as tuples; the numbers of each chunk (do-not-call and
+uncallable numbers left out in SQL) are decided together (``_decide``), so a chunk costs the same
+two queries whatever its size (more when a borrower has preferences or history, or the debt a
+promise). The first chunk has as many cases as the page asks rows; the next ones as many as the
+share of callable numbers met so far says are needed for the rest; a page reads at most
+``MAX_CHUNKS`` chunks.
 
 The cursor is a keyset position ``(priority, dpd, case id, phone id)`` of the last row looked at,
 not an offset: cases added, closed or refused meanwhile do not shift the rows after it. A case
@@ -19,26 +22,31 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Borrower, LoanAccount, Phone
-from collections_app.models import Case, ContactAttempt
+from collections_app.models import Case, ContactAttempt, PromiseToPay
 from collections_app.selectors.promise_hold import held_by_promise
 from config.errors import DomainError
-from scheduling.engine import Decision, evaluate_many
+from scheduling.engine import Decision, decision_for, evaluate_many, history_since
+from scheduling.engine.policies import policies_snapshot
+from scheduling.models import ContactPreference
 
 M = TypeVar("M", bound=Model)
 MAX_CHUNKS = 4
 MIN_CHUNK = 50
+MAX_CHUNK_TIMES_LIMIT = 4  # a chunk reads at most this many cases per row asked
 PAST_EVERY_PHONE = 2**53  # a cursor after a whole case
 
 
@@ -98,21 +106,29 @@ class CallListPage:
     cases_examined: int
 
 
-# What a page reads of a case, its account and borrower: the row's fields, then what the engine needs.
+# What a page reads of a case, its account and borrower: the row's fields, then what the engine
+# needs, then whether anything but these is a fact of its decision (``_quiet``).
 _CASE_FIELDS = (
     "pk", "priority", "dpd", "bucket", "overdue_amount", "agent__user__username", "account__external_id",
     "account__borrower_id", "account__borrower__external_id", "account__borrower__timezone", "account__currency",
-    "account_id", "account__status", "account__product", "account__dpd",
+    "account_id", "account__status", "account__product",
     "account__borrower__country", "account__borrower__region", "account__borrower__deceased",
-    "account__borrower__bankruptcy", "account__borrower__attorney_represented",
+    "account__borrower__bankruptcy", "account__borrower__attorney_represented", "quiet",
 )  # fmt: skip
-_ACCOUNT_ATTNAMES = ["id", "status", "product", "dpd", "borrower_id"]
+_ROW = slice(0, 11)  # CallListCase
+_ACCOUNT = (11, 12, 13, 7)  # the values of _ACCOUNT_ATTNAMES
+_BORROWER = (7, 9, 14, 15, 16, 17, 18)  # the values of _BORROWER_ATTNAMES
+_QUIET = 19
+# A quiet case's values the engine reads but its ids (``_decide``).
+_account_key, _borrower_key = itemgetter(*_ACCOUNT[1:3]), itemgetter(*_BORROWER[1:])
+_ACCOUNT_ATTNAMES = ["id", "status", "product", "borrower_id"]
 _BORROWER_ATTNAMES = ["id", "timezone", "country", "region", "deceased", "bankruptcy", "attorney_represented"]
 # What the engine reads of a number (``loading._phone_facts``), and the number itself.
 _PHONE_ATTNAMES = [
     "id", "borrower_id", "number", "type", "owner", "third_party_may_contact", "autodialer_consent",
     "do_not_call", "uncallable", "timezones", "sms_consent", "sms_opted_out",
 ]  # fmt: skip
+_PHONE_ID, _PHONE_NUMBER, _PHONE_FACTS = 0, 2, slice(3, None)
 
 
 def _open_cases(*, team: str | None, bucket: str | None, at: dt.datetime) -> QuerySet[Case]:
@@ -123,6 +139,19 @@ def _open_cases(*, team: str | None, bucket: str | None, at: dt.datetime) -> Que
     if bucket:
         cases = cases.filter(bucket=bucket)
     return cases
+
+
+def _quiet(at: dt.datetime) -> Q:
+    """Cases whose decisions read nothing but the case's row, its account, borrower and number: the
+    borrower has no contact preferences and no attempt since the earliest instant any call rule's
+    history reads, and the debt no open promise. What the engine loads beyond the rows
+    (``loading.subjects_load``) is then empty, so equal rows get equal decisions. A case not quiet
+    is decided with its loaded facts."""
+    call_rules = [r for (_p, channel), r in policies_snapshot().rules.items() if channel == ContactAttempt.Channel.CALL]
+    borrower = OuterRef("account__borrower_id")
+    return ~Q(Exists(ContactPreference.objects.filter(borrower_id=borrower))) & ~Q(
+        Exists(ContactAttempt.objects.filter(account__borrower_id=borrower, placed_at__gte=history_since(at, call_rules)))
+    ) & ~Q(Exists(PromiseToPay.objects.filter(account_id=OuterRef("account_id"), status=PromiseToPay.Status.OPEN)))
 
 
 def _after(cases: QuerySet[Case], cursor: CallListCursor | None) -> QuerySet[Case]:
@@ -136,7 +165,30 @@ def _after(cases: QuerySet[Case], cursor: CallListCursor | None) -> QuerySet[Cas
     )
 
 
-def _decide(pairs: list[tuple[LoanAccount, Phone]], *, at: dt.datetime) -> list[Decision]:
+def _bare(model: type[M], attnames: list[str], values: Sequence[Any]) -> M:
+    """An instance holding only ``attnames`` (given in that order; the rest deferred)."""
+    order = _order(model, tuple(attnames))
+    return model.from_db(DEFAULT_DB_ALIAS, [attnames[i] for i in order], [values[i] for i in order])
+
+
+@cache
+def _order(model: type[Model], attnames: tuple[str, ...]) -> list[int]:
+    """The positions of ``attnames`` in the model's field order (``from_db`` takes them so)."""
+    position = {f.attname: n for n, f in enumerate(model._meta.concrete_fields)}
+    return sorted(range(len(attnames)), key=lambda i: position[attnames[i]])
+
+
+def _bare_pair(case: tuple[Any, ...], phone: tuple[Any, ...]) -> tuple[LoanAccount, Phone]:
+    """The debt and number of a row as the engine reads them: bare objects of the values read."""
+    borrower = _bare(Borrower, _BORROWER_ATTNAMES, [case[i] for i in _BORROWER])
+    account = _bare(LoanAccount, _ACCOUNT_ATTNAMES, [case[i] for i in _ACCOUNT])
+    account.borrower = borrower
+    number = _bare(Phone, _PHONE_ATTNAMES, phone)
+    number.borrower = borrower
+    return account, number
+
+
+def _decide_pairs(pairs: list[tuple[LoanAccount, Phone]], *, at: dt.datetime, quiet: bool) -> list[Decision]:
     """One decision per (debt, phone); a number shared by two cases of a borrower is decided per case."""
     decisions: list[Decision | None] = [None] * len(pairs)
     pending = list(range(len(pairs)))
@@ -156,6 +208,7 @@ def _decide(pairs: list[tuple[LoanAccount, Phone]], *, at: dt.datetime) -> list[
             channel=ContactAttempt.Channel.CALL,
             source=ContactAttempt.Source.DIALER,
             accounts=accounts,
+            quiet=quiet,
         )
         for phone_id, index in batch.items():
             decisions[index] = decided[phone_id]
@@ -163,45 +216,54 @@ def _decide(pairs: list[tuple[LoanAccount, Phone]], *, at: dt.datetime) -> list[
     return [d for d in decisions if d is not None]
 
 
-def _bare(model: type[M], attnames: list[str], values: Sequence[Any]) -> M:
-    """An instance holding only ``attnames`` (given in that order; the rest deferred)."""
-    order = _order(model, tuple(attnames))
-    return model.from_db(DEFAULT_DB_ALIAS, [attnames[i] for i in order], [values[i] for i in order])
+def _decide(
+    pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]], *, at: dt.datetime
+) -> list[tuple[Decision, int, int]]:
+    """The engine's decision of each (case row, phone row), with the ids it is for.
+
+    The numbers of quiet cases (``_quiet``) with equal rows but their ids (every value the bare
+    objects the engine reads carry) are decided once, by the engine, for the first of them: a
+    handful of policies, zones and flags at one instant. The others are decided with their facts.
+    """
+    groups: dict[Hashable, int] = {}
+    quiet: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []  # one of each group
+    other: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+    slots = []  # per pair: its group's place in ``quiet``, or ~its place in ``other``
+    for case, phone in pairs:
+        if case[_QUIET]:
+            key = (_account_key(case), _borrower_key(case), phone[_PHONE_FACTS])
+            slot = groups.get(key)
+            if slot is None:
+                slot = groups[key] = len(quiet)
+                quiet.append((case, phone))
+        else:
+            slot = ~len(other)
+            other.append((case, phone))
+        slots.append(slot)
+    decided = _decide_pairs([_bare_pair(*pair) for pair in quiet], at=at, quiet=True) if quiet else []
+    others = _decide_pairs([_bare_pair(*pair) for pair in other], at=at, quiet=False) if other else []
+    return [
+        (decided[slot] if slot >= 0 else others[~slot], case[_ACCOUNT[0]], phone[_PHONE_ID])
+        for (case, phone), slot in zip(pairs, slots, strict=True)
+    ]
 
 
-@cache
-def _order(model: type[Model], attnames: tuple[str, ...]) -> list[int]:
-    """The positions of ``attnames`` in the model's field order (``from_db`` takes them so)."""
-    position = {f.attname: n for n, f in enumerate(model._meta.concrete_fields)}
-    return sorted(range(len(attnames)), key=lambda i: position[attnames[i]])
+def _chunk(base: QuerySet[Case], position: CallListCursor | None, size: int) -> list[tuple[Any, ...]]:
+    """The next cases in the order as tuples (``_CASE_FIELDS``)."""
+    return list(_after(base, position).values_list(*_CASE_FIELDS)[:size])
 
 
-def _chunk(base: QuerySet[Case], position: CallListCursor | None, size: int) -> list[tuple[CallListCase, LoanAccount]]:
-    """The next cases in the order as tuples, each with its debt (a bare account with its borrower,
-    what the engine reads of them)."""
-    out = []
-    for row in _after(base, position).values_list(*_CASE_FIELDS)[:size]:
-        borrower = _bare(Borrower, _BORROWER_ATTNAMES, (row[7], row[9], *row[15:20]))
-        account = _bare(LoanAccount, _ACCOUNT_ATTNAMES, (row[11], row[12], row[13], row[14], row[7]))
-        account.borrower = borrower
-        out.append((CallListCase(*row[:11]), account))
-    return out
-
-
-def _phones(accounts: list[LoanAccount]) -> dict[int, list[Phone]]:
-    """The callable numbers of the accounts' borrowers (do-not-call and uncallable ones left out), by
-    borrower, each with its borrower."""
-    borrowers = {a.borrower_id: a.borrower for a in accounts}
-    by_borrower: dict[int, list[Phone]] = defaultdict(list)
+def _phones(borrower_ids: set[int]) -> dict[int, list[tuple[Any, ...]]]:
+    """The callable numbers of the borrowers (do-not-call and uncallable ones left out) as tuples
+    (``_PHONE_ATTNAMES``), by borrower."""
+    by_borrower: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     rows = (
-        Phone.objects.filter(borrower_id__in=set(borrowers), do_not_call=False, uncallable=False)
+        Phone.objects.filter(borrower_id__in=borrower_ids, do_not_call=False, uncallable=False)
         .order_by("borrower_id", "pk")
         .values_list(*_PHONE_ATTNAMES)
     )
     for row in rows:
-        phone = _bare(Phone, _PHONE_ATTNAMES, row)
-        phone.borrower = borrowers[phone.borrower_id]
-        by_borrower[phone.borrower_id].append(phone)
+        by_borrower[row[1]].append(row)
     return by_borrower
 
 
@@ -215,7 +277,10 @@ def call_list(
 ) -> CallListPage:
     """Up to ``limit`` (case, number) rows callable at ``at``, from ``cursor`` on, and where to go on."""
     chunk_size = max(limit, MIN_CHUNK)
-    base = _open_cases(team=team, bucket=bucket, at=at).order_by("-priority", "-dpd", "pk")
+    base = (
+        _open_cases(team=team, bucket=bucket, at=at).annotate(quiet=ExpressionWrapper(_quiet(at), BooleanField()))
+        .order_by("-priority", "-dpd", "pk")
+    )  # fmt: skip
     rows: list[CallListRow] = []
     position = cursor
     examined = 0
@@ -223,29 +288,44 @@ def call_list(
         cases = _chunk(base, position, chunk_size)
         if not cases:
             return CallListPage(rows=rows, next_cursor=None, cases_examined=examined)
-        phones_by_borrower = _phones([account for _case, account in cases])
+        phones_by_borrower = _phones({case[7] for case in cases})
         pairs = [
-            (case, account, phone)
-            for case, account in cases
-            for phone in phones_by_borrower[account.borrower_id]
-            if not (position and case.id == position.case_id and phone.pk <= position.phone_id)
+            (case, phone)
+            for case in cases
+            for phone in phones_by_borrower[case[7]]
+            if not (position and case[0] == position.case_id and phone[_PHONE_ID] <= position.phone_id)
         ]
-        decisions = _decide([(account, phone) for _case, account, phone in pairs], at=at)
-        decided = {(case.id, phone.pk): d for (case, _a, phone), d in zip(pairs, decisions, strict=True)}
-        for case, account in cases:
+        decided = {
+            (case[0], phone_id): (decision, account_id)
+            for (case, _phone), (decision, account_id, phone_id) in zip(pairs, _decide(pairs, at=at), strict=True)
+        }
+        for row in cases:
+            case = CallListCase(*row[_ROW])
             examined += 1
-            for phone in phones_by_borrower[account.borrower_id]:
-                decision = decided.get((case.id, phone.pk))
-                if decision is None or not decision.allowed:
+            for phone in phones_by_borrower[case.borrower_id]:
+                phone_id = phone[_PHONE_ID]
+                found = decided.get((case.id, phone_id))
+                if found is None or not found[0].allowed:
                     continue
-                rows.append(CallListRow(case=case, phone_id=phone.pk, number=phone.number, decision=decision))
+                decision = decision_for(found[0], found[1], phone_id)
+                rows.append(CallListRow(case=case, phone_id=phone_id, number=phone[_PHONE_NUMBER], decision=decision))
                 if len(rows) == limit:
                     return CallListPage(
                         rows=rows,
-                        next_cursor=CallListCursor(case.priority, case.dpd, case.id, phone.pk),
+                        next_cursor=CallListCursor(case.priority, case.dpd, case.id, phone_id),
                         cases_examined=examined,
                     )
             position = CallListCursor(case.priority, case.dpd, case.id, PAST_EVERY_PHONE)
         if len(cases) < chunk_size:
             return CallListPage(rows=rows, next_cursor=None, cases_examined=examined)
+        chunk_size = _next_chunk_size(limit=limit, rows=len(rows), examined=examined, last=chunk_size)
     return CallListPage(rows=rows, next_cursor=position, cases_examined=examined)
+
+
+def _next_chunk_size(*, limit: int, rows: int, examined: int, last: int) -> int:
+    """Enough cases for the rows still wanted at the share of callable ones met so far, and a quarter
+    more; twice the last chunk while none was callable."""
+    most = max(limit, MIN_CHUNK) * MAX_CHUNK_TIMES_LIMIT
+    if not rows:
+        return min(most, 2 * last)
+    return max(MIN_CHUNK, min(most, math.ceil((limit - rows) * examined / rows * 1.25)))

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from scheduling.engine.decision import Decision, Reason, ReasonCode, decision_from_json
 from scheduling.engine.evaluate import evaluate, evaluate_many, evaluation_target
-from scheduling.engine.loading import Plan, account_default, subjects_plan
+from scheduling.engine.loading import Plan, account_default, history_since, subjects_plan
 from scheduling.engine.reservations import facts_statements, reservation_decide
+from scheduling.engine.rules import decision_for
 
 __all__ = [
     "Decision",
     "Plan",
     "account_default",
+    "decision_for",
+    "history_since",
     "evaluation_target",
     "facts_statements",
     "reservation_decide",

@@ -97,11 +97,14 @@ def evaluate_many(
     channel: str = ContactAttempt.Channel.CALL,
     source: str = ContactAttempt.Source.DIALER,
     accounts: Mapping[int, LoanAccount] | None = None,
+    quiet: bool = False,
 ) -> dict[int, Decision]:
     """Decide a batch of numbers at one instant, keyed by phone id, in a constant number of queries.
 
     ``accounts`` maps a phone id to the debt its contact is about (a queue knows its cases);
-    phones without an entry get their borrower's default account as in ``evaluate``.
+    phones without an entry get their borrower's default account as in ``evaluate``. ``quiet``: the
+    caller has read that none of the borrowers has contact preferences or an attempt since
+    ``history_since`` of every rule, and none of the debts an open promise: no query for them.
     """
     _check_arguments(channel=channel, source=source, at=at)
     phones = list(phones)
@@ -124,7 +127,7 @@ def evaluate_many(
         for pk in dict.fromkeys(ids)
         if pk in loaded
     ]
-    subjects = subjects_load(targets, at=at, channel=channel, source=source)
+    subjects = subjects_load(targets, at=at, channel=channel, source=source, quiet=quiet)
     return {
         target.phone.pk: decision
         for target, decision in zip(targets, decide_many(subjects, at), strict=True)

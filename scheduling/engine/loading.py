@@ -321,6 +321,13 @@ class Plan:
         return {t.borrower.pk for t in self.targets}
 
 
+def history_since(at: dt.datetime, rules: Iterable[ChannelRule]) -> dt.datetime:
+    """How far back the attempt history of a batch under these channel rules is read: the week of
+    the weekly cap or the longest cool-down, and two days for the zones' local dates."""
+    lookback = max([WEEK_DAYS, *(r.cool_down_days for r in rules)])
+    return at - dt.timedelta(days=lookback + 2)
+
+
 def subjects_plan(targets: list[Target], *, at: dt.datetime, channel: str, source: str) -> Plan:
     policies = policies_snapshot()
     # Per target: the product is the debt's, and one borrower's debts may differ.
@@ -338,7 +345,6 @@ def subjects_plan(targets: list[Target], *, at: dt.datetime, channel: str, sourc
         for policy in by_name.values()
         if (rule := policies.rules.get((policy.pk, channel))) is not None
     }
-    lookback = max([WEEK_DAYS, *(r.cool_down_days for r in rules.values())])
     zone_by_borrower = {
         t.borrower.pk: t.borrower.timezone for t in targets if zone_or_none(t.borrower.timezone)
     }
@@ -355,17 +361,20 @@ def subjects_plan(targets: list[Target], *, at: dt.datetime, channel: str, sourc
         names=names,
         by_name=by_name,
         rules=rules,
-        since=at - dt.timedelta(days=lookback + 2),
+        since=history_since(at, rules.values()),
         zone_by_borrower=zone_by_borrower,
         promise_accounts=promise_accounts,
     )
 
 
 def subjects_load(
-    targets: list[Target], *, at: dt.datetime, channel: str, source: str
+    targets: list[Target], *, at: dt.datetime, channel: str, source: str, quiet: bool = False
 ) -> list[tuple[Subject, History]]:
-    """The facts of every target, with a constant number of queries whatever their number."""
+    """The facts of every target, with a constant number of queries whatever their number (none when
+    the caller knows there are no preferences, history or promises to read: ``evaluate_many``)."""
     plan = subjects_plan(targets, at=at, channel=channel, source=source)
+    if quiet:
+        return subjects_assemble(plan, preferences={}, history_rows=[], promises={})
     preferences = {p.borrower_id: p for p in ContactPreference.objects.filter(borrower_id__in=plan.borrower_ids)}
     return subjects_assemble(
         plan,

@@ -449,8 +449,15 @@ def decide_many(contacts: list[tuple[Subject, History]], at: dt.datetime) -> lis
             decision = decided[key] = decide(subject, history, at)
             out.append(decision)
             continue
-        mine = copy.copy(decision)  # the group's decision with this contact's ids
-        object.__setattr__(mine, "account_id", subject.account_id)
-        object.__setattr__(mine, "phone_id", subject.phone.id if subject.phone is not None else None)
-        out.append(mine)
+        out.append(decision_for(decision, subject.account_id, subject.phone.id if subject.phone is not None else None))
     return out
+
+
+def decision_for(decision: Decision, account_id: int | None, phone_id: int | None) -> Decision:
+    """A group's decision (``decision_key``) as the decision of one contact of the group: its ids."""
+    if decision.account_id == account_id and decision.phone_id == phone_id:
+        return decision
+    mine = copy.copy(decision)
+    object.__setattr__(mine, "account_id", account_id)
+    object.__setattr__(mine, "phone_id", phone_id)
+    return mine
