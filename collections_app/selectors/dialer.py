@@ -31,8 +31,9 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts.models import Borrower, LoanAccount, Phone
@@ -217,34 +218,34 @@ def _decide_pairs(pairs: list[tuple[LoanAccount, Phone]], *, at: dt.datetime, qu
 
 
 def _decide(
-    pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]], *, at: dt.datetime
+    pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]], *, at: dt.datetime, groups: dict[Hashable, Decision]
 ) -> list[tuple[Decision, int, int]]:
     """The engine's decision of each (case row, phone row), with the ids it is for.
 
     The numbers of quiet cases (``_quiet``) with equal rows but their ids (every value the bare
     objects the engine reads carry) are decided once, by the engine, for the first of them: a
-    handful of policies, zones and flags at one instant. The others are decided with their facts.
+    handful of policies, zones and flags at one instant. ``groups`` holds those decisions from one
+    chunk of the page to the next. The others are decided with their facts.
     """
-    groups: dict[Hashable, int] = {}
-    quiet: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []  # one of each group
+    keys = []
+    new: dict[Hashable, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # a pair of each group not yet decided
     other: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
-    slots = []  # per pair: its group's place in ``quiet``, or ~its place in ``other``
     for case, phone in pairs:
         if case[_QUIET]:
-            key = (_account_key(case), _borrower_key(case), phone[_PHONE_FACTS])
-            slot = groups.get(key)
-            if slot is None:
-                slot = groups[key] = len(quiet)
-                quiet.append((case, phone))
+            key: Hashable = (_account_key(case), _borrower_key(case), phone[_PHONE_FACTS])
+            if key not in groups and key not in new:
+                new[key] = (case, phone)
         else:
-            slot = ~len(other)
+            key = len(other)  # its place in ``other``
             other.append((case, phone))
-        slots.append(slot)
-    decided = _decide_pairs([_bare_pair(*pair) for pair in quiet], at=at, quiet=True) if quiet else []
+        keys.append(key)
+    if new:
+        decided = _decide_pairs([_bare_pair(*pair) for pair in new.values()], at=at, quiet=True)
+        groups.update(zip(new, decided, strict=True))
     others = _decide_pairs([_bare_pair(*pair) for pair in other], at=at, quiet=False) if other else []
     return [
-        (decided[slot] if slot >= 0 else others[~slot], case[_ACCOUNT[0]], phone[_PHONE_ID])
-        for (case, phone), slot in zip(pairs, slots, strict=True)
+        (others[key] if isinstance(key, int) else groups[key], case[_ACCOUNT[0]], phone[_PHONE_ID])
+        for (case, phone), key in zip(pairs, keys, strict=True)
     ]
 
 
@@ -257,12 +258,12 @@ def _phones(borrower_ids: set[int]) -> dict[int, list[tuple[Any, ...]]]:
     """The callable numbers of the borrowers (do-not-call and uncallable ones left out) as tuples
     (``_PHONE_ATTNAMES``), by borrower."""
     by_borrower: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    rows = (
-        Phone.objects.filter(borrower_id__in=borrower_ids, do_not_call=False, uncallable=False)
-        .order_by("borrower_id", "pk")
-        .values_list(*_PHONE_ATTNAMES)
-    )
-    for row in rows:
+    phones = Phone.objects.filter(do_not_call=False, uncallable=False)
+    if connection.vendor == "postgresql":  # one array parameter: a thousand placeholders cost more to send
+        phones = phones.filter(RawSQL('"accounts_phone"."borrower_id" = ANY(%s)', (list(borrower_ids),), BooleanField()))
+    else:
+        phones = phones.filter(borrower_id__in=borrower_ids)
+    for row in phones.order_by("borrower_id", "pk").values_list(*_PHONE_ATTNAMES):
         by_borrower[row[1]].append(row)
     return by_borrower
 
@@ -282,6 +283,7 @@ def call_list(
         .order_by("-priority", "-dpd", "pk")
     )  # fmt: skip
     rows: list[CallListRow] = []
+    groups: dict[Hashable, Decision] = {}
     position = cursor
     examined = 0
     for _chunk_number in range(MAX_CHUNKS):
@@ -297,7 +299,7 @@ def call_list(
         ]
         decided = {
             (case[0], phone_id): (decision, account_id)
-            for (case, _phone), (decision, account_id, phone_id) in zip(pairs, _decide(pairs, at=at), strict=True)
+            for (case, _phone), (decision, account_id, phone_id) in zip(pairs, _decide(pairs, at=at, groups=groups), strict=True)
         }
         for row in cases:
             case = CallListCase(*row[_ROW])
