@@ -125,7 +125,8 @@ class RedisCache(DjangoRedisCache):
     def incr_expiring(self, key: str, timeout: int) -> int:
         """Add one to ``key`` (made at 0 when missing) and keep it ``timeout`` seconds: one round trip."""
         full = self.make_and_validate_key(key)
-        pipe = self._cache.get_client(full, write=True).pipeline()
+        # No MULTI/EXEC around them: both go in one write all the same, and nothing else is atomic here.
+        pipe = self._cache.get_client(full, write=True).pipeline(transaction=False)
         pipe.incr(full)
         pipe.expire(full, timeout)
         count, _ = pipe.execute()

@@ -12,7 +12,10 @@ before 1.21). The statements still go through Django's cursor wrapper: logged wi
 trip, however many statements it holds. Outside any atomic block its transaction is its own: the
 ``BEGIN`` rides on the first trip and the ``COMMIT`` on the last, so a transaction of two batches
 costs two round trips, not four. Inside an atomic block (an idempotent request, a test) it runs in
-the caller's transaction and commits nothing.
+the caller's transaction and commits nothing. Its first trip sets generic plans for the rest of the
+transaction (``GENERIC_PLANS``): PostgreSQL kept planning the attempt history's statement anew on
+every execution (a custom plan each time, 0.5 ms of planning for 0.1 ms of work), while its generic
+plan, the same index scans, takes no planning at all.
 
 ``columns``, ``instance`` and ``insert_sql`` read and write rows of a model in plain SQL through the
 model's own fields (names, converters, defaults, ``pre_save``): no second list of a model's fields.
@@ -25,10 +28,14 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
+
+# Only prepared statements have plans to keep, and only these hot paths prepare theirs; ``LOCAL``
+# ends with the transaction.
+GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
 def available() -> bool:
@@ -43,13 +50,14 @@ def available() -> bool:
 def prepared_cursor() -> Any:
     """A Django cursor over a server-side binding psycopg cursor on the current connection (on
     another database, its ordinary cursor)."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+    db = connections[DEFAULT_DB_ALIAS]  # once: every attribute of ``connection`` looks it up again
+    if db.vendor != "postgresql":
+        return db.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined,call-arg]
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        return db._prepare_cursor(ServerBindingCursor(db.connection))  # type: ignore[attr-defined,call-arg]
 
 
 @cache
@@ -77,18 +85,25 @@ def _converters(model: type[Model]) -> tuple[tuple[int, Any, tuple[Callable[...,
     return tuple(out)
 
 
+@cache
+def _layout(model: type[Model]) -> tuple[int, int, list[str]]:
+    """The width of a model's columns, the index of its primary key among them, their attribute names."""
+    fields = _fields(model)
+    return len(fields), next(i for i, f in enumerate(fields) if f.primary_key), [f.attname for f in fields]
+
+
 def instance(model: type[M], row: Sequence[Any], start: int = 0) -> M | None:
     """The model instance in ``row[start:start + width(model)]`` (None when its pk is NULL: an outer
     join found nothing), converted as the ORM converts what it reads."""
-    values = list(row[start : start + width(model)])
-    fields = _fields(model)
-    pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
+    size, pk_index, attnames = _layout(model)
+    values = list(row[start : start + size])
     if values[pk_index] is None:
         return None
+    db = connections[DEFAULT_DB_ALIAS]
     for index, column, converters in _converters(model):
         for converter in converters:
-            values[index] = converter(values[index], column, connection)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+            values[index] = converter(values[index], column, db)
+    return model.from_db(db.alias, attnames, values)
 
 
 def insert_sql(obj: Model, *, expressions: dict[str, str] | None = None) -> tuple[str, list[Any]]:
@@ -120,6 +135,7 @@ class Trips:
         self._own = own_transaction
         self._queued: list[tuple[str, Sequence[Any], bool]] = []
         self._begun = False
+        self._planned = False
 
     def add(self, sql: str, params: Sequence[Any] = (), *, rows: bool = True) -> None:
         self._queued.append((sql, params, rows))
@@ -134,6 +150,9 @@ class Trips:
             if self._own and not self._begun:
                 self._cursor.execute("BEGIN")
                 self._begun = True
+            if not self._planned:
+                self._cursor.execute(GENERIC_PLANS)
+                self._planned = True
             cursors = []
             for sql, params, wants_rows in queued:
                 cursor = prepared_cursor() if wants_rows else self._cursor
@@ -141,7 +160,7 @@ class Trips:
                 cursors.append(cursor if wants_rows else None)
             if commit and self._own:
                 self._cursor.execute("COMMIT")
-                self._begun = False
+                self._begun = self._planned = False
         for cursor in cursors:
             if cursor is not None:
                 out.append(cursor.fetchall())
@@ -151,7 +170,7 @@ class Trips:
     def rollback(self) -> None:
         self._queued = []
         if self._own and self._begun:
-            self._begun = False
+            self._begun = self._planned = False
             with connection.wrap_database_errors:
                 connection.connection.rollback()
 
