@@ -27,6 +27,7 @@ from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import close_finish, close_range, close_ranges_prepare, nightly_close
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
 from collections_app.services.plan import plan_run
+from collections_app.services.plan_requests import plan_request_run
 from collections_app.services.plan_sending import plan_sends_dispatch
 from collections_app.services.promise_matching import promises_settle
 from collections_app.services.quality import qa_sample_build, qa_sample_build_last_week
@@ -156,9 +157,13 @@ def messages_send_after_commit(message_ids: Iterable[int]) -> None:
 
 
 @shared_task(acks_late=True)
-def plan_run_task(today: str | None = None, kind: str = "intraday") -> dict[str, object]:
+def plan_run_task(today: str | None = None, kind: str = "intraday", request_id: int | None = None) -> dict[str, object]:
     """The treatment strategies' plan for a date (default: the book's today); the intraday refresh by
-    default. Safe to run twice: a date's actions are recorded once."""
+    default. With ``request_id``, a supervisor's queued request from the strategies screen, its date and
+    outcome recorded on it. Safe to run twice: a date's actions are recorded once, a request run once."""
+    if request_id is not None:
+        request = plan_request_run(request_id=request_id)
+        return {"request": request_id, "status": request.status if request else "already run"}
     return plan_run(today=date.fromisoformat(today) if today else business_today(), kind=kind).as_dict()
 
 

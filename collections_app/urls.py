@@ -63,6 +63,7 @@ from collections_app.views.strategies import (
     challenger_create_view,
     challenger_promote_view,
     plan_run_view,
+    plan_status_view,
     segment_results_view,
     strategy_list_view,
 )
@@ -133,6 +134,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/cases/", report_cases, name="report-cases"),
     path("strategies/", strategy_list_view, name="strategies"),
     path("strategies/plan/", plan_run_view, name="strategy-plan-run"),
+    path("strategies/plan/status/", plan_status_view, name="strategy-plan-status"),
     path("strategies/<slug:code>/<slug:segment>/results/", segment_results_view, name="strategy-results"),
     path("strategies/<slug:code>/<slug:segment>/challengers/", challenger_create_view, name="strategy-challenger-create"),
     path("strategies/<slug:code>/<slug:segment>/<slug:arm>/promote/", challenger_promote_view, name="strategy-promote"),

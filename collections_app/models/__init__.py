@@ -9,7 +9,7 @@ from .extensions import ExtensionAuthority, ExtensionRequest, ExtensionSop, Exte
 from .imports import BookImportJob
 from .integrations import DialAuthorization, DispositionMapping, DncEntry, IdempotencyRecord, Integration
 from .messages import InboundMessage, Message, MessageTemplate
-from .plans import PlanAction, PlanRun
+from .plans import PlanAction, PlanRequest, PlanRun
 from .promises import PromisePart, PromisePolicy, PromiseToPay
 from .quality import QaAnswer, QaReview, Scorecard, ScorecardItem
 from .report_messages import ReportMessageDay
@@ -29,7 +29,7 @@ from .reports import (
 from .strategies import Action, Arm, ArmAssignment, ChannelCost, Segment, Strategy
 
 __all__ = [
-    "Action", "Arm", "ArmAssignment", "ChannelCost", "PlanAction", "PlanRun", "Segment", "Strategy",
+    "Action", "Arm", "ArmAssignment", "ChannelCost", "PlanAction", "PlanRequest", "PlanRun", "Segment", "Strategy",
     "Agent", "BookImportJob", "AssignmentRecord", "Case", "Complaint", "ComplaintCategory", "ComplaintPolicy", "ContactAttempt", "Dispute", "DialAuthorization", "DispositionCode",
     "DispositionMapping", "ExtensionAuthority", "ExtensionRequest", "ExtensionSop", "ExtensionSopStep",
     "ExtensionWaiver", "DncEntry", "IdempotencyRecord", "InboundMessage", "Integration", "Message", "MessageTemplate", "PromisePart", "PromisePolicy",

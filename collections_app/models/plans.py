@@ -4,7 +4,9 @@
 version), segment, arm and plan step that caused it: a message to send within the borrower's window,
 a place on the dialer list with a priority, a case to queue for an agent, or a hold. One row per
 (date, account, step): the plan run again for a date, or its intraday refresh, records nothing twice.
-``PlanRun`` is one run of the plan: when, for which date, and what it did.
+``PlanRun`` is one run of the plan: when, for which date, and what it did. ``PlanRequest`` is a
+supervisor's "Run the plan" from the strategies screen, queued for a worker: queued, running, finished
+(with what the run did) or failed.
 """
 
 from __future__ import annotations
@@ -47,6 +49,40 @@ class PlanRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.strategy} {self.date} ({self.kind})"
+
+
+class PlanRequest(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    date = models.DateField(_("plan date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=PlanRun.Kind.choices, default=PlanRun.Kind.INTRADAY)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    assigned = models.PositiveIntegerField(_("arms assigned"), default=0)
+    created = models.PositiveIntegerField(_("actions recorded"), default=0)
+    stopped = models.PositiveIntegerField(_("actions stopped"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("plan request")
+        verbose_name_plural = _("plan requests")
+
+    def __str__(self) -> str:
+        return f"{self.date} ({self.status})"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class PlanAction(models.Model):

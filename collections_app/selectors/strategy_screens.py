@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch
 
-from collections_app.models import Action, Arm, PlanRun, Segment, Strategy
+from collections_app.models import Action, Arm, PlanRequest, PlanRun, Segment, Strategy
 from collections_app.selectors.strategies import segment_members, strategy_segments
 
 
@@ -46,6 +46,11 @@ def strategy_version(code: str, version: int | None = None) -> Strategy | None:
     """The strategy ``code`` at ``version``, or its active version."""
     versions = Strategy.objects.filter(code=code)
     return (versions.filter(version=version) if version else versions.filter(active=True)).first()
+
+
+def plan_requests_latest(limit: int = 3) -> list[PlanRequest]:
+    """The latest "Run the plan" requests from the strategies screen, newest first."""
+    return list(PlanRequest.objects.select_related("requested_by").order_by("-requested_at", "-pk")[:limit])
 
 
 def plan_runs_latest(limit: int = 5) -> list[PlanRun]:

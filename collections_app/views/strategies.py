@@ -3,7 +3,8 @@ their plans), a challenger at a share of a segment, running the plan for today, 
 per arm with their intervals, from which a challenger is promoted.
 
 Thin: the reads are ``selectors.strategy_screens`` and ``selectors.strategy_results``, the writes
-``services.strategy_versions`` and ``services.plan``. For supervisors (who run the strategies); a
+``services.strategy_versions`` and ``services.plan_requests`` (the plan is queued for a worker,
+``tasks.plan_run_task``). For supervisors (who run the strategies); a
 strategy or segment code that does not exist is 404. A refusal is shown on the page, nothing changed.
 """
 
@@ -21,17 +22,19 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.calendar import book_date
 from collections_app import roles
 from collections_app.forms.strategies import ChallengerForm
-from collections_app.models import Arm, PlanRun, Segment, Strategy
+from collections_app.models import Arm, PlanRequest, PlanRun, Segment, Strategy
 from collections_app.selectors.strategy_results import segment_results
 from collections_app.selectors.strategy_screens import (
+    plan_requests_latest,
     plan_runs_latest,
     strategies_active,
     strategy_rows,
     strategy_version,
 )
 from collections_app.services import clock
-from collections_app.services.plan import plan_run
+from collections_app.services.plan_requests import plan_request_create
 from collections_app.services.strategy_versions import challenger_create, challenger_promote
+from collections_app.tasks import plan_run_task
 from config.errors import DomainError
 
 RUNNERS = (roles.SUPERVISOR,)
@@ -53,6 +56,10 @@ def _version(request: HttpRequest) -> int | None:
     return int(raw)
 
 
+def _plan_context() -> dict[str, Any]:
+    return {"runs": plan_runs_latest(), "plan_requests": plan_requests_latest()}
+
+
 def _page(request: HttpRequest, *, forms: dict[int, ChallengerForm] | None = None, status: int = 200) -> HttpResponse:
     today = book_date(clock.now())
     strategies: list[dict[str, Any]] = [
@@ -62,7 +69,7 @@ def _page(request: HttpRequest, *, forms: dict[int, ChallengerForm] | None = Non
     for strategy_entry in strategies:
         for row in strategy_entry["segments"]:
             row.form = forms.get(row.segment.pk) or ChallengerForm(prefix=f"s{row.segment.pk}")
-    context = {"strategies": strategies, "today": today, "runs": plan_runs_latest()}
+    context = {"strategies": strategies, "today": today, **_plan_context()}
     return render(request, "collections_app/strategies/list.html", context, status=status)
 
 
@@ -102,19 +109,32 @@ def challenger_create_view(request: HttpRequest, code: str, segment: str) -> Htt
 @require_POST
 @roles.role_required(*RUNNERS)
 def plan_run_view(request: HttpRequest) -> HttpResponse:
-    """Run today's plan now (the intraday refresh): new members get their arm and today's actions."""
-    now = clock.now()
-    result = plan_run(
-        today=book_date(now), now=now, kind=PlanRun.Kind.INTRADAY,
-        user=request.user if isinstance(request.user, User) else None,
-    )  # fmt: skip
-    figures = result.as_dict()
-    messages.success(
-        request,
-        _("Plan for %(date)s run: %(assigned)s accounts given an arm, %(created)s actions recorded, %(stopped)s stopped.")
-        % figures,
+    """Queue today's plan (the intraday refresh) for a worker: new members get their arm and today's
+    actions. Without a broker it runs at once in-process, and the page says what it did."""
+    today = book_date(clock.now())
+    queued = plan_request_create(
+        today=today, kind=PlanRun.Kind.INTRADAY, user=request.user if isinstance(request.user, User) else None
     )
+    # The request's row is committed (plan_request_create's own transaction; views run in autocommit), so a
+    # worker finds it.
+    plan_run_task.delay(request_id=queued.pk)
+    queued.refresh_from_db()
+    if queued.status == PlanRequest.Status.FINISHED:
+        messages.success(
+            request,
+            _("Plan for %(date)s run: %(assigned)s accounts given an arm, %(created)s actions recorded, %(stopped)s stopped.")
+            % {"date": today.isoformat(), "assigned": queued.assigned, "created": queued.created, "stopped": queued.stopped},
+        )
+    else:
+        messages.success(request, _("Plan for %(date)s queued; this page shows when it has run.") % {"date": today.isoformat()})
     return redirect("strategies")
+
+
+@require_GET
+@roles.role_required(*RUNNERS)
+def plan_status_view(request: HttpRequest) -> HttpResponse:
+    """The plan panel alone, polled by the page while a run is queued or running."""
+    return render(request, "collections_app/strategies/_plan_panel.html", _plan_context())
 
 
 @require_GET

@@ -104,3 +104,18 @@ def check_screen(
     finally:
         set_language(page, live_server, "en")
         page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def book_words() -> list[str]:
+    """The book's own data as it appears on the screens (borrowers' names and ids, account ids, users,
+    teams), which stays as it is in Chinese."""
+    from django.contrib.auth.models import User
+
+    from accounts.models import Borrower, LoanAccount
+    from collections_app.models import Team
+
+    words = [*Borrower.objects.values_list("name", flat=True), *Borrower.objects.values_list("external_id", flat=True)]
+    words += LoanAccount.objects.values_list("external_id", flat=True)
+    words += User.objects.values_list("username", flat=True)
+    words += Team.objects.values_list("name", flat=True)
+    return [word for word in words if word]

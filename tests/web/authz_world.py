@@ -296,6 +296,7 @@ def refusals(got: dict[str, Any], wanted: dict[str, Any], where: str) -> str:
 STRATEGY_SCREENS = (
     ("strategies", "get", "/strategies/", OK),
     ("strategy-plan-run", "post", "/strategies/plan/", MOVED),
+    ("strategy-plan-status", "get", "/strategies/plan/status/", OK),
     ("strategy-results", "get", "/strategies/standard/m1/results/", OK),
     ("strategy-challenger-create", "post", "/strategies/standard/m1/challengers/", BAD),
     ("strategy-promote", "post", "/strategies/standard/m1/champion/promote/", MOVED),
