@@ -27,12 +27,12 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -167,16 +167,14 @@ def _after(cases: QuerySet[Case], cursor: CallListCursor | None) -> QuerySet[Cas
 
 
 def _bare(model: type[M], attnames: list[str], values: Sequence[Any]) -> M:
-    """An instance holding only ``attnames`` (given in that order; the rest deferred)."""
-    order = _order(model, tuple(attnames))
-    return model.from_db(DEFAULT_DB_ALIAS, [attnames[i] for i in order], [values[i] for i in order])
-
-
-@cache
-def _order(model: type[Model], attnames: tuple[str, ...]) -> list[int]:
-    """The positions of ``attnames`` in the model's field order (``from_db`` takes them so)."""
-    position = {f.attname: n for n, f in enumerate(model._meta.concrete_fields)}
-    return sorted(range(len(attnames)), key=lambda i: position[attnames[i]])
+    """An instance holding only ``attnames`` (the rest deferred), as ``Model.from_db`` makes one but
+    without its walk over every field of the model (no signal is connected to these models' init)."""
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    return instance
 
 
 def _bare_pair(case: tuple[Any, ...], phone: tuple[Any, ...]) -> tuple[LoanAccount, Phone]:

@@ -9,7 +9,6 @@ true earliest instant at which the engine would say yes.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Hashable
@@ -457,7 +456,6 @@ def decision_for(decision: Decision, account_id: int | None, phone_id: int | Non
     """A group's decision (``decision_key``) as the decision of one contact of the group: its ids."""
     if decision.account_id == account_id and decision.phone_id == phone_id:
         return decision
-    mine = copy.copy(decision)
-    object.__setattr__(mine, "account_id", account_id)
-    object.__setattr__(mine, "phone_id", phone_id)
+    mine = object.__new__(Decision)  # copy.copy's work without its protocol (a list decides hundreds)
+    mine.__dict__.update(decision.__dict__, account_id=account_id, phone_id=phone_id)
     return mine
