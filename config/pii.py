@@ -171,6 +171,21 @@ def phone_index(number: str) -> str:
     return _hmac("phone", number.strip()) if number.strip() else ""
 
 
+PHONE_TAIL_MIN = 4  # the fewest last digits a search looks for (``selectors.search.MIN_DIGITS``)
+
+
+def phone_tail_token(digits: str) -> str:
+    """The keyed hash of a number's last ``len(digits)`` digits (a search for a number's end)."""
+    return _hmac("phone-tail", digits)[:NAME_TOKEN_HEX]
+
+
+def phone_tails(number: str) -> str:
+    """The text stored beside an encrypted number for the search by its last digits: the keyed hashes
+    of its last 4, 5, ... up to all of its digits, space separated (no digit of it in clear)."""
+    digits = re.sub(r"\D", "", number)
+    return " ".join(phone_tail_token(digits[-size:]) for size in range(PHONE_TAIL_MIN, len(digits) + 1))
+
+
 def _is_cjk(char: str) -> bool:
     return "\u2e80" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
@@ -270,7 +285,9 @@ class EncryptedDateField(models.DateField):
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedDateField)
 
-INDEXERS: dict[str, Callable[[str], str]] = {"email": email_index, "name": name_index, "phone": phone_index}
+INDEXERS: dict[str, Callable[[str], str]] = {
+    "email": email_index, "name": name_index, "phone": phone_index, "phone_tails": phone_tails,
+}
 
 
 class BlindIndexField(models.CharField):

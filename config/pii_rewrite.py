@@ -13,8 +13,9 @@ from typing import Any
 from django.apps import apps
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
-from config.pii import ENCRYPTED_FIELDS, KeyRing, is_ciphertext, key_id_of, ring
+from config.pii import ENCRYPTED_FIELDS, INDEXERS, BlindIndexField, KeyRing, is_ciphertext, key_id_of, ring
 
 
 @dataclass
@@ -202,3 +203,59 @@ def _indexes_restore(connection: BaseDatabaseWrapper, table: str) -> None:
         cursor.execute("SELECT COUNT(*) FROM pii_dropped_index")
         if not cursor.fetchone()[0]:
             cursor.execute("DROP TABLE pii_dropped_index")
+
+
+def blind_indexes_fill(
+    connection: BaseDatabaseWrapper, model: type[Model], *, chunk: int = 10_000
+) -> Progress:
+    """Fill the blank blind indexes of ``model``'s rows from their (encrypted) sources, in chunks by id,
+    each written by one statement and committed on its own (resumable; a second run does nothing).
+
+    For rows written without their indexes: the demo seeder's COPY writes the personal columns
+    encrypted and leaves the index columns to their default (''); ``save`` and ``bulk_create``
+    fill them themselves."""
+    meta = model._meta
+    derived = [f for f in meta.concrete_fields if isinstance(f, BlindIndexField)]
+    progress = Progress(meta.db_table)
+    if not derived:
+        return progress
+    quote = connection.ops.quote_name
+    sources = sorted({str(meta.get_field(f.source).column) for f in derived})
+    blank = " OR ".join(f"{quote(str(f.column))} = ''" for f in derived)
+    filled = " OR ".join(f"{quote(column)} <> ''" for column in sources)
+    current = ring()
+    last = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {', '.join(quote(c) for c in sources)} FROM {quote(meta.db_table)} "
+                f"WHERE id > %s AND ({blank}) AND ({filled}) ORDER BY id LIMIT %s",
+                [last, chunk],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return progress
+        last = rows[-1][0]
+        columns: list[list[Any]] = [[row[0] for row in rows]]
+        for f in derived:
+            at = sources.index(str(meta.get_field(f.source).column)) + 1
+            indexer = INDEXERS[f.kind]
+            columns.append([indexer(current.decrypt(row[at]) if row[at] else "") for row in rows])
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            names = [quote(str(f.column)) for f in derived]
+            if connection.vendor == "postgresql":
+                sets = ", ".join(f"{name} = v.n{i}" for i, name in enumerate(names))
+                cols = ", ".join(f"unnest(%s::text[]) AS n{i}" for i in range(len(names)))
+                cursor.execute(
+                    f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (SELECT unnest(%s::bigint[]) AS id, {cols}) "
+                    "AS v WHERE t.id = v.id",
+                    columns,
+                )
+            else:
+                sets = ", ".join(f"{name} = %s" for name in names)
+                cursor.executemany(
+                    f"UPDATE {quote(meta.db_table)} SET {sets} WHERE id = %s",
+                    [[*values[1:], values[0]] for values in zip(*columns, strict=True)],
+                )
+        progress.scanned += len(rows)
+        progress.rewritten += len(rows)
