@@ -19,7 +19,6 @@ from django.utils.translation import gettext_noop
 from config.pii import BlindIndexField, EncryptedDateField, EncryptedTextField
 
 ZERO = Decimal("0.00")
-E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
 
 
 def money(**kwargs: object) -> models.DecimalField:
@@ -72,7 +71,11 @@ class Phone(models.Model):
         THIRD_PARTY = "third_party", _("Third party")
 
     borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(_("number (E.164)"), max_length=16)
+    # Encrypted at rest (config/pii.py): found by the blind index of the whole number (do-not-call
+    # register, VICIdial's callback, replies, the import) and by those of its last digits (search).
+    number = EncryptedTextField(_("number (E.164)"), max_length=16)
+    number_index = BlindIndexField(source="number", kind="phone")
+    number_tails = BlindIndexField(source="number", kind="phone_tails", max_length=255)
     type = models.CharField(_("type"), max_length=8, choices=Type.choices, default=Type.MOBILE)
     owner = models.CharField(_("owner"), max_length=12, choices=Owner.choices, default=Owner.BORROWER)
     third_party_name = EncryptedTextField(max_length=200, blank=True)
@@ -95,10 +98,13 @@ class Phone(models.Model):
         verbose_name = _("phone")
         verbose_name_plural = _("phones")
         constraints = [
-            models.UniqueConstraint(fields=["borrower", "number"], name="phone_unique_per_borrower"),
-            models.CheckConstraint(condition=Q(number__regex=E164_REGEX), name="phone_number_e164"),
+            # Blank only between a bulk COPY of the seeder and its filling of the indexes.
+            models.UniqueConstraint(
+                fields=["borrower", "number_index"], condition=~Q(number_index=""), name="phone_unique_per_borrower"
+            ),
         ]
-        indexes = [models.Index(fields=["number"], name="phone_number_idx")]
+        # E.164 is checked where a number enters (``accounts.services.phones``): a ciphertext cannot be.
+        indexes = [models.Index(fields=["number_index"], name="phone_number_idx")]
 
     def __str__(self) -> str:
         return self.number_masked

@@ -161,12 +161,12 @@ class Server:
         """What a caller would give for the case: its loan id, the borrower's surname, a phone's last 4 digits."""
         with psycopg.connect(db_url(self.book.database)) as conn:
             loan, name, number = conn.execute(
-                """SELECT l.external_id, b.name, (SELECT MIN(p.number) FROM accounts_phone p WHERE p.borrower_id = b.id)
+                """SELECT l.external_id, b.name, (SELECT p.number FROM accounts_phone p WHERE p.borrower_id = b.id ORDER BY p.id LIMIT 1)
                    FROM collections_app_case c JOIN accounts_loanaccount l ON l.id = c.account_id
                    JOIN accounts_borrower b ON b.id = l.borrower_id WHERE c.id = %s""",
                 [case_id],
             ).fetchone()
-        name = _clear(name)  # encrypted at rest under the development keys
+        name, number = _clear(name), _clear(number or "")  # encrypted at rest under the development keys
         return {"loan": loan, "name": name.split()[-1], "digits": (number or "0000")[-4:]}
 
     def session(self, username: str) -> Session:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdmin, NoAddDeleteMixin, ReadOnlyAdminMixin
 from accounts.models import Borrower, Installment, LoanAccount, Payment, PaymentAllocation, Phone
 from collections_app.selectors.cases import cases_visible_to, sees_every_case
-from config.pii import name_query_tokens
+from config.pii import name_query_tokens, phone_index
 
 
 class SeenCasesOnlyMixin:
@@ -65,9 +65,9 @@ class BorrowerAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
     list_display = ("external_id", "name", "masked_phones", "country", "region", "timezone", "masked_national_id",
                     "deceased", "bankruptcy", "attorney_represented")
     list_filter = ("country", "deceased", "bankruptcy", "attorney_represented")
-    # "=": exact match only, so a phone number is found by typing it whole, never by a fragment.
-    # Names are encrypted: found by their whole words through the blind index (get_search_results).
-    search_fields = ("=external_id", "=phones__number")
+    # "=": exact match only. Names and numbers are encrypted: a name is found by its whole words, a
+    # number typed whole, through their blind indexes (get_search_results), never by a fragment.
+    search_fields = ("=external_id",)
     search_help_text = _("External id, whole words of the name, or a whole phone number in E.164 (+12125550100).")
     show_full_result_count = False
     fields = ("external_id", "name", "masked_national_id", "date_of_birth", "language", "masked_address", "country",
@@ -86,6 +86,9 @@ class BorrowerAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
         self, request: HttpRequest, queryset: QuerySet[Borrower], search_term: str
     ) -> tuple[QuerySet[Borrower], bool]:
         found, duplicates = super().get_search_results(request, queryset, search_term)
+        if index := phone_index(search_term):
+            found |= queryset.filter(phones__number_index=index)
+            duplicates = True
         words = name_query_tokens(search_term)
         if not words:
             return found, duplicates
@@ -113,7 +116,7 @@ class PhoneAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
     list_display = ("masked_number", "borrower", "type", "owner", "autodialer_consent", "do_not_call", "uncallable")
     list_filter = ("type", "owner", "do_not_call", "autodialer_consent")
     list_select_related = ("borrower",)
-    search_fields = ("=number", "=borrower__external_id")
+    search_fields = ("=borrower__external_id",)  # and a whole number, by its blind index (get_search_results)
     search_help_text = _("A whole phone number in E.164 (+12125550100), or the borrower's external id.")
     show_full_result_count = False
     fields = ("borrower", "masked_number", "type", "owner", "third_party_name", "third_party_relation",
@@ -121,6 +124,14 @@ class PhoneAdmin(SeenCasesOnlyMixin, NoAddDeleteMixin, AuditedAdmin):
               "last_verified_at")
     readonly_fields = ("borrower", "masked_number", "owner", "third_party_name", "third_party_relation",
                        "timezones", "last_verified_at")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Phone], search_term: str
+    ) -> tuple[QuerySet[Phone], bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if index := phone_index(search_term):
+            found |= queryset.filter(number_index=index)
+        return found, duplicates
 
     @admin.display(description=_("number"))
     def masked_number(self, phone: Phone) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LoanAccount
+from config.pii import EncryptedTextField
 
 from .cases import Case
 from .contacts import ContactAttempt
@@ -104,7 +105,7 @@ class Complaint(models.Model):
     category = models.ForeignKey(ComplaintCategory, on_delete=models.PROTECT, related_name="complaints")
     holds_collection = models.BooleanField(_("holds collection"), default=False)
     channel = models.CharField(_("received through"), max_length=10, choices=Channel.choices)
-    description = models.TextField(_("what the borrower says"), max_length=4000)
+    description = EncryptedTextField(_("what the borrower says"), max_length=4000)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -138,7 +139,7 @@ class Complaint(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=14, choices=Resolution.choices, blank=True)
-    resolution_note = models.TextField(_("resolution note"), max_length=4000, blank=True)
+    resolution_note = EncryptedTextField(_("resolution note"), max_length=4000, blank=True)
     root_cause = models.CharField(_("root cause"), max_length=20, choices=RootCause.choices, blank=True)
     external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -199,13 +200,13 @@ class Dispute(models.Model):
     attempt = models.ForeignKey(
         ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="disputes"
     )
-    reason = models.TextField(_("what the borrower disputes"), max_length=4000, blank=True)
+    reason = EncryptedTextField(_("what the borrower disputes"), max_length=4000, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(_("opened at"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    verification = models.TextField(_("verification recorded"), max_length=4000, blank=True)
+    verification = EncryptedTextField(_("verification recorded"), max_length=4000, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -264,15 +264,16 @@ class DncEntry(models.Model):
         REPLY = "reply", _("The borrower's reply (STOP)")
 
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
-    number = models.CharField(_("number (E.164)"), max_length=16, blank=True)
-    # Encrypted at rest (config/pii.py), found by its blind index. Numbers are not yet encrypted.
+    # Encrypted at rest (config/pii.py), found by their blind indexes.
+    number = EncryptedTextField(_("number (E.164)"), max_length=16, blank=True)
+    number_index = BlindIndexField(source="number", kind="phone")
     email = EncryptedTextField(_("e-mail address"), max_length=254, blank=True)
     email_index = BlindIndexField(source="email", kind="email")
     borrower = models.ForeignKey(
         Borrower, null=True, blank=True, on_delete=models.CASCADE, related_name="dnc_entries"
     )
     active = models.BooleanField(_("in force"), default=True)
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    reason = EncryptedTextField(_("reason"), max_length=255, blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.API)
     integration = models.ForeignKey(
         Integration, null=True, blank=True, on_delete=models.SET_NULL, related_name="dnc_entries"
@@ -290,19 +291,19 @@ class DncEntry(models.Model):
         verbose_name_plural = _("do-not-call entries")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(type__in=["do_not_call", "sms_opt_out"]) & ~Q(number=""))
+                condition=(Q(type__in=["do_not_call", "sms_opt_out"]) & ~Q(number_index=""))
                 | (Q(type="cease") & Q(borrower__isnull=False))
                 | (Q(type="email_opt_out") & ~Q(email_index="")),
                 name="dnc_entry_has_target",
             ),
             models.UniqueConstraint(
-                fields=["number"], condition=Q(type="sms_opt_out", active=True), name="dnc_one_active_sms_opt_out"
+                fields=["number_index"], condition=Q(type="sms_opt_out", active=True), name="dnc_one_active_sms_opt_out"
             ),
             models.UniqueConstraint(
                 fields=["email_index"], condition=Q(type="email_opt_out", active=True), name="dnc_one_active_email_opt_out"
             ),
             models.UniqueConstraint(
-                fields=["number"], condition=Q(type="do_not_call", active=True), name="dnc_one_active_per_number"
+                fields=["number_index"], condition=Q(type="do_not_call", active=True), name="dnc_one_active_per_number"
             ),
             models.UniqueConstraint(
                 fields=["borrower"], condition=Q(type="cease", active=True), name="dnc_one_active_cease"

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EmailAddress, LoanAccount, Phone
-from config.pii import EncryptedTextField
+from config.pii import BlindIndexField, EncryptedTextField
 from scheduling.models import ContactPolicy
 
 from .cases import Case
@@ -176,7 +176,8 @@ class InboundMessage(models.Model):
     integration = models.CharField(_("integration"), max_length=64)
     provider_message_id = models.CharField(max_length=64, unique=True)
     phone = models.ForeignKey(Phone, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
-    from_number = models.CharField(_("from (E.164)"), max_length=16)
+    from_number = EncryptedTextField(_("from (E.164)"), max_length=16)
+    from_number_index = BlindIndexField(source="from_number", kind="phone")
     body = EncryptedTextField(_("text"))
     opt_out = models.BooleanField(_("an opt-out"), default=False)
     received_at = models.DateTimeField(_("received at"))

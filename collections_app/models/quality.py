@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.pii import EncryptedTextField
+
 from .cases import Team
 from .contacts import ContactAttempt
 
@@ -109,7 +111,7 @@ class QaReview(models.Model):
     score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     critical_failed = models.BooleanField(_("a critical item failed"), default=False)
-    coaching_note = models.TextField(_("coaching note"), max_length=4000, blank=True)
+    coaching_note = EncryptedTextField(_("coaching note"), max_length=4000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,11 +6,14 @@ Names are encrypted at rest (DESIGN.md 18): a name is found by its whole words, 
 and accents ignored ("lee ann" finds "Ann Lee"; "Le" does not), through the blind index of its words
 (``Borrower.name_index``, keyed hashes; in Chinese each pair of neighbouring characters is a word,
 so "小明" finds "王小明"). A fragment of a word finds nothing: no part of a name is kept in clear.
+Phone numbers are encrypted too: a number is found by its last 4 digits or more (up to all of them),
+through the keyed hashes of each of its ends (``Phone.number_tails``); digits in its middle find
+nothing.
 
-On PostgreSQL each kind of lookup reads its own index (migrations ``accounts.0004_search_indexes``
-and ``0005``): ids by prefix, name words (trigrams of the hashes), a phone's last digits as the prefix
-of the reversed number; then the visible cases of the accounts found, by the cases' account index. A
-name needs 3 characters (2 in Chinese), phone digits 4.
+On PostgreSQL each kind of lookup reads its own index (migrations ``accounts.0004_search_indexes``,
+``0005`` and ``0006``): ids by prefix, name words and a phone's ends (trigrams of the hashes); then
+the visible cases of the accounts found, by the cases' account index. A name needs 3 characters (2
+in Chinese), phone digits 4.
 """
 
 from __future__ import annotations
@@ -22,16 +25,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case as When_
 from django.db.models import IntegerField, QuerySet, Value, When
-from django.db.models.functions import Reverse
 
 from accounts.models import Borrower, LoanAccount, Phone
 from collections_app.models import Case
 from collections_app.selectors.cases import cases_visible_to
-from config.pii import name_query_tokens
+from config.pii import PHONE_TAIL_MIN, name_query_tokens, phone_tail_token
 
 MIN_TEXT = 3
 MIN_CJK = 2  # a Chinese name is often two characters
-MIN_DIGITS = 4
+MIN_DIGITS = PHONE_TAIL_MIN
 LIMIT = 50
 CANDIDATES = 5000  # accounts a query may match before it is too wide to list
 
@@ -65,11 +67,8 @@ def cases_search(user: AbstractBaseUser | AnonymousUser, query: str) -> Search:
         return Search(query, [], True, bool(digits), False)
     accounts: set[int] = set()
     people: set[int] = set()
-    if digits:
-        people |= _ids(
-            Phone.objects.annotate(reversed=Reverse("number")).filter(reversed__startswith=digits[::-1]),
-            "borrower_id",
-        )
+    if digits:  # numbers are encrypted: found by the blind index of their last digits
+        people |= _ids(Phone.objects.filter(number_tails__contains=phone_tail_token(digits)), "borrower_id")
     if not digits or len(digits) >= MIN_TEXT:  # an id may be all digits
         accounts |= _ids(LoanAccount.objects.filter(external_id__istartswith=query), "pk")
         people |= _ids(Borrower.objects.filter(external_id__istartswith=query), "pk")

@@ -23,6 +23,7 @@ from collections_app.models import Case, Dispute, DncEntry
 from collections_app.services.disputes import dispute_open, disputes_withdraw
 from collections_app.services.dnc import dnc_cease_record, dnc_number_record
 from config.errors import DomainError
+from config.pii import phone_index
 from scheduling.engine.clock import local_date, zone_or_none
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
@@ -151,8 +152,9 @@ def contact_block_reverse(
         disputes_withdraw(borrower=borrower, actor=actor, reason=reason)
         changes = {"dispute_hold": False, "dispute_opened_at": None}
     elif kind == ContactRequest.DO_NOT_CALL and phone is not None and phone.borrower_id == borrower.pk and phone.do_not_call:
-        Phone.objects.filter(number=phone.number, do_not_call=True).update(do_not_call=False, updated_at=now)
-        DncEntry.objects.filter(type=DncEntry.Type.DO_NOT_CALL, number=phone.number, active=True).update(
+        index = phone_index(phone.number)  # numbers are encrypted: found by their blind index
+        Phone.objects.filter(number_index=index, do_not_call=True).update(do_not_call=False, updated_at=now)
+        DncEntry.objects.filter(type=DncEntry.Type.DO_NOT_CALL, number_index=index, active=True).update(
             active=False, updated_at=now
         )
         audit_record(

@@ -26,7 +26,7 @@ from accounts.services.audit import audit_record
 from collections_app.models import DncEntry, Integration
 from config.errors import DomainError
 from config.instants import instant_problem
-from config.pii import email_index
+from config.pii import email_index, phone_index
 from scheduling.models import ContactPreference
 from scheduling.services.preferences import preference_update
 
@@ -41,8 +41,11 @@ def _entry_create(**fields: object) -> tuple[DncEntry, bool]:
         DncEntry.Type.EMAIL_OPT_OUT: "email",
         DncEntry.Type.CEASE: "borrower",
     }[fields["type"]]  # type: ignore[index]
-    if target == "email":  # encrypted: the entry in force is found by the address's blind index
+    # Numbers and addresses are encrypted: the entry in force is found by their blind index.
+    if target == "email":
         lookup = {"type": fields["type"], "email_index": email_index(str(fields["email"]))}
+    elif target == "number":
+        lookup = {"type": fields["type"], "number_index": phone_index(str(fields["number"]))}
     else:
         lookup = {"type": fields["type"], target: fields[target]}
     existing = DncEntry.objects.filter(active=True, **lookup).first()
@@ -53,6 +56,12 @@ def _entry_create(**fields: object) -> tuple[DncEntry, bool]:
             return DncEntry.objects.create(active=True, **fields), True
     except IntegrityError:  # a concurrent writer recorded it first
         return DncEntry.objects.get(active=True, **lookup), False
+
+
+def _audit_reason(source: str) -> str:
+    """The audit trail names where a request came from; the borrower's words stay in the entry's
+    reason, encrypted at rest (the audit trail is not)."""
+    return f"do-not-call register ({source})"
 
 
 @transaction.atomic
@@ -70,7 +79,8 @@ def dnc_number_record(
     Returns the entry and whether it is new. A number not in the book yet is recorded all the same.
     """
     now = timezone.now()
-    phones = list(Phone.objects.filter(number=number).values_list("pk", "borrower_id"))
+    index = phone_index(number)  # numbers are encrypted: found by their blind index
+    phones = list(Phone.objects.filter(number_index=index).values_list("pk", "borrower_id"))
     entry, created = _entry_create(
         type=DncEntry.Type.DO_NOT_CALL,
         number=number,
@@ -81,14 +91,14 @@ def dnc_number_record(
         created_by=actor if actor is not None and actor.is_authenticated else None,
         requested_at=requested_at or now,
     )
-    flagged = Phone.objects.filter(number=number, do_not_call=False).update(do_not_call=True, updated_at=now)
+    flagged = Phone.objects.filter(number_index=index, do_not_call=False).update(do_not_call=True, updated_at=now)
     if created or flagged:
         audit_record(
             action="dnc.number",
             obj=entry,
             actor=actor,
             after={"phones": [pk for pk, _b in phones], "flagged": flagged, "source": source},
-            reason=reason,
+            reason=_audit_reason(source),
         )
     return entry, created
 
@@ -121,7 +131,7 @@ def dnc_cease_record(
             borrower=borrower,
             changes={"cease_communication": True, "cease_requested_at": at},
             actor=actor,  # type: ignore[arg-type]
-            reason=reason or f"do-not-call register ({source})",
+            reason=_audit_reason(source),
         )
     return entry, created
 
@@ -147,8 +157,9 @@ def dnc_medium_opt_out_record(
     now = timezone.now()
     at = requested_at or now
     if number:
-        owners = list(Phone.objects.filter(number=number).values_list("borrower_id", flat=True))
-        changed = Phone.objects.filter(number=number, sms_opted_out=False).update(
+        index = phone_index(number)  # numbers are encrypted: found by their blind index
+        owners = list(Phone.objects.filter(number_index=index).values_list("borrower_id", flat=True))
+        changed = Phone.objects.filter(number_index=index, sms_opted_out=False).update(
             sms_opted_out=True, sms_opted_out_at=at, updated_at=now
         )
         kind, target = DncEntry.Type.SMS_OPT_OUT, {"number": number, "email": ""}
@@ -171,7 +182,8 @@ def dnc_medium_opt_out_record(
     )
     if created or changed:
         audit_record(
-            action=f"dnc.{kind}", obj=entry, actor=actor, after={"changed": changed, "source": source}, reason=reason
+            action=f"dnc.{kind}", obj=entry, actor=actor, after={"changed": changed, "source": source},
+            reason=_audit_reason(source),
         )
     return entry, created
 
@@ -180,13 +192,13 @@ def dnc_reconcile() -> int:
     """Register what the book already says but the register lacks (numbers flagged do-not-call, cease
     requests recorded elsewhere), set-based. Returns entries created. Safe to run again."""
     now = timezone.now()
-    active_number = DncEntry.objects.filter(type=DncEntry.Type.DO_NOT_CALL, active=True, number=OuterRef("number"))
-    numbers = (
-        Phone.objects.filter(do_not_call=True)
-        .exclude(Exists(active_number))
-        .values_list("number", flat=True)
-        .distinct()
+    active_number = DncEntry.objects.filter(
+        type=DncEntry.Type.DO_NOT_CALL, active=True, number_index=OuterRef("number_index")
     )
+    # One entry per number: equal numbers have equal blind indexes (their ciphertexts all differ).
+    numbers = dict(
+        Phone.objects.filter(do_not_call=True).exclude(Exists(active_number)).values_list("number_index", "number")
+    ).values()
     active_cease = DncEntry.objects.filter(type=DncEntry.Type.CEASE, active=True, borrower_id=OuterRef("borrower_id"))
     ceased = ContactPreference.objects.filter(cease_communication=True).exclude(Exists(active_cease))
     rows = [

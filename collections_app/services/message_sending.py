@@ -41,6 +41,7 @@ from collections_app.services.attempts import RELEASABLE, AttemptOutcome, attemp
 from collections_app.services.dnc import dnc_medium_opt_out_record
 from collections_app.services.message_providers import MessageProvider, Outgoing, ProviderError, provider_for
 from collections_app.services.message_unsubscribe import unsubscribe_url
+from config.pii import phone_index
 from scheduling.models import ContactPreference
 
 # How long after a message a reply from its number is taken as the reply to it.
@@ -308,7 +309,7 @@ def inbound_record(
             inbound = InboundMessage.objects.create(
                 integration=integration[:64],
                 provider_message_id=provider_message_id,
-                phone=Phone.objects.filter(number=from_number).order_by("pk").first(),
+                phone=Phone.objects.filter(number_index=phone_index(from_number)).order_by("pk").first(),
                 from_number=from_number[:16],
                 body=body,
                 opt_out=opt_out,
@@ -318,7 +319,7 @@ def inbound_record(
                 Message.objects.select_for_update()
                 .filter(
                     channel="sms",
-                    phone__number=from_number,
+                    phone__number_index=phone_index(from_number),
                     status__in=[Message.Status.SENT, Message.Status.DELIVERED],
                     sent_at__gte=at - REPLY_WINDOW,
                 )

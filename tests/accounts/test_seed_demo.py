@@ -45,7 +45,7 @@ def book_contents() -> tuple[list[tuple], ...]:
         list(Borrower.objects.order_by("external_id").values_list(
             "external_id", "name", "national_id_hash", "country", "region", "postal_code", "timezone", "language"
         )),
-        list(Phone.objects.order_by("borrower__external_id", "number").values_list(
+        list(Phone.objects.order_by("borrower__external_id", "number_index").values_list(
             "borrower__external_id", "number", "type", "owner", "autodialer_consent", "do_not_call", "timezones"
         )),
         list(LoanAccount.objects.order_by("external_id").values_list(

@@ -8,6 +8,7 @@ import pytest
 
 from accounts.models import AuditEntry, Borrower, Phone
 from collections_app.models import ContactAttempt, DncEntry
+from config.pii import phone_index
 from scheduling.engine import evaluate
 from scheduling.models import ContactPreference
 from tests.collections_app.contact_fixtures import (  # noqa: F401
@@ -77,7 +78,7 @@ def test_a_do_not_call_request_puts_the_number_on_the_list_and_blocks_it(floor, 
     assert AuditEntry.objects.filter(action="phone.do_not_call", object_id=str(dialed.pk)).count() == 1
     assert "The number is on the do-not-call list." in refused
     # The dialers' do-not-call feed carries it too.
-    assert DncEntry.objects.filter(type="do_not_call", number=dialed.number, source="disposition").exists()
+    assert DncEntry.objects.filter(type="do_not_call", number_index=phone_index(dialed.number), source="disposition").exists()
 
 
 def test_a_cease_request_blocks_every_number_and_every_channel(floor, at):

@@ -49,6 +49,16 @@ def test_an_agent_finds_her_case_by_loan_id_borrower_id_name_and_phone_digits(fl
     assert found(ann, "555-0142") == [case.pk]
 
 
+def test_a_number_is_found_by_any_end_of_4_digits_or_more_never_by_its_middle_as_numbers_are_encrypted(floor, book):
+    ann, case = login(floor.ann.user), book["anns"]
+
+    for query in ("50142", "555 0142", "(212) 555-0142", "12125550142", "+1 212 555 0142"):
+        assert found(ann, query) == [case.pk], query
+    assert found(ann, "2555") == []  # the middle of +12125550142
+    assert found(ann, "212555") == []
+    assert found(ann, "99912125550142") == []  # more digits than the number has
+
+
 def test_a_name_is_found_by_whole_words_only_as_names_are_encrypted(floor, book):
     ann = login(floor.ann.user)
 
@@ -62,7 +72,9 @@ def test_an_agent_never_finds_another_agents_case(floor, book):
 
     assert found(ann, "Delgado") == [book["anns"].pk]
     assert found(ann, book["bobs"].account.external_id) == []
-    assert found(ann, "9999") == []
+    assert found(ann, "9999") == []  # Bob's borrower's number by its digits
+    assert found(ann, "5559999") == [] and found(ann, "+12125559999") == []
+    assert found(ann, "3105550142") == []  # Carl's, of another team
     page = ann.get("/search/", {"q": "Mario"}).content.decode()
     assert "No case you may see matches “Mario”." in page
     assert "Mario Delgado" not in page

@@ -11,6 +11,7 @@ from accounts.models import AuditEntry
 from collections_app.models import ContactAttempt, DncEntry, InboundMessage, Message
 from collections_app.services.messages import message_create
 from collections_app.tasks import message_send_task
+from config.pii import phone_index
 from tests.api.conftest import CaseDebt
 from tests.messaging.conftest import MORNING, days, window_open
 from tests.messaging.stubs import SmsApi
@@ -43,7 +44,7 @@ def test_a_stop_reply_opts_the_number_out_of_texts_and_nothing_queued_is_sent_af
     assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
     debt.phone.refresh_from_db()
     assert debt.phone.sms_opted_out and not debt.phone.do_not_call
-    entry = DncEntry.objects.get(type=DncEntry.Type.SMS_OPT_OUT, number=debt.phone.number)
+    entry = DncEntry.objects.get(type=DncEntry.Type.SMS_OPT_OUT, number_index=phone_index(debt.phone.number))
     assert entry.source == DncEntry.Source.REPLY and entry.active
     assert AuditEntry.objects.filter(action="dnc.sms_opt_out").count() == 1
     assert InboundMessage.objects.get().opt_out

@@ -1,7 +1,7 @@
 """Done when (issue 20): after importing a book with known personal data, a ``pg_dump`` of the
-database holds none of it in clear (names, addresses, postal codes, dates of birth, third parties'
-names, e-mail addresses, national ids, call notes, message bodies). Phone numbers are not yet
-encrypted (README, *Personal data at rest*)."""
+database holds none of it in clear (names, addresses, postal codes, dates of birth, phone numbers,
+third parties' names, e-mail addresses, national ids, call notes, message bodies, do-not-call
+numbers and reasons, replies' numbers, complaints, disputes and coaching notes)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,20 @@ from django.utils import timezone
 
 from accounts.models import Borrower, EmailAddress, LoanAccount, Phone
 from accounts.services.book_import import book_import
-from collections_app.models import ContactAttempt
+from collections_app.models import (
+    Case,
+    Complaint,
+    ComplaintCategory,
+    ContactAttempt,
+    Dispute,
+    DncEntry,
+    InboundMessage,
+    QaReview,
+    Scorecard,
+)
+from collections_app.services.dnc import dnc_number_record
 from config import pii
+from tests.factories import make_agent, make_team
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +39,17 @@ PEOPLE = [
      "kongming.zhuge@example.net", "司马仲达"),
 ]  # fmt: skip
 NOTE = "Borrower said the quarterly bonus from Vandermeer Logistics arrives Friday"
+# Numbers of the book (the tape's), one only on the do-not-call register, and one a reply came from.
+NUMBERS = ["+12125550000", "+12125560000", "+12125550001", "+12125560001"]
+DNC_ONLY, REPLY_FROM = "+13475551987", "+16465552741"
+TEXTS = {  # what the borrower told us, and what we noted about it
+    "complaint": "Caller threatened to tell my employer Hollingsworth Dairy",
+    "resolution": "Apologised; the agent was coached on third-party disclosure to Hollingsworth",
+    "dispute": "Never borrowed from you, my ex-husband Barnaby Fitzwilliam took this loan",
+    "verification": "Signature on file does not match Barnaby's specimen",
+    "coaching": "Talked over the borrower about her chemotherapy appointments",
+    "dnc": "My daughter Persephone answers this phone, stop calling",
+}
 
 
 def tape() -> dict[str, object]:
@@ -63,13 +86,39 @@ def dump() -> str:
     return result.stdout
 
 
+def case_texts(account: LoanAccount, attempt: ContactAttempt) -> None:
+    """A complaint, a dispute and a coaching note on the case, and the do-not-call register's numbers."""
+    now = timezone.now()
+    agent = make_agent(make_team("Dump Team", ["M1"]), "dump-agent")
+    case = Case.objects.create(account=account, agent=agent, team=agent.team, bucket="M1", dpd=10, opened_on=now.date())
+    category = ComplaintCategory.objects.create(code="dump-conduct", label="Conduct")
+    Complaint.objects.create(
+        case=case, account=account, category=category, channel="call", description=TEXTS["complaint"],
+        resolution_note=TEXTS["resolution"], received_at=now, acknowledge_by=now, resolve_by=now,
+    )  # fmt: skip
+    Dispute.objects.create(
+        account=account, case=case, via="agent", reason=TEXTS["dispute"], verification=TEXTS["verification"],
+        opened_at=now,
+    )  # fmt: skip
+    scorecard = Scorecard.objects.filter(is_active=True).first() or Scorecard.objects.create(code="dump", name="Dump")
+    QaReview.objects.create(
+        attempt=attempt, week=now.date(), reason="random", scorecard=scorecard, coaching_note=TEXTS["coaching"]
+    )
+    dnc_number_record(number=NUMBERS[0], reason=TEXTS["dnc"])
+    dnc_number_record(number=DNC_ONLY, reason=TEXTS["dnc"])
+    InboundMessage.objects.create(
+        integration="sms", provider_message_id="dump-1", from_number=REPLY_FROM, body="Who is this?", received_at=now
+    )
+
+
 def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
     book_import(data=tape())
     account = LoanAccount.objects.get(external_id="DUMP-L0")
-    ContactAttempt.objects.create(
+    attempt = ContactAttempt.objects.create(
         account=account, phone=Phone.objects.filter(borrower=account.borrower).first(), placed_at=timezone.now(),
         notes=NOTE, status=ContactAttempt.Status.COMPLETED,
     )  # fmt: skip
+    case_texts(account, attempt)
 
     text = dump()
 
@@ -81,6 +130,12 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
             assert secret not in text, secret
         assert f"\t{postal}\t" not in text
     assert "Vandermeer" not in text and NOTE not in text
+    for number in [*NUMBERS, DNC_ONLY, REPLY_FROM]:
+        assert number not in text and number[2:] not in text, number  # nor its national digits
+    for words in TEXTS.values():
+        assert words not in text, words
+    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone"):
+        assert name not in text, name
     # ...and the application reads it all back, finds it by its blind indexes
     borrower = Borrower.objects.get(external_id="DUMP-B0")
     assert (borrower.name, borrower.postal_code, borrower.date_of_birth) == (
@@ -91,6 +146,14 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
     assert EmailAddress.objects.get(address_index=index).borrower_id == borrower.pk
     assert Phone.objects.get(borrower=borrower, owner="third_party").third_party_name == "Octavia Brandreth"
     assert ContactAttempt.objects.get(account=account).notes == NOTE
+    phone = Phone.objects.get(number_index=pii.phone_index(NUMBERS[0]))
+    assert (phone.borrower_id, phone.number, phone.do_not_call) == (borrower.pk, NUMBERS[0], True)
+    entry = DncEntry.objects.get(number_index=pii.phone_index(DNC_ONLY))
+    assert (entry.number, entry.reason) == (DNC_ONLY, TEXTS["dnc"])
+    assert InboundMessage.objects.get(from_number_index=pii.phone_index(REPLY_FROM)).from_number == REPLY_FROM
+    assert Complaint.objects.get(account=account).description == TEXTS["complaint"]
+    assert Dispute.objects.get(account=account).verification == TEXTS["verification"]
+    assert QaReview.objects.get(attempt=attempt).coaching_note == TEXTS["coaching"]
     named = Borrower.objects.all()
     for token in pii.name_query_tokens("孔明"):
         named = named.filter(name_index__contains=token)

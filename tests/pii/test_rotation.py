@@ -13,8 +13,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test import override_settings
+from django.utils import timezone
 
-from accounts.models import Borrower, EmailAddress
+from accounts.models import Borrower, EmailAddress, Phone
+from collections_app.models import DncEntry, InboundMessage
 from config import pii, pii_rewrite
 from tests.factories import BorrowerFactory, PhoneFactory
 
@@ -57,6 +59,37 @@ def test_rotation_brings_every_value_under_the_new_key_with_progress_and_resumes
     assert under_key("k1") == 0 and under_key("k2") > 0
     with override_settings(PII_ENCRYPTION_KEYS=NEW):  # the old key can leave the ring
         assert sorted(b.name for b in Borrower.objects.all())[:2] == ["Ann Lee0", "Ann Lee1"]
+
+
+@pytest.mark.django_db
+def test_rotation_covers_phone_numbers_the_register_and_case_texts_and_keeps_their_blind_indexes() -> None:
+    with override_settings(PII_ENCRYPTION_KEYS=OLD):
+        phone = PhoneFactory(number="+12125550142")
+        DncEntry.objects.create(
+            type="do_not_call", number="+13475551987", reason="wrong person", requested_at=timezone.now()
+        )
+        InboundMessage.objects.create(
+            integration="sms", provider_message_id="r1", from_number="+12125550142", body="hi",
+            received_at=timezone.now(),
+        )  # fmt: skip
+    tables = pii_rewrite.encrypted_columns()
+    assert "number" in tables["accounts_phone"] and "reason" in tables["collections_app_dncentry"]
+    assert {"description", "resolution_note"} <= set(tables["collections_app_complaint"])
+    assert {"reason", "verification"} <= set(tables["collections_app_dispute"])
+    assert "coaching_note" in tables["collections_app_qareview"]
+    assert "from_number" in tables["collections_app_inboundmessage"]
+
+    with override_settings(PII_ENCRYPTION_KEYS=f"{NEW},{OLD}"):
+        call_command("pii_rotate", stdout=StringIO())
+
+    assert under_key("k1") == 0
+    with override_settings(PII_ENCRYPTION_KEYS=NEW):
+        index = pii.phone_index("+12125550142")
+        assert Phone.objects.get(number_index=index).pk == phone.pk
+        assert Phone.objects.get(pk=phone.pk).number == "+12125550142"
+        entry = DncEntry.objects.get(number_index=pii.phone_index("+13475551987"))
+        assert (entry.number, entry.reason) == ("+13475551987", "wrong person")
+        assert InboundMessage.objects.get(from_number_index=index).from_number == "+12125550142"
 
 
 @pytest.mark.django_db

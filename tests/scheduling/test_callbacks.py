@@ -20,6 +20,7 @@ from collections_app.services.callbacks import (
 )
 from collections_app.tasks import callbacks_due_task
 from config.errors import DomainError
+from config.pii import phone_index
 from scheduling.models import Callback
 from scheduling.services.preferences import preference_update
 from tests.collections_app.promise_book import make_case
@@ -75,7 +76,7 @@ def test_a_callback_honours_every_time_zone_the_phones_imply(ann):
 
     callback = case_callback_schedule(case=case, due_at=early, actor=ann.user)  # any one allowed number will do
     with pytest.raises(DomainError) as refused:
-        case_callback_schedule(case=case, due_at=early, phone=case.account.borrower.phones.get(number="+13105550100"))
+        case_callback_schedule(case=case, due_at=early, phone=case.account.borrower.phones.get(number_index=phone_index("+13105550100")))
 
     assert callback.phone is None
     assert refused.value.extra["next_allowed_at"] == "2026-03-03T16:00:00Z"  # 08:00 in Los Angeles

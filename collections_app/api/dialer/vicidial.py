@@ -34,6 +34,7 @@ from collections_app.api.dialer.permissions import integration_of
 from collections_app.models import Agent, Case
 from collections_app.services.dialer.after_the_fact import dialer_call_after_the_fact
 from config.errors import DomainError
+from config.pii import phone_index
 
 LEAD_CODE = re.compile(r"^(?P<case>\d{1,18})-(?P<phone>\d{1,18})$")
 
@@ -62,7 +63,8 @@ def _target(data: dict[str, Any]) -> tuple[Phone, Case | None]:
         number = phone_normalise(number=f"+{code}{digits}", country="").e164
     except PhoneNumberInvalid as exc:
         raise DomainError(_("The number is not valid."), errors={"phone_number": [str(exc)]}) from exc
-    phones = list(Phone.objects.select_related("borrower").filter(number=number)[:2])
+    # Numbers are encrypted at rest: found by their blind index.
+    phones = list(Phone.objects.select_related("borrower").filter(number_index=phone_index(number))[:2])
     if len(phones) != 1:
         if not phones:
             raise _not_found("phone_number", _("No phone of ours has this number."))
