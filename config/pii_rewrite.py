@@ -220,7 +220,8 @@ def blind_indexes_fill(
     if not derived:
         return progress
     quote = connection.ops.quote_name
-    sources = sorted({str(meta.get_field(f.source).column) for f in derived})
+    column_of = {f.name: str(f.column) for f in meta.concrete_fields}
+    sources = sorted({column_of[f.source] for f in derived})
     blank = " OR ".join(f"{quote(str(f.column))} = ''" for f in derived)
     filled = " OR ".join(f"{quote(column)} <> ''" for column in sources)
     current = ring()
@@ -238,7 +239,7 @@ def blind_indexes_fill(
         last = rows[-1][0]
         columns: list[list[Any]] = [[row[0] for row in rows]]
         for f in derived:
-            at = sources.index(str(meta.get_field(f.source).column)) + 1
+            at = sources.index(column_of[f.source]) + 1
             indexer = INDEXERS[f.kind]
             columns.append([indexer(current.decrypt(row[at]) if row[at] else "") for row in rows])
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
