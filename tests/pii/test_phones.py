@@ -86,7 +86,7 @@ def test_the_migrations_encrypt_numbers_register_entries_and_replies_written_in_
     executor = MigrationExecutor(connection)
     forward = [key for key in executor.loader.graph.leaf_nodes() if key[0] in ("accounts", "collections_app")]
     borrower = BorrowerFactory()
-    migrate([("accounts", "0005_personal_fields_encrypted"), ("collections_app", "0030_report_messages")])
+    migrate([("accounts", "0005_personal_fields_encrypted"), ("collections_app", "0031_report_messages_bucket")])
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(

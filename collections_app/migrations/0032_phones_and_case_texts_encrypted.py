@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_phone_numbers_encrypted'),
-        ('collections_app', '0030_report_messages'),
+        ('collections_app', '0031_report_messages_bucket'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
