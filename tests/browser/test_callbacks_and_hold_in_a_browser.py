@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from collections_app.models import ContactAttempt
 from collections_app.services import clock
 from collections_app.services.callbacks import case_callback_schedule
-from tests.browser.screens import log_in
+from tests.browser.screens import book_words, check_screen, log_in
 from tests.collections_app.contact_fixtures import MORNING, floor_fixture, open_case  # noqa: F401 (fixtures)
 from tests.collections_app.promise_book import make_case, promise
 from tests.scheduling.conftest import local
@@ -67,6 +67,12 @@ def test_a_reassigned_cases_callback_is_the_new_agents_and_no_longer_the_old_one
     pending = page.locator(f".callback-panel [data-callback='{callback.pk}']")
     expect(pending).to_contain_text("bob")
     screenshot(page, "callback-follows-the-case")
+    callbacks = f".callback-panel [data-callback='{callback.pk}']"
+    data = [*book_words(), NY, "EDT", "EST", "M1-M2 cash loan deferral", "cash", "ann is on leave"]
+    check_screen(page, live_server, f"/cases/{case.pk}/", "account-callback", allowed=data,
+                 screenshot=screenshot, ready=lambda p: expect(p.locator(callbacks)).to_be_visible())  # fmt: skip
+    check_screen(page, live_server, "/promises/", "callbacks-due", allowed=data, screenshot=screenshot)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
     pending.get_by_role("button", name="Done").click()
     expect(page.locator(".callback-panel")).to_contain_text("No callback pending.")
 
@@ -98,6 +104,7 @@ def test_a_case_on_promise_hold_leaves_the_queue_until_the_promises_date_and_say
     expect(rows.first).to_contain_text(free.account.external_id)
     expect(page.locator("#queue-held")).to_contain_text("1 case is on promise hold and out of the queue")
     screenshot(page, "queue-promise-hold")
+    check_screen(page, live_server, "/queue/", "queue-promise-hold", allowed=[*book_words(), NY], screenshot=screenshot)
 
     page.goto(f"{live_server.url}/cases/{held.pk}/")
     panel = page.locator("#compliance-panel")
@@ -106,6 +113,11 @@ def test_a_case_on_promise_hold_leaves_the_queue_until_the_promises_date_and_say
         "The borrower promised to pay on 2026-04-10: no collection call before then"
     )
     screenshot(page, "account-promise-hold")
+    hold = "#compliance-panel [data-reason='promise_hold']"
+    data = [*book_words(), NY, "EDT", "EST", "M1-M2 cash loan deferral", "cash"]
+    check_screen(page, live_server, f"/cases/{held.pk}/", "account-promise-hold", allowed=data,
+                 screenshot=screenshot, ready=lambda p: expect(p.locator(hold)).to_be_visible())  # fmt: skip
+    page.goto(f"{live_server.url}/cases/{held.pk}/")
     # Pressing Call anyway is refused with the same reason, and nothing is dialled.
     panel.get_by_role("button", name=re.compile("^Call")).click()
     refusal = page.locator("#call-area .call-refused")

@@ -60,7 +60,13 @@ def test_an_agent_logs_a_complaint_that_holds_calls_until_a_supervisor_resolves_
     complaints.get_by_label("What about").select_option(label="Communication tactics (holds collection)")
     complaints.get_by_label("Received through").select_option(label="Phone call")
     complaints.get_by_label("What the borrower says").fill("The agent shouted at me this morning.")
-    complaints.get_by_label(re.compile("^About the last call")).check()
+    about_the_call = complaints.get_by_label(re.compile("About the last call"))
+    # The box sits at the start of its own line of text, not alone on a line above it.
+    box = about_the_call.bounding_box()
+    line = complaints.locator("label", has_text="About the last call").bounding_box()
+    assert box is not None and line is not None, (box, line)
+    assert line["y"] <= box["y"] + box["height"] / 2 <= line["y"] + line["height"], (box, line)
+    about_the_call.check()
     complaints.get_by_role("button", name="Log the complaint").click()
 
     # The panel lists it with its status and deadline; the compliance panel refreshes with the hold.

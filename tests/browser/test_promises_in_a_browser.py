@@ -14,6 +14,7 @@ from collections_app.selectors.promises import borrower_today
 from collections_app.services.promise_matching import promises_settle
 from collections_app.services.promise_policy import promise_policies_ensure
 from scheduling.presets import presets_ensure
+from tests.browser.screens import book_words, check_screen
 from tests.browser.test_portfolio_in_a_browser import log_in
 from tests.collections_app.promise_book import make_case, pay
 from tests.factories import make_agent, make_team
@@ -60,3 +61,8 @@ def test_an_agent_records_a_promise_from_a_call_and_sees_it_kept_after_the_payme
     expect(row).to_contain_text("150.00")
     expect(browser_page.locator(".promise-form")).to_be_visible()  # the next promise may be recorded
     screenshot(browser_page, "promise-kept")
+    # The agent's promises and the promise panel on the account screen, at both widths in both languages.
+    check_screen(browser_page, live_server, "/promises/", "my-promises", allowed=book_words(), screenshot=screenshot)
+    data = [*book_words(), "America/New_York", "EDT", "EST", "M1-M2 cash loan deferral", "cash"]
+    check_screen(browser_page, live_server, f"/cases/{case.pk}/", "account-promise-kept", allowed=data,
+                 screenshot=screenshot, ready=lambda page: expect(page.locator(".promise-open, [data-promise-row]").first).to_be_visible())  # fmt: skip

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from collections_app import roles
 from collections_app.models import AssignmentRecord, Case
+from tests.browser.screens import book_words, check_screen
 from tests.browser.test_portfolio_in_a_browser import log_in
 from tests.factories import UserFactory, make_agent, make_open_cases, make_team
 
@@ -26,6 +27,8 @@ def test_an_agent_opens_the_first_case_and_a_supervisor_reassigns_it(browser_pag
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text(first.account.external_id)
     screenshot(browser_page, "queue")
+    check_screen(browser_page, live_server, "/queue/", "queue", allowed=book_words(), screenshot=screenshot)
+    browser_page.goto(f"{live_server.url}/queue/")
     browser_page.keyboard.press("Enter")  # the first row is selected: one key opens it
     expect(browser_page).to_have_url(re.compile(rf"/cases/{first.pk}/$"))
     expect(browser_page.get_by_role("heading", level=1)).to_contain_text(first.account.external_id)
@@ -44,3 +47,6 @@ def test_an_agent_opens_the_first_case_and_a_supervisor_reassigns_it(browser_pag
     screenshot(browser_page, "team-board")
     assert Case.objects.get(pk=first.pk).agent == bob
     assert AssignmentRecord.objects.get(case=first).by.username == "sue"
+    # The supervisor's lists reached from the top bar and its "More", at both widths in both languages.
+    for path, name in (("/teams/", "team-list"), ("/promise-board/", "promise-board")):
+        check_screen(browser_page, live_server, path, name, allowed=book_words(), screenshot=screenshot)
