@@ -6,11 +6,15 @@ reserved through the contact attempt's one home (``services.attempts.attempt_res
   way the decision is stored with the message. The caller (an entry point) hands the queued ones to
   the sender after the commit (``collections_app.tasks.messages_send_after_commit``).
 - An ``idempotency_key`` already used returns that message and writes nothing.
+- ``defer``: a caller that would rather wait than record a refusal (the plan's sends, refused only
+  until later in the plan's day) gets ``MessageDeferred`` with the engine's decision, and nothing is
+  written; the engine is asked once, under the reservation's lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -40,6 +44,14 @@ class MessageDecided:
     @property
     def allowed(self) -> bool:
         return self.message.status != Message.Status.REFUSED
+
+
+class MessageDeferred(Exception):
+    """The engine refused the message and the caller's ``defer`` chose to wait: nothing was recorded."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__("message deferred")
+        self.decision = decision
 
 
 def template_for(*, code: str, language: str) -> MessageTemplate:
@@ -133,6 +145,7 @@ def message_create(
     source: str = ContactAttempt.Source.AGENT,
     at: dt.datetime | None = None,
     idempotency_key: str | None = None,
+    defer: Callable[[Decision], bool] | None = None,
 ) -> MessageDecided:
     """Decide and record one message about ``case``; see the module's docstring. ``account`` instead of a
     case: a message about an account that has no case (a reminder before the due date).
@@ -174,6 +187,8 @@ def message_create(
         account=account if case is None else None,
         ttl=MESSAGE_RESERVATION_TTL,
     )
+    if attempt is None and defer is not None and defer(decision):
+        raise MessageDeferred(decision)  # leaves this transaction: nothing of the refusal stays
     message = Message(
         case=case,
         account_id=account.pk,

@@ -7,9 +7,10 @@ each under its row lock (skipped when another dispatcher holds it), and for each
   and lets it lapse when the plan's date has ended in the borrower's time zone;
 - skips it when the borrower has no address for the channel (a consenting mobile not opted out, or a
   consenting e-mail address);
-- asks the compliance engine (``message_check``): refused only until a later time of the plan's day
-  (outside the borrower's hours, say), the send waits until then; otherwise the message is created by
-  ``message_create``, which decides it again and records it queued or refused with the reasons.
+- creates the message through ``message_create``, which asks the compliance engine once, under the
+  reservation's lock, and records it queued or refused with the reasons; refused only until a later
+  time of the plan's day (outside the borrower's hours, say), nothing is recorded and the send waits
+  until then (``defer``).
 
 The message's idempotency key is the planned action's, so a dispatch that ran twice creates one message.
 The caller hands the queued messages to the sender after the commit.
@@ -26,8 +27,9 @@ from django.utils import timezone
 
 from accounts.models import EmailAddress, Phone
 from collections_app.models import ContactAttempt, Message, MessageTemplate, PlanAction
-from collections_app.services.messages import message_check, message_create
+from collections_app.services.messages import MessageDeferred, message_create
 from collections_app.services.plan import STOPS, stop_flags
+from scheduling.engine import Decision
 from scheduling.engine.clock import local_date, zone_or_none
 
 BATCH = 200
@@ -97,21 +99,21 @@ def _dispatch_one(row: PlanAction, now: dt.datetime, out: Dispatched) -> None:
         row.save(update_fields=["status", "reason"])
         out.skipped += 1
         return
-    source = ContactAttempt.Source.DIALER
-    check = message_check(
-        case=row.case, account=row.account, template_code=row.template_code, phone=phone, email=email, at=now,
-        source=source,
-    )  # fmt: skip
-    later = check.next_allowed_at
-    if not check.allowed and later is not None and local_date(zone, later) <= row.date:
-        row.not_before = later
+
+    def later_today(decision: Decision) -> bool:
+        later = decision.next_allowed_at
+        return later is not None and local_date(zone, later) <= row.date
+
+    try:
+        decided = message_create(
+            case=row.case, account=row.account, template_code=row.template_code, phone=phone, email=email, at=now,
+            source=ContactAttempt.Source.DIALER, idempotency_key=f"plan-action:{row.pk}", defer=later_today,
+        )  # fmt: skip
+    except MessageDeferred as deferred:
+        row.not_before = deferred.decision.next_allowed_at
         row.save(update_fields=["not_before"])
         out.waiting += 1
         return
-    decided = message_create(
-        case=row.case, account=row.account, template_code=row.template_code, phone=phone, email=email, at=now,
-        source=source, idempotency_key=f"plan-action:{row.pk}",
-    )  # fmt: skip
     row.message = decided.message
     if decided.message.status == Message.Status.REFUSED:
         row.status, row.reason = PlanAction.Status.REFUSED, ",".join(decided.decision.codes)[:64]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 
-from collections_app.models import Message, PlanAction
+from collections_app.models import ContactAttempt, Message, PlanAction
 from collections_app.services.plan import plan_run
 from collections_app.services.plan_sending import plan_sends_dispatch
 from tests.factories import PhoneFactory
@@ -90,3 +91,46 @@ def test_a_send_not_made_on_its_day_lapses() -> None:
 
     assert (out.lapsed, out.queued) == (1, [])
     assert PlanAction.objects.get().status == "lapsed" and not Message.objects.exists()
+
+
+def _decisions_counted(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every decision the compliance engine makes (read-only check or reservation), recorded."""
+    evaluating = importlib.import_module("scheduling.engine.evaluate")
+    reservations = importlib.import_module("scheduling.engine.reservations")
+
+    made: list[object] = []
+
+    def counting(real):  # type: ignore[no-untyped-def]
+        def decide(*args, **kwargs):  # type: ignore[no-untyped-def]
+            made.append(decision := real(*args, **kwargs))
+            return decision
+
+        return decide
+
+    monkeypatch.setattr(evaluating, "decide", counting(evaluating.decide))
+    monkeypatch.setattr(reservations, "decide", counting(reservations.decide))
+    return made
+
+
+def test_a_send_is_decided_once_and_its_message_keeps_that_decision(monkeypatch: pytest.MonkeyPatch) -> None:
+    reminded(due_in=3)
+    plan_run(today=TODAY, now=MORNING_IN_NEW_YORK)
+    made = _decisions_counted(monkeypatch)
+
+    out = plan_sends_dispatch(now=MORNING_IN_NEW_YORK)
+
+    assert len(out.queued) == 1 and len(made) == 1
+    assert Message.objects.get().decision == made[0].as_json()  # type: ignore[attr-defined]
+
+
+def test_a_send_that_waits_is_decided_once_and_records_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    reminded(due_in=3)
+    night = dt.datetime(2026, 3, 7, 9, 0, tzinfo=dt.UTC)  # 04:00 in New York
+    plan_run(today=TODAY, now=night)
+    made = _decisions_counted(monkeypatch)
+
+    out = plan_sends_dispatch(now=night)
+
+    assert out.waiting == 1 and len(made) == 1
+    assert not Message.objects.exists() and not ContactAttempt.objects.exists()
+    assert PlanAction.objects.get().not_before == made[0].next_allowed_at  # type: ignore[attr-defined]
