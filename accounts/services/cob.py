@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -195,6 +195,20 @@ def cob_stage_name(business_date: date, token: str) -> str:
     return f"cob_stage_{business_date:%Y%m%d}_{token}"
 
 
+def _stage_drop_after(exc: BaseException, stage: str) -> None:
+    """After a failure of a split COB's part: drop its stage unless a retry is coming for it (the
+    database was unreachable, ``OperationalError``/``InterfaceError``: the stage is still needed and
+    the drop would fail anyway). A close whose range or writes failed otherwise never finishes from
+    that stage, so an UNLOGGED table of the book's size would stay until the date's next dispatch."""
+    if isinstance(exc, (OperationalError, InterfaceError, CobStageGone)):
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+    except DatabaseError:
+        logger.warning("cob stage %s left after a failure: the date's next dispatch drops it", stage)
+
+
 def cob_ranges_prepare(*, business_date: date, range_accounts: int, token: str) -> list[tuple[int, int]]:
     """Split the book into account-id ranges of about ``range_accounts`` ids: ``[lo, hi)`` each.
 
@@ -220,13 +234,23 @@ def cob_ranges_prepare(*, business_date: date, range_accounts: int, token: str) 
     return ranges
 
 
-@transaction.atomic
 def cob_range_stage(*, business_date: date, lo: int, hi: int, token: str) -> int:
     """The states as of ``business_date`` of the accounts with ``lo <= id < hi``, into the stage
-    table (replacing that range's rows: safe to run twice). Returns how many accounts."""
+    table (replacing that range's rows: safe to run twice). Returns how many accounts.
+
+    A failure that no retry follows drops the stage (``_stage_drop_after``): the close cannot finish."""
+    stage = cob_stage_name(business_date, token)
+    try:
+        return _range_stage(business_date=business_date, lo=lo, hi=hi, stage=stage)
+    except Exception as exc:
+        _stage_drop_after(exc, stage)
+        raise
+
+
+@transaction.atomic
+def _range_stage(*, business_date: date, lo: int, hi: int, stage: str) -> int:
     prev = previous_cob_date(business_date) or business_date - timedelta(days=1)
     params: dict[str, date | int] = {"d": business_date, "d_prev": prev, "lo": lo, "hi": hi}
-    stage = cob_stage_name(business_date, token)
     compute, state = _compute_statements(Dialect(connection.vendor), ranged=True)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {stage} WHERE account_id >= %(lo)s AND account_id < %(hi)s", params)
@@ -253,7 +277,8 @@ def cob_run(
     """Close business for ``business_date``: one transaction, replacing that date's results.
 
     ``stage_token``: the accounts' states were computed by ranges (``cob_range_stage``, in parallel
-    workers) into that stage table; this writes everything from it in the one transaction and drops it.
+    workers) into that stage table; this writes everything from it in the one transaction and drops it
+    (after a failure too, unless the database was unreachable and a retry will need it).
 
     ``follow(business_date)`` runs inside that transaction once the accounts' state is the date's,
     when the date is the latest: the work that follows the book (collection cases), which the
@@ -301,11 +326,13 @@ def cob_run(
             run.save()
     except CobStageGone:
         raise  # the close is the other dispatch's: its run is left as that one leaves it
-    except Exception:
+    except Exception as exc:
         CobRun.objects.update_or_create(
             date=business_date,
             defaults={"status": CobRun.Status.FAILED, "started_at": timezone.now(), "worker": worker},
         )
+        if stage_token is not None:
+            _stage_drop_after(exc, cob_stage_name(business_date, stage_token))
         raise
     logger.info(
         "cob done date=%s accounts=%s delinquent=%s transitions=%s seconds=%.2f",

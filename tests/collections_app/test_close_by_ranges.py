@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from accounts.models import CobRun
 from accounts.services.cob import CobStageGone
@@ -60,3 +60,51 @@ def test_a_dispatch_whose_stage_a_later_one_dropped_refuses_to_finish_and_leaves
 
     assert CobRun.objects.get(date=DAY).status == CobRun.Status.DONE
     assert cob_results() == done
+
+
+def _failing(exc: Exception):  # type: ignore[no-untyped-def]
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise exc
+
+    return fail
+
+
+def test_a_split_close_whose_writes_fail_leaves_no_stage_behind(monkeypatch: pytest.MonkeyPatch):
+    book()
+    split_close("a1", finish=False)
+    monkeypatch.setattr("collections_app.services.close.cases_sync_with_book", _failing(ValueError("a bug")))
+
+    with pytest.raises(ValueError):
+        close_finish(business_date=DAY, token="a1", assign=False, plan=False)
+
+    assert CobRun.objects.get(date=DAY).status == CobRun.Status.FAILED
+    assert stages() == []
+
+
+def test_a_split_close_whose_range_fails_leaves_no_stage_behind(monkeypatch: pytest.MonkeyPatch):
+    book()
+    ranges = close_ranges_prepare(business_date=DAY, range_accounts=2, token="a1")
+    close_range(business_date=DAY, lo=ranges[0][0], hi=ranges[0][1], token="a1")
+    monkeypatch.setattr("accounts.services.cob.previous_cob_date", _failing(ValueError("a bug")))
+
+    with pytest.raises(ValueError):
+        close_range(business_date=DAY, lo=ranges[1][0], hi=ranges[1][1], token="a1")
+
+    assert stages() == []
+
+
+def test_a_split_close_cut_off_from_the_database_keeps_its_stage_for_the_retry(monkeypatch: pytest.MonkeyPatch):
+    book()
+    split_close("a1", finish=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            "collections_app.services.close.cases_sync_with_book", _failing(OperationalError("server closed"))
+        )
+        with pytest.raises(OperationalError):
+            close_finish(business_date=DAY, token="a1", assign=False, plan=False)
+    assert len(stages()) == 1
+
+    close_finish(business_date=DAY, token="a1", assign=False, plan=False)  # the retry
+
+    assert CobRun.objects.get(date=DAY).status == CobRun.Status.DONE
+    assert stages() == []
