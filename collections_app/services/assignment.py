@@ -1,11 +1,12 @@
 """Assignment of open cases to teams and agents by M-bucket (DESIGN.md section 4).
 
-Team by team, so that memory is bounded by the largest team rather than the book: two streamed
-passes over the open cases choose the team of each case (keeping only the ids of the cases that
-change team and their new team, 16 bytes each), then each team's cases are read, placed and
-balanced in memory (``assignment_balance``) and its moves written (one bulk write of the cases that
-move and of their assignment records) before the next team's are read. Processing all teams in one
-batch gives the same assignments (``tests/collections_app/test_assignment_by_team.py``).
+Team by team, so that memory is bounded by the largest team rather than the book: the team of
+each case is chosen from the cases that stay (counted in SQL, grouped by team, bucket and product)
+and one streamed pass over the cases that may move (keeping only the ids of the cases that change
+team and their new team, 16 bytes each); then each team's cases are read, placed and balanced in
+memory (``assignment_balance``) and its moves copied into one temporary table before the next
+team's are read; one statement writes every move and its assignment record at the end. Processing
+all teams in one batch gives the same assignments (``tests/collections_app/test_assignment_by_team.py``).
 
 The rules, in order:
 1. Team. A case stays with its team while the team serves its bucket (and product); otherwise
@@ -31,9 +32,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,10 +113,9 @@ def cases_assign(
     # 1. Teams.
     plan = _teams_choose(buckets=buckets, team_by_id=team_by_id, serving=serving, loads=loads)
 
-    # 2-3. Agents, team by team: only the batch's cases are in memory.
-    now = timezone.now()
-    moved, unplaced = 0, 0
-    by_reason: defaultdict[str, int] = defaultdict(int)
+    # 2-3. Agents, team by team: only the batch's cases are in memory; their moves go to the stage.
+    unplaced = 0
+    moves = _Moves(timezone.now())
     batch_size = max(1, teams_per_batch)
     for start in range(0, len(plan.order), batch_size):
         batch = plan.order[start : start + batch_size]
@@ -124,13 +125,11 @@ def cases_assign(
             team_rows = by_team[team_id]
             unplaced += balance_team(team_by_id[team_id], team_rows, agents_of[team_id], loads, today)
             rows += team_rows
-        written, reasons = _moves_save(rows, now)
-        moved += written
-        for reason, count in reasons.items():
-            by_reason[reason] += count
+        moves.add(rows)
         for load in loads.values():
             load.cases = []  # counts and balances stay; the rows go (only unlocked rows of a team move)
-    return AssignmentResult(moved=moved, by_reason=dict(by_reason), unplaced=unplaced)
+    by_reason = moves.save()
+    return AssignmentResult(moved=sum(by_reason.values()), by_reason=by_reason, unplaced=unplaced)
 
 
 def _open_cases(*, buckets: list[str], where: Q | None = None) -> Iterator[CaseRow]:
@@ -167,34 +166,69 @@ def _teams_choose(
     where it is, the others go to the serving team (speaking the borrower's language first) with the
     most room left (its eligible agents' capacity less the cases it holds).
 
-    Two streamed passes: the cases that stay (each team's starting load), then the others in id order.
+    The cases that stay are counted in SQL, grouped by team, bucket, product and lock (each team's
+    starting load, and its first case); then the cases that may move stream past in id order.
     """
     team_capacity: defaultdict[int, int] = defaultdict(int)
     for load in loads.values():
         if load.eligible:
             team_capacity[load.agent.team_id] += load.agent.capacity
     team_load: dict[int, int] = defaultdict(int)
-    for row in _open_cases(buckets=buckets, where=Q(team__isnull=False)):
-        if _serves(team_by_id.get(row.team_id), row):  # type: ignore[arg-type]
-            team_load[row.team_id] += 1  # type: ignore[index]
+    first: dict[int, int] = {}  # each team's first case (the order the teams are balanced in)
+
+    def seen(team_id: int | None, case_id: int) -> None:
+        if team_id is not None and team_id in team_by_id and case_id < first.get(team_id, case_id + 1):
+            first[team_id] = case_id
+
+    held = (
+        Case.objects.filter(status=Case.Status.OPEN, bucket__in=buckets, team__isnull=False)
+        .values_list("team_id", "bucket", "account__product", "locked")
+        .annotate(cases=Count("pk"), first=Min("pk"))
+        .order_by()
+    )
+    for team_id, bucket, product, locked, cases, first_id in held:
+        serves = _serves_scope(team_by_id.get(team_id), bucket, product)
+        if serves:
+            team_load[team_id] += cases
+        if serves or locked:
+            seen(team_id, first_id)
     plan = TeamPlan(changed_ids=array("q"), changed_teams=array("q"), order=[])
-    seen: set[int] = set()
-    for row in _open_cases(buckets=buckets):
-        team_id = row.team_id
-        staying = team_id is not None and (row.locked or _serves(team_by_id.get(team_id), row))
-        if not staying:
-            candidates = [t for t in serving.get(row.bucket, []) if _serves(t, row)]
-            if candidates:
-                speaking = [t for t in candidates if row.language and row.language in languages_split(t.languages)]
-                chosen = max(speaking or candidates, key=lambda t: (team_capacity[t.pk] - team_load[t.pk], -t.pk))
-                team_id = chosen.pk
-                team_load[team_id] += 1
-                plan.changed_ids.append(row.id)
-                plan.changed_teams.append(team_id)
-        if team_id is not None and team_id in team_by_id and team_id not in seen:
-            seen.add(team_id)
-            plan.order.append(team_id)
+    for pk, bucket, language, product, team_id, locked in _cases_that_may_move(buckets=buckets, team_by_id=team_by_id):
+        if team_id is not None and (locked or _serves_scope(team_by_id.get(team_id), bucket, product)):
+            continue  # stays: counted above
+        language = (language or "").lower()
+        candidates = [t for t in serving.get(bucket, []) if _serves_scope(t, bucket, product)]
+        if candidates:
+            speaking = [t for t in candidates if language and language in languages_split(t.languages)]
+            chosen = max(speaking or candidates, key=lambda t: (team_capacity[t.pk] - team_load[t.pk], -t.pk))
+            team_id = chosen.pk
+            team_load[team_id] += 1
+            plan.changed_ids.append(pk)
+            plan.changed_teams.append(team_id)
+        seen(team_id, pk)
+    plan.order = sorted(first, key=first.__getitem__)
     return plan
+
+
+MayMove = tuple[int, str, "str | None", str, "int | None", bool]
+
+
+def _cases_that_may_move(*, buckets: list[str], team_by_id: dict[int, Team]) -> Iterator[MayMove]:
+    """(id, bucket, language, product, team, locked) of the open cases of ``buckets`` that may change
+    team, in id order, streamed: all but the locked ones with a team and those of a team that serves
+    every product of their bucket (the rest is judged by ``_serves_scope``)."""
+    staying = Q(team__isnull=False, locked=True)
+    for team in team_by_id.values():
+        codes, products = _scope(team)
+        if not products:
+            staying |= Q(team_id=team.pk, bucket__in=sorted(codes))
+    return cast(Iterator[MayMove], (
+        Case.objects.filter(status=Case.Status.OPEN, bucket__in=buckets)
+        .exclude(staying)
+        .order_by("pk")
+        .values_list("pk", "bucket", "account__borrower__language", "account__product", "team_id", "locked")
+        .iterator(chunk_size=STREAM_ROWS)
+    ))
 
 
 def _team_rows(
@@ -215,21 +249,54 @@ def _team_rows(
     return rows
 
 
-def _moves_save(rows: list[CaseRow], now: datetime) -> tuple[int, dict[str, int]]:
-    """Write the rows whose team or agent changes, with their assignment records; how many were
-    written, by reason (on PostgreSQL, a case that changed hands meanwhile is not written)."""
-    moved = [r for r in rows if (r.new_team_id, r.new_agent_id) != (r.team_id, r.agent_id)]
-    by_reason: dict[str, int] = defaultdict(int)
-    for row in moved:
-        row.reason = row.reason or Reason.REBALANCE
-    if connection.vendor != "postgresql":
-        _moves_write(moved, now)
+class _Moves:
+    """The moves of a run, team by team, written once at the end.
+
+    On PostgreSQL each team's moves go into one temporary table with COPY as soon as the team is
+    balanced (memory keeps only their ids, 8 bytes each); then one statement moves the cases that
+    still have the team, agent and lock the job read and records those moves. Elsewhere each team's
+    moves are written as they come (the job holds the cases' locks).
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.ids = array("q")
+        self.by_reason: dict[str, int] = defaultdict(int)
+        self.staged = False
+
+    def add(self, rows: list[CaseRow]) -> None:
+        moved = [r for r in rows if (r.new_team_id, r.new_agent_id) != (r.team_id, r.agent_id)]
         for row in moved:
-            by_reason[row.reason] += 1
-        return len(moved), dict(by_reason)
-    for reason in _moves_copy(moved, now):
-        by_reason[reason] += 1
-    return sum(by_reason.values()), dict(by_reason)
+            row.reason = row.reason or Reason.REBALANCE
+        if connection.vendor != "postgresql":
+            _moves_write(moved, self.now)
+            for row in moved:
+                self.by_reason[row.reason] += 1
+            return
+        if not moved:
+            return
+        with connection.cursor() as cursor:
+            if not self.staged:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE assignment_moves (case_id bigint PRIMARY KEY, from_team integer, "
+                    "to_team integer, from_agent integer, to_agent integer, reason varchar(10)) ON COMMIT DROP"
+                )
+                self.staged = True
+            with cursor.cursor.copy(
+                "COPY assignment_moves (case_id, from_team, to_team, from_agent, to_agent, reason) FROM STDIN"
+            ) as copy:
+                for r in moved:
+                    copy.write_row((r.id, r.team_id, r.new_team_id, r.agent_id, r.new_agent_id, r.reason))
+        self.ids.extend(r.id for r in moved)
+
+    def save(self) -> dict[str, int]:
+        """Write what is staged; how many moves were written, by reason (on PostgreSQL, a case that
+        changed hands meanwhile is not written)."""
+        if self.staged:
+            for reason in _moves_copy(self.now):
+                self.by_reason[reason] += 1
+            case_work_follow(case_ids=self.ids)  # a move not written leaves the case as it was
+        return dict(self.by_reason)
 
 
 def _moves_write(moved: list[CaseRow], now: datetime) -> None:
@@ -246,25 +313,15 @@ def _moves_write(moved: list[CaseRow], now: datetime) -> None:
     case_work_follow(case_ids=[r.id for r in moved])
 
 
-def _moves_copy(moved: list[CaseRow], now: datetime) -> list[str]:
-    """PostgreSQL: the moves go in with COPY, then one statement moves the cases that still have the
-    team, agent and lock the job read, and records those moves. Returns the reason of each move made.
+def _moves_copy(now: datetime) -> list[str]:
+    """PostgreSQL: one statement moves the cases of ``assignment_moves`` that still have the team,
+    agent and lock the job read, and records those moves. Returns the reason of each move made.
 
     Tens of thousands of moves (the first night after a big COB) take a second instead of fifteen.
     """
-    if not moved:
-        return []
     case, record = Case._meta.db_table, AssignmentRecord._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE assignment_moves (case_id bigint PRIMARY KEY, from_team integer, "
-            "to_team integer, from_agent integer, to_agent integer, reason varchar(10)) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(
-            "COPY assignment_moves (case_id, from_team, to_team, from_agent, to_agent, reason) FROM STDIN"
-        ) as copy:
-            for r in moved:
-                copy.write_row((r.id, r.team_id, r.new_team_id, r.agent_id, r.new_agent_id, r.reason))
+        cursor.execute("ANALYZE assignment_moves")
         cursor.execute(
             f"""WITH done AS (
                     UPDATE {case} AS c SET team_id = m.to_team, agent_id = m.to_agent, assigned_at = %(now)s
@@ -280,15 +337,18 @@ def _moves_copy(moved: list[CaseRow], now: datetime) -> list[str]:
         )
         written = [reason for (reason,) in cursor.fetchall()]
         cursor.execute("DROP TABLE assignment_moves")
-    case_work_follow(case_ids=[r.id for r in moved])  # a move not written leaves the case as it was
     return written
 
 
 def _serves(team: Team | None, row: CaseRow) -> bool:
+    return _serves_scope(team, row.bucket, row.product)
+
+
+def _serves_scope(team: Team | None, bucket: str, product: str) -> bool:
     if team is None:
         return False
     scope = _scope(team)
-    return row.bucket in scope[0] and (not scope[1] or row.product.lower() in scope[1])
+    return bucket in scope[0] and (not scope[1] or product.lower() in scope[1])
 
 
 def _scope(team: Team) -> tuple[frozenset[str], frozenset[str]]:

@@ -189,7 +189,7 @@ def test_a_second_run_after_a_big_first_placement_moves_nothing():
 def test_a_reassignment_made_while_the_job_runs_is_not_overwritten():
     from django.utils import timezone
 
-    from collections_app.services.assignment import CaseRow, _moves_copy, cases_reassign
+    from collections_app.services.assignment import CaseRow, _Moves, cases_reassign
 
     # Given a case the job read while it had no agent, and meant to give to a1
     team = make_team("M1 Team", ["M1"])
@@ -199,9 +199,11 @@ def test_a_reassignment_made_while_the_job_runs_is_not_overwritten():
 
     # When a supervisor gives it to a2 before the job writes its moves
     cases_reassign(case_ids=[case.pk], agent=a2, by=UserFactory(username="lead"))
-    written = _moves_copy([read], timezone.now())
+    moves = _Moves(timezone.now())
+    moves.add([read])
+    written = moves.save()
 
     # Then the supervisor's choice stands and the job records no move
     case.refresh_from_db()
-    assert (len(written), case.agent_id) == (0, a2.pk)
+    assert (sum(written.values()), case.agent_id) == (0, a2.pk)
     assert not AssignmentRecord.objects.filter(case=case, reason="new").exists()
