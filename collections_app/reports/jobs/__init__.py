@@ -113,8 +113,9 @@ def reports_aggregate_range(
     if last < first:
         raise ValueError("the range ends before it starts")
     chosen = families_check(families)
-    result = reports_aggregate_days(days=dates_in(first, last), families=chosen)
-    return result.merge(reports_aggregate_months(months=months_between(first, last), families=chosen))
+    with sql.remembered():
+        result = reports_aggregate_days(days=dates_in(first, last), families=chosen)
+        return result.merge(reports_aggregate_months(months=months_between(first, last), families=chosen))
 
 
 def reports_after_cob(*, business_date: dt.date | None = None) -> AggregateResult:
@@ -128,8 +129,9 @@ def reports_after_cob(*, business_date: dt.date | None = None) -> AggregateResul
     if day is None:
         return AggregateResult()
     days, months = after_cob_dates(day)
-    result = reports_aggregate_days(days=days, families=FAMILIES)
-    return result.merge(reports_aggregate_months(months=months, families=FAMILIES))
+    with sql.remembered():
+        result = reports_aggregate_days(days=days, families=FAMILIES)
+        return result.merge(reports_aggregate_months(months=months, families=FAMILIES))
 
 
 def after_cob_dates(day: dt.date) -> tuple[list[dt.date], list[dt.date]]:
