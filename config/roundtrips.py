@@ -31,6 +31,8 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
+from config.pii import ENCRYPTED_FIELDS
+
 M = TypeVar("M", bound=Model)
 
 # Only prepared statements have plans to keep, and only these hot paths prepare theirs; ``LOCAL``
@@ -65,19 +67,27 @@ def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     return tuple(model._meta.concrete_fields)
 
 
+@cache
+def _read_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    """The fields a hot path reads: all but the personal data encrypted at rest (``config.pii``), which
+    no decision needs and each of which costs a decryption; the instance holds them deferred (read
+    on first use, as ``.defer()`` would)."""
+    return tuple(f for f in _fields(model) if not isinstance(f, ENCRYPTED_FIELDS))
+
+
 def columns(model: type[Model], alias: str) -> str:
-    """``alias.col, ...`` for every concrete field of ``model``, in ``instance``'s order."""
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+    """``alias.col, ...`` for the fields of ``model`` that ``instance`` reads, in its order."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _read_fields(model))
 
 
 def width(model: type[Model]) -> int:
-    return len(_fields(model))
+    return len(_read_fields(model))
 
 
 @cache
 def _converters(model: type[Model]) -> tuple[tuple[int, Any, tuple[Callable[..., Any], ...]], ...]:
     out = []
-    for index, field in enumerate(_fields(model)):
+    for index, field in enumerate(_read_fields(model)):
         column = field.get_col(model._meta.db_table)  # what the ORM's compiler asks for converters
         found = tuple(connection.ops.get_db_converters(column)) + tuple(column.get_db_converters(connection))
         if found:
@@ -88,7 +98,7 @@ def _converters(model: type[Model]) -> tuple[tuple[int, Any, tuple[Callable[...,
 @cache
 def _layout(model: type[Model]) -> tuple[int, int, list[str]]:
     """The width of a model's columns, the index of its primary key among them, their attribute names."""
-    fields = _fields(model)
+    fields = _read_fields(model)
     return len(fields), next(i for i, f in enumerate(fields) if f.primary_key), [f.attname for f in fields]
 
 
@@ -111,20 +121,36 @@ def insert_sql(obj: Model, *, expressions: dict[str, str] | None = None) -> tupl
     ``save()`` prepares them (defaults, ``auto_now``, ``pre_save``); ``expressions`` gives some
     columns as SQL instead (``{"attempt_id": "(SELECT id FROM attempt)"}``). An auto primary key
     is left to the database."""
-    expressions = expressions or {}
-    names, values, params = [], [], []
-    for field in _fields(type(obj)):
-        if field.primary_key and getattr(obj, field.attname) is None and field.db_returning:
+    model = type(obj)
+    given = tuple(sorted((expressions or {}).items()))
+    sql, prepared = _insert_text(model, given, _auto_pk(obj))
+    db = connections[DEFAULT_DB_ALIAS]
+    return sql, [field.get_db_prep_save(field.pre_save(obj, add=True), db) for field in prepared]
+
+
+def _auto_pk(obj: Model) -> bool:
+    pk = obj._meta.pk
+    return pk is not None and getattr(obj, pk.attname) is None and pk.db_returning
+
+
+@cache
+def _insert_text(
+    model: type[Model], expressions: tuple[tuple[str, str], ...], auto_pk: bool
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """``insert_sql``'s text for a model (the same for every row) and the fields whose values it binds."""
+    given = dict(expressions)
+    names, values, prepared = [], [], []
+    for field in _fields(model):
+        if field.primary_key and auto_pk:
             continue
         names.append(f'"{field.column}"')
-        if field.attname in expressions:
-            values.append(expressions[field.attname])
+        if field.attname in given:
+            values.append(given[field.attname])
             continue
-        value = field.pre_save(obj, add=True)
         values.append("%s")
-        params.append(field.get_db_prep_save(value, connection))
-    table = obj._meta.db_table
-    return f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join(values)})', params
+        prepared.append(field)
+    sql = f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) VALUES ({", ".join(values)})'
+    return sql, tuple(prepared)
 
 
 class Trips:
