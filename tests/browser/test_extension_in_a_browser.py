@@ -12,6 +12,7 @@ from collections_app import roles
 from collections_app.models import ExtensionRequest
 from collections_app.services import clock
 from scheduling.presets import presets_ensure
+from tests.browser.screens import book_words, check_screen
 from tests.browser.test_portfolio_in_a_browser import log_in
 from tests.collections_app.extension_book import an_agent, eligible_case, shipped_sop, user_with_role
 
@@ -68,5 +69,11 @@ def test_an_agent_runs_an_extension_through_the_script_and_a_supervisor_approves
     change = browser_page.locator("#extension-panel .extension-schedule tr[data-seq='2']")
     expect(change.locator(".new-due-date")).to_have_text("2026-03-17")
     screenshot(browser_page, "extension-applied")
+    # The applied extension on the account screen (its schedule before and after, the decision history) at
+    # both widths in both languages.
+    data = [*book_words(), "job loss letter seen", "M1-M2 cash loan deferral", "cash", "EDT", "EST", "UTC",
+            case.account.borrower.timezone]
+    check_screen(browser_page, live_server, f"/cases/{case.pk}/", "extension-applied", allowed=data,
+                 screenshot=screenshot, ready=lambda page: expect(page.locator("#extension-panel .extension-schedule")).to_be_visible())  # fmt: skip
     assert ExtensionRequest.objects.get(case=case).status == "applied"
     assert Installment.objects.get(loan=case.account, seq=2).due_date == dt.date(2026, 3, 17)
