@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from collections_app.models import ContactAttempt
 from collections_app.services import clock
 from scheduling.presets import presets_ensure
+from tests.browser.screens import book_words, check_screen
 from tests.browser.test_portfolio_in_a_browser import log_in
 from tests.collections_app.contact_fixtures import MORNING, NIGHT, dispositions_ensure, first_phone, open_case
 from tests.factories import make_agent, make_team
@@ -82,6 +83,11 @@ def test_an_agent_is_refused_at_night_then_logs_an_allowed_call_and_sees_it_in_t
     screenshot(page, "calls-logged")
     attempt = ContactAttempt.objects.get()
     assert (attempt.status, attempt.disposition.code, attempt.talk_seconds) == ("completed", "refused", 125)
+    # The account screen with the call in its history and the cool-down, at both widths in both languages.
+    data = [*book_words(), "Says the salary comes on the 15th.", "M1-M2 cash loan deferral", "cash", "EDT", "EST",
+            case.account.borrower.timezone]
+    check_screen(page, live_server, f"/cases/{case.pk}/", "calls-logged", allowed=data, screenshot=screenshot,
+                 ready=lambda p: expect(p.locator("#contact-history")).to_contain_text("2:05"))  # fmt: skip
 
 
 def settled(page) -> None:  # type: ignore[no-untyped-def]
