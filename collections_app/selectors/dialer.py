@@ -31,15 +31,17 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet, TextField
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.models import Borrower, LoanAccount, Phone
 from collections_app.models import Case, ContactAttempt, PromiseToPay
 from collections_app.selectors.promise_hold import held_by_promise
 from config.errors import DomainError
+from config.pii import decrypt
 from scheduling.engine import Decision, decision_for, evaluate_many, history_since
 from scheduling.engine.policies import policies_snapshot
 from scheduling.models import ContactPreference
@@ -124,12 +126,13 @@ _QUIET = 19
 _account_key, _borrower_key = itemgetter(*_ACCOUNT[1:3]), itemgetter(*_BORROWER[1:])
 _ACCOUNT_ATTNAMES = ["id", "status", "product", "borrower_id"]
 _BORROWER_ATTNAMES = ["id", "timezone", "country", "region", "deceased", "bankruptcy", "attorney_represented"]
-# What the engine reads of a number (``loading._phone_facts``), and the number itself.
+# What the engine reads of a number (``loading._phone_facts``), then the number itself as stored:
+# encrypted at rest, decrypted only for the rows the page sends (a chunk reads many more).
 _PHONE_ATTNAMES = [
-    "id", "borrower_id", "number", "type", "owner", "third_party_may_contact", "autodialer_consent",
+    "id", "borrower_id", "type", "owner", "third_party_may_contact", "autodialer_consent",
     "do_not_call", "uncallable", "timezones", "sms_consent", "sms_opted_out",
 ]  # fmt: skip
-_PHONE_ID, _PHONE_NUMBER, _PHONE_FACTS = 0, 2, slice(3, None)
+_PHONE_ID, _PHONE_FACTS, _PHONE_SEALED = 0, slice(2, -1), -1
 
 
 def _open_cases(*, team: str | None, bucket: str | None, at: dt.datetime) -> QuerySet[Case]:
@@ -182,7 +185,7 @@ def _bare_pair(case: tuple[Any, ...], phone: tuple[Any, ...]) -> tuple[LoanAccou
     borrower = _bare(Borrower, _BORROWER_ATTNAMES, [case[i] for i in _BORROWER])
     account = _bare(LoanAccount, _ACCOUNT_ATTNAMES, [case[i] for i in _ACCOUNT])
     account.borrower = borrower
-    number = _bare(Phone, _PHONE_ATTNAMES, phone)
+    number = _bare(Phone, _PHONE_ATTNAMES, phone[:_PHONE_SEALED])
     number.borrower = borrower
     return account, number
 
@@ -261,7 +264,8 @@ def _phones(borrower_ids: set[int]) -> dict[int, list[tuple[Any, ...]]]:
         phones = phones.filter(RawSQL('"accounts_phone"."borrower_id" = ANY(%s)', (list(borrower_ids),), BooleanField()))
     else:
         phones = phones.filter(borrower_id__in=borrower_ids)
-    for row in phones.order_by("borrower_id", "pk").values_list(*_PHONE_ATTNAMES):
+    sealed = Cast("number", output_field=TextField())  # read as stored: no decryption
+    for row in phones.order_by("borrower_id", "pk").values_list(*_PHONE_ATTNAMES, sealed):
         by_borrower[row[1]].append(row)
     return by_borrower
 
@@ -308,7 +312,8 @@ def call_list(
                 if found is None or not found[0].allowed:
                     continue
                 decision = decision_for(found[0], found[1], phone_id)
-                rows.append(CallListRow(case=case, phone_id=phone_id, number=phone[_PHONE_NUMBER], decision=decision))
+                number = decrypt(phone[_PHONE_SEALED])
+                rows.append(CallListRow(case=case, phone_id=phone_id, number=number, decision=decision))
                 if len(rows) == limit:
                     return CallListPage(
                         rows=rows,
