@@ -2,7 +2,7 @@
 
 Scheduled (``scheduling.beat``): the nightly close (COB, assignment, the strategies' plan), the
 promise settlement, the callbacks coming due, the expiry of stale reservations, the plan's intraday
-refresh and its messages. On demand: assignment alone, and sending a message
+refresh and its messages. On demand: assignment alone, and sending messages in batches
 (``messages_send_after_commit``, which every entry point that queues messages calls).
 """
 
@@ -25,6 +25,7 @@ from collections_app.services.attempts import attempts_expire
 from collections_app.services.book_jobs import book_import_job_run
 from collections_app.services.callbacks import callbacks_due_check
 from collections_app.services.close import close_finish, close_range, close_ranges_prepare, nightly_close
+from collections_app.services.message_batch import SEND_BATCH, messages_send_batch
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
 from collections_app.services.plan import plan_run
 from collections_app.services.plan_requests import plan_request_run
@@ -141,19 +142,46 @@ def message_send_task(self: Any, message_id: int) -> dict[str, object]:
     return {"status": outcome.status, "sent": outcome.sent, "reason": outcome.reason}
 
 
+@shared_task(bind=True, acks_late=True, autoretry_for=TRANSIENT, max_retries=10, retry_backoff=5)
+def messages_send_batch_task(self: Any, message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of queued messages (``services.message_sending.messages_send_batch``); a message is
+    sent once however often this runs. The provider's transient errors are tried again by a later task,
+    ``MESSAGING_RETRY_SECONDS`` after the first try, then twice and four times as long... (by each
+    message's tries), until the last try ends the message ``failed``. Run in-process (no broker), the
+    next tries follow at once."""
+    out = messages_send_batch(message_ids=message_ids)
+    totals = out.as_dict()
+    while out.retry and self.request.is_eager:
+        out = messages_send_batch(message_ids=list(out.retry))
+        for key, value in out.as_dict().items():
+            totals[key] = totals[key] + value if key != "retry" else value
+    by_tries: dict[int, list[int]] = {}
+    for pk, tries in out.retry.items():
+        by_tries.setdefault(tries, []).append(pk)
+    for tries, ids in sorted(by_tries.items()):
+        countdown = settings.MESSAGING_RETRY_SECONDS * 2 ** max(tries - 1, 0)
+        messages_send_batch_task.apply_async((ids,), countdown=countdown)
+    return totals
+
+
+def _batches(message_ids: Iterable[int]) -> list[list[int]]:
+    ids = list(message_ids)
+    return [ids[start : start + SEND_BATCH] for start in range(0, len(ids), SEND_BATCH)]
+
+
 @shared_task(acks_late=True)
 def messages_requeue_task() -> int:
     """Hand the stranded queued messages to the sender again (none is lost if a send was never queued)."""
     stranded = messages_stranded()
-    for pk in stranded:
-        message_send_task.delay(pk)
+    for batch in _batches(stranded):
+        messages_send_batch_task.delay(batch)
     return len(stranded)
 
 
 def messages_send_after_commit(message_ids: Iterable[int]) -> None:
-    """Queue the sending of these messages once the current transaction commits (at once outside one)."""
-    for pk in message_ids:
-        transaction.on_commit(partial(message_send_task.delay, pk))
+    """Queue the sending of these messages, in batches, once the current transaction commits (at once outside one)."""
+    for batch in _batches(message_ids):
+        transaction.on_commit(partial(messages_send_batch_task.delay, batch))
 
 
 @shared_task(acks_late=True)

@@ -295,6 +295,8 @@ MESSAGING_RETRY_SECONDS = env_int("MESSAGING_RETRY_SECONDS", 30)
 # Messages per second handed to each provider, shared by every worker through the cache (0: no limit).
 MESSAGING_SMS_RATE_PER_SECOND = env_int("MESSAGING_SMS_RATE_PER_SECOND", 50)
 MESSAGING_EMAIL_RATE_PER_SECOND = env_int("MESSAGING_EMAIL_RATE_PER_SECOND", 20)
+# The batch sender's concurrent calls to the HTTP SMS provider (each over its own kept-alive connection).
+MESSAGING_SMS_CONCURRENCY = env_int("MESSAGING_SMS_CONCURRENCY", 8)
 
 # The default cache holds the integrations' rate-limit counters and the worker heartbeat: on Redis
 # (CACHE_URL, else a Redis broker's URL) every web process shares them; "locmem://" or no Redis

@@ -12,10 +12,11 @@ and complete attempts here and nowhere else.
   default): after the lock is granted, the counting query sees the attempt the previous holder
   committed. A channel that keeps more than the attempt (a message's body and provider status)
   writes its own row next to the attempt, in the caller's transaction.
-- ``attempt_release`` gives back a reservation that was not used; ``attempts_expire`` marks the
-  stale ones (they keep counting).
+- ``attempt_release`` gives back a reservation that was not used (``attempts_release_many``: many at
+  once); ``attempts_expire`` marks the stale ones (they keep counting).
 - ``attempt_outcome_set`` holds the rules of completing an attempt on a row the caller holds
-  locked; ``attempt_complete`` locks, applies them and saves. The side effects of a call's
+  locked; ``attempt_complete`` locks, applies them and saves (``attempts_complete_many``: many
+  attempts with no more than an end, as the batch sender's messages). The side effects of a call's
   disposition are ``services.calls``'s.
 - ``attempt_record_refused``: an attempt a dialer placed against the engine's refusal, recorded
   all the same (a result is never lost) and audited as a compliance exception.
@@ -310,6 +311,15 @@ def attempt_release(attempt: ContactAttempt, *, outcome: str = ContactAttempt.St
     return attempt
 
 
+def attempts_release_many(attempt_ids: list[int]) -> int:
+    """Give back these reservations (the ones still reserved or expired): they stop counting. Idempotent."""
+    if not attempt_ids:
+        return 0
+    return ContactAttempt.objects.filter(pk__in=attempt_ids, status__in=RELEASABLE).update(
+        status=ContactAttempt.Status.NOT_DIALED, updated_at=timezone.now()
+    )
+
+
 def attempts_expire(*, now: dt.datetime | None = None) -> int:
     """Mark reservations past their expiry as expired (they still count: they may have been dialed)."""
     return ContactAttempt.objects.filter(
@@ -378,6 +388,27 @@ def attempt_complete(*, attempt: ContactAttempt, outcome: AttemptOutcome) -> Con
     attempt_outcome_set(locked, outcome)
     locked.save()
     return locked
+
+
+def attempts_complete_many(attempt_ids: list[int], *, ended_at: dt.datetime) -> int:
+    """Complete these reserved (or expired) attempts as contacts that ended at ``ended_at`` (a message
+    handed to its provider), under their row locks, by ``attempt_outcome_set``'s rules; attempts no
+    longer reserved are left as they are. Returns how many were completed."""
+    if not attempt_ids:
+        return 0
+    locked = list(
+        ContactAttempt.objects.select_for_update().filter(pk__in=attempt_ids, status__in=RELEASABLE).order_by("pk")
+    )
+    now = timezone.now()
+    for attempt in locked:
+        attempt_outcome_set(attempt, AttemptOutcome(ended_at=max(ended_at, attempt.placed_at)))
+        attempt.updated_at = now
+    ContactAttempt.objects.bulk_update(
+        locked,
+        ["status", "answered_at", "ended_at", "talk_seconds", "conversation", "right_party_contact", "disposition",
+         "updated_at"],
+    )  # fmt: skip
+    return len(locked)
 
 
 def attempt_record_refused(

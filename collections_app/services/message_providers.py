@@ -3,7 +3,8 @@
 ``MESSAGING_SMS_PROVIDER`` and ``MESSAGING_EMAIL_PROVIDER`` name a class (dotted path); ``provider_for``
 makes one. A provider has a ``name`` (kept on each message it carried), a ``rate_per_second`` and
 ``send(outgoing) -> SendResult``; it raises ``ProviderError`` when the message did not go, saying
-whether trying again may help (``transient``). A provider whose platform calls back (delivery
+whether trying again may help (``transient``). ``provider_send_many`` hands a provider a batch: the
+provider's own ``send_many`` when it has one (the HTTP provider's concurrent calls), else one by one. A provider whose platform calls back (delivery
 statuses, replies) checks those calls with ``callback_valid``.
 
 - ``ConsoleProvider``: prints each message (the demo's default).
@@ -23,7 +24,8 @@ import smtplib
 import sys
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -69,6 +71,22 @@ class MessageProvider(Protocol):
     rate_per_second: int
 
     def send(self, outgoing: Outgoing) -> SendResult: ...
+
+
+def provider_send_many(provider: MessageProvider, outgoings: Sequence[Outgoing]) -> list[SendResult | ProviderError]:
+    """Each message's result, in order: its ``SendResult``, or the ``ProviderError`` that kept it back."""
+    many = getattr(provider, "send_many", None)
+    if many is not None:
+        results: list[SendResult | ProviderError] = many(outgoings)
+        return results
+    return [_send_one(provider, outgoing) for outgoing in outgoings]
+
+
+def _send_one(provider: MessageProvider, outgoing: Outgoing) -> SendResult | ProviderError:
+    try:
+        return provider.send(outgoing)
+    except ProviderError as exc:
+        return exc
 
 
 class CallbackProvider(MessageProvider, Protocol):
@@ -194,6 +212,17 @@ def twilio_signature(*, token: str, url: str, params: Mapping[str, Iterable[str]
 
 
 _http = threading.local()
+_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """The process's threads for concurrent provider calls (made on first use: after a worker's fork)."""
+    with _pool_lock:
+        pool = _pools.get(size)
+        if pool is None:
+            pool = _pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sms-send")
+        return pool
 
 
 def _session() -> requests.Session:
@@ -217,6 +246,13 @@ class TwilioSmsProvider:
         self.auth_token = settings.MESSAGING_SMS_AUTH_TOKEN
         self.sender = settings.MESSAGING_SMS_FROM
         self.timeout = settings.MESSAGING_PROVIDER_TIMEOUT_SECONDS
+        self.concurrency = max(1, int(settings.MESSAGING_SMS_CONCURRENCY))
+
+    def send_many(self, outgoings: Sequence[Outgoing]) -> list[SendResult | ProviderError]:
+        """The batch's texts, ``MESSAGING_SMS_CONCURRENCY`` at a time, each thread over its kept-alive session."""
+        if self.concurrency == 1 or len(outgoings) <= 1:
+            return [_send_one(self, outgoing) for outgoing in outgoings]
+        return list(_pool(self.concurrency).map(lambda outgoing: _send_one(self, outgoing), outgoings))
 
     def send(self, outgoing: Outgoing) -> SendResult:
         if not (self.account_sid and self.auth_token and self.sender):

@@ -9,6 +9,7 @@
   A message stopped so is ``refused`` with the reason (a new message is decided afresh). A provider's error counts a try and keeps its reason; a transient one raises
   ``MessageRetry`` (the task tries again later) until ``final``, when the message ends ``failed``.
   A sent message completes its attempt; a failed or stopped one releases it (it stops counting).
+- ``services.message_batch.messages_send_batch`` is the same, a batch at a time (what the tasks use).
 - ``messages_stranded``: queued messages no sender has touched for a while (the broker was down at
   the commit, a worker lost its task): the periodic sweep hands them to the sender again.
 - ``provider_slot_take`` holds a sender to the provider's messages per second, shared by every
@@ -101,24 +102,37 @@ def provider_slot_take(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Wait until the provider's current second has room for one more message (``rate_per_second``).
+    """Wait until the provider's current second has room for one more message (``rate_per_second``)."""
+    provider_slots_take(provider, 1, clock=clock, sleep=sleep)
 
-    The counter of each second lives in the shared cache; a cache that does not answer lets the
-    message pass (the provider's own limit still holds)."""
+
+def provider_slots_take(
+    provider: MessageProvider,
+    want: int,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Wait until the provider's current second has room, and take up to ``want`` of its
+    ``rate_per_second`` messages in it; returns how many were taken (at least one).
+
+    The counter of each second lives in the shared cache, so every worker shares the limit; a cache
+    that does not answer lets them pass (the provider's own limit still holds)."""
     limit = provider.rate_per_second
-    if limit <= 0:
-        return
+    if limit <= 0 or want <= 0:
+        return max(want, 0)
     while True:
         now = clock()
         window = int(now)
         key = f"msg-rate:{provider.name}:{window}"
         try:
             cache.add(key, 0, timeout=5)
-            taken = cache.incr(key)
+            taken = cache.incr(key, want)
         except Exception:  # noqa: BLE001 - any cache failure: do not hold the sender up
-            return
-        if taken <= limit:
-            return
+            return want
+        granted = min(want, limit - (taken - want))
+        if granted > 0:
+            return granted
         sleep(max(window + 1 - now, 0.001))
 
 
@@ -129,7 +143,9 @@ class SendOutcome:
     reason: str = ""
 
 
-def _stop_reason(message: Message, phone: Phone | None, email: EmailAddress | None, now: dt.datetime) -> str:
+def stop_reason(
+    message: Message, phone: Phone | None, email: EmailAddress | None, now: dt.datetime, ceased: bool | None = None
+) -> str:
     """Why a queued message may no longer go, or '': the window the engine allowed it in has closed
     (a retry or a queue that waited too long), or the medium was opted out (or consent withdrawn, or a
     cease requested) since."""
@@ -143,10 +159,10 @@ def _stop_reason(message: Message, phone: Phone | None, email: EmailAddress | No
             return "sms_consent_missing"
     if email is not None and email.opted_out:
         return "email_opt_out"
-    borrower_id = phone.borrower_id if phone is not None else email.borrower_id if email is not None else 0
-    if ContactPreference.objects.filter(borrower_id=borrower_id, cease_communication=True).exists():
-        return "cease_communication"
-    return ""
+    if ceased is None:  # not read for the batch already
+        borrower_id = phone.borrower_id if phone is not None else email.borrower_id if email is not None else 0
+        ceased = ContactPreference.objects.filter(borrower_id=borrower_id, cease_communication=True).exists()
+    return "cease_communication" if ceased else ""
 
 
 def _attempt_give_back(message: Message) -> None:
@@ -162,6 +178,19 @@ def _attempt_sent(message: Message, at: dt.datetime) -> None:
     if attempt.status in RELEASABLE:
         attempt_outcome_set(attempt, AttemptOutcome(ended_at=max(at, attempt.placed_at)))
         attempt.save()
+
+
+def outgoing_for(message: Message, phone: Phone | None, email: EmailAddress | None, callback: str) -> Outgoing:
+    """The message as its provider sees it. The number is read through the model (decrypted there)."""
+    return Outgoing(
+        message_id=message.pk,
+        channel=message.channel,
+        to=phone.number if phone is not None else email.address if email is not None else "",
+        subject=message.subject,
+        body=message.body,
+        status_callback=callback if message.channel == "sms" else "",
+        unsubscribe_url=unsubscribe_url(email.pk) if email is not None else "",
+    )
 
 
 def message_send(
@@ -188,7 +217,7 @@ def message_send(
         if message.status != Message.Status.QUEUED:  # another run sent it (or stopped it) first
             return SendOutcome(status=message.status, sent=False)
         now = timezone.now()
-        stop = _stop_reason(message, phone, email, now)
+        stop = stop_reason(message, phone, email, now)
         if stop:
             message.status = Message.Status.REFUSED
             message.failure_reason = f"{stop}: stopped before sending"
@@ -198,15 +227,7 @@ def message_send(
             _attempt_give_back(message)
             audit_record(action="message.stopped", obj=message, after={"reason": stop}, reason=stop)
             return SendOutcome(status=message.status, sent=False, reason=stop)
-        outgoing = Outgoing(
-            message_id=message.pk,
-            channel=message.channel,
-            to=phone.number if phone is not None else email.address if email is not None else "",
-            subject=message.subject,
-            body=message.body,
-            status_callback=status_callback_url(provider.name) if message.channel == "sms" else "",
-            unsubscribe_url=unsubscribe_url(email.pk) if email is not None else "",
-        )
+        outgoing = outgoing_for(message, phone, email, status_callback_url(provider.name))
         message.tries += 1
         message.provider = provider.name[:32]
         try:

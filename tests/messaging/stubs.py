@@ -146,7 +146,7 @@ class _SmsHandler(BaseHTTPRequestHandler):
             return self._json(401, {"code": 20003, "message": "Authenticate"})
         with state.lock:
             status = state.answers.pop(0) if state.answers else 201
-            state.posts.append({**form, "_status": str(status), "_at": str(time.monotonic())})
+            state.posts.append({**form, "_status": str(status), "_at": str(time.monotonic()), "_wall": str(time.time())})
         state.arrived.set()
         if state.delay:
             time.sleep(state.delay)
