@@ -21,6 +21,8 @@ imports them). All times are UTC:
 - ``strategy-sends``: every 5 minutes, the plan's messages whose time has come go to the messaging service.
 - ``qa-sample-weekly``: Mondays 04:00, the last week's sample of calls for quality review.
 - ``worker-heartbeat``: every minute, a worker records that it is alive (``/health/`` reads it).
+- ``partitions-ensure``: 00:30, the monthly partitions of the tables that grow with time made for
+  the months ahead on PostgreSQL (``config.partitions``; COB makes its date's month too).
 """
 
 from __future__ import annotations
@@ -121,6 +123,14 @@ SHIPPED = (
         "*",
         "*",
         "A worker records the time and its host name; /health/ reports how old the latest beat is.",
+    ),
+    Entry(
+        "partitions-ensure",
+        "scheduling.tasks.partitions_ensure_task",
+        "30",
+        "0",
+        "PostgreSQL: the monthly partitions of snapshots, transitions, assignment records and audit entries "
+        "are made for the months ahead (rows of a month without one wait in the default partition).",
     ),
 )
 

@@ -28,6 +28,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.models import CLOSED_CODES, DEFAULT_BUCKETS, Bucket, CobRun, LoanAccount
+from config.partitions import partitions_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +288,7 @@ def cob_run(
     """
     started = time.monotonic()
     buckets_ensure_defaults()
+    partitions_ensure(through=business_date)  # PostgreSQL: the date's month has its partition
     try:
         with transaction.atomic():
             if stage_token is not None:

@@ -1,0 +1,254 @@
+"""The tables that grow with time, partitioned by month on PostgreSQL (DESIGN.md 12).
+
+``PARTITIONED`` names them with the column their rows are filed by: a day's snapshots and bucket
+transitions by their COB date, assignment records and audit entries by their instant (months in
+UTC). On PostgreSQL each is ``PARTITION BY RANGE`` of that column, with one partition a month
+(``<table>_y2026m12``) and a default partition (``<table>_default``) for a row no month holds yet.
+SQLite keeps plain tables: nothing here runs there.
+
+A partitioned table's primary key and unique constraints must hold the partition key, so the
+primary key in the database is ``(id, <column>)``. Django's model keeps ``id`` as its primary key:
+``id`` is still unique (one sequence for the whole table), reads and writes by ``id`` look it up
+in every month's index of ``(id, <column>)``, and reads by date or instant touch only their
+months. Two rules follow for later migrations of these tables: a unique constraint holds the
+partition column (the snapshots' ``(date, account)`` does), and nothing points a foreign key
+into them (it would need the composite key).
+
+``table_partition`` converts a plain table in one set-based pass (migrations call it):
+the old table is renamed, a partitioned table takes its name and columns, every month the rows
+hold and the months ahead get a partition, the rows are copied with one ``INSERT ... SELECT``, the
+old table dropped, then its primary key (made composite), unique and check constraints, foreign
+keys and indexes are made again under their own names on the new one (built once over the loaded
+rows, each month's through the parent) and the id sequence continues where it was.
+
+``partitions_ensure`` makes the months ahead (``AHEAD_MONTHS`` after the current one, and the
+month of a given date): the beat task ``partitions-ensure`` runs it daily and COB before every
+close. A month whose rows went to the default partition meanwhile gets its partition with them
+moved in. It is safe to run twice, and at once from two workers (an advisory lock).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection as default_connection
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+
+# table -> the column its rows are filed by month on.
+PARTITIONED: dict[str, str] = {
+    "accounts_delinquencysnapshot": "date",
+    "accounts_buckettransition": "date",
+    "accounts_auditentry": "at",
+    "collections_app_assignmentrecord": "at",
+}
+AHEAD_MONTHS = 3
+_LOCK_KEY = 7_316_001  # pg_advisory_xact_lock: one partition maker at a time
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_add(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def partition_name(table: str, month: date) -> str:
+    return f"{table}_y{month:%Y}m{month:%m}"
+
+
+def _is_postgres(connection: BaseDatabaseWrapper) -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _column_type(cursor: CursorWrapper, table: str, column: str) -> str:
+    cursor.execute(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
+        [table, column],
+    )
+    return str(cursor.fetchone()[0])
+
+
+def _bound(month: date, column_type: str) -> str:
+    """A month's first instant as a literal of the column's type (timestamps: midnight UTC)."""
+    if column_type.startswith("timestamp"):
+        return f"'{month.isoformat()} 00:00:00+00'"
+    return f"'{month.isoformat()}'"
+
+
+def _month_sql(column: str, column_type: str) -> str:
+    """The month of a row, as a date, in SQL."""
+    if column_type.startswith("timestamp with time zone"):
+        return f"date_trunc('month', {column} AT TIME ZONE 'UTC')::date"
+    return f"date_trunc('month', {column})::date"
+
+
+def is_partitioned(table: str, connection: BaseDatabaseWrapper = default_connection) -> bool:
+    if not _is_postgres(connection):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace",
+            [table],
+        )
+        return cursor.fetchone() is not None
+
+
+def _window(today: date, through: date | None, ahead: int) -> list[date]:
+    first = month_start(today)
+    months = {month_add(first, n) for n in range(ahead + 1)}
+    if through is not None:
+        months.add(month_start(through))
+    return sorted(months)
+
+
+def table_partition(
+    connection: BaseDatabaseWrapper, *, table: str, column: str, ahead: int = AHEAD_MONTHS
+) -> None:
+    """Make the plain table ``table`` partitioned by month of ``column``, its rows kept (PostgreSQL
+    only; a table already partitioned is left as it is). Runs in the caller's transaction."""
+    if not _is_postgres(connection) or is_partitioned(table, connection):
+        return
+    old = f"{table}__unpartitioned"
+    connection.check_constraints()  # deferred checks of rows written earlier in the transaction, now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'f') ORDER BY contype DESC, conname",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
+            [table],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        column_type = _column_type(cursor, table, column)
+
+        cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+        if sequence:
+            cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO \"{old}_id_seq\"")
+        cursor.execute(
+            f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE '
+            f"INCLUDING COMMENTS) PARTITION BY RANGE ({column})"
+        )
+        cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
+        cursor.execute(f'SELECT DISTINCT {_month_sql(column, column_type)} FROM "{old}" WHERE {column} IS NOT NULL')
+        held = {row[0] for row in cursor.fetchall()}
+        for month in sorted(held | set(_window(timezone.now().date(), None, ahead))):
+            cursor.execute(
+                f'CREATE TABLE "{partition_name(table, month)}" PARTITION OF "{table}" '
+                f"FOR VALUES FROM ({_bound(month, column_type)}) TO ({_bound(month_add(month, 1), column_type)})"
+            )
+        cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')
+        if sequence:
+            cursor.execute(f'SELECT last_value, is_called FROM "{old}_id_seq"')
+            last_value, is_called = cursor.fetchone()
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, last_value, is_called])
+        cursor.execute(f'DROP TABLE "{old}"')
+        for name, kind, definition in constraints:
+            if kind == "p":
+                definition = f"PRIMARY KEY (id, {column})"
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for definition in indexes:
+            cursor.execute(definition)
+        cursor.execute(f'ANALYZE "{table}"')
+
+
+def table_unpartition(connection: BaseDatabaseWrapper, *, table: str) -> None:
+    """The reverse of ``table_partition``: a plain table again, its rows kept, ``id`` its primary key."""
+    if not is_partitioned(table, connection):
+        return
+    old = f"{table}__partitioned"
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'f') ORDER BY contype DESC, conname",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
+            [table],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+        if sequence:
+            cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO \"{old}_id_seq\"")
+        cursor.execute(
+            f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE '
+            "INCLUDING COMMENTS)"
+        )
+        cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')
+        if sequence:
+            cursor.execute(f'SELECT last_value, is_called FROM "{old}_id_seq"')
+            last_value, is_called = cursor.fetchone()
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, last_value, is_called])
+        cursor.execute(f'DROP TABLE "{old}" CASCADE')
+        for name, kind, definition in constraints:
+            if kind == "p":
+                definition = "PRIMARY KEY (id)"
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for definition in indexes:
+            cursor.execute(definition)
+
+
+def partitions_ensure(
+    *,
+    through: date | None = None,
+    ahead: int = AHEAD_MONTHS,
+    connection: BaseDatabaseWrapper = default_connection,
+) -> list[str]:
+    """Every partitioned table of ``PARTITIONED`` gets the partitions of the current month, the
+    ``ahead`` months after it and the month of ``through``, and of any month whose rows the default
+    partition holds (moved into it). Returns the partitions made; none when all are there."""
+    if not _is_postgres(connection):
+        return []
+    made: list[str] = []
+    months = _window(timezone.now().date(), through, ahead)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        for table, column in PARTITIONED.items():
+            if not is_partitioned(table, connection):
+                continue
+            cursor.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
+                [table],
+            )
+            existing = {row[0] for row in cursor.fetchall()}
+            column_type = _column_type(cursor, table, column)
+            default = f"{table}_default"
+            in_default: set[date] = set()
+            if default in existing:
+                cursor.execute(f'SELECT DISTINCT {_month_sql(column, column_type)} FROM "{default}" WHERE {column} IS NOT NULL')
+                in_default = {row[0] for row in cursor.fetchall()}
+            for month in sorted(set(months) | in_default):
+                name = partition_name(table, month)
+                if name in existing:
+                    continue
+                bounds = f"FROM ({_bound(month, column_type)}) TO ({_bound(month_add(month, 1), column_type)})"
+                if month in in_default:
+                    connection.check_constraints()  # no deferred checks pending on the rows moved
+                    lo, hi = _bound(month, column_type), _bound(month_add(month, 1), column_type)
+                    cursor.execute(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING STORAGE)')
+                    cursor.execute(
+                        f'WITH moved AS (DELETE FROM "{default}" WHERE {column} >= {lo} AND {column} < {hi} RETURNING *) '
+                        f'INSERT INTO "{name}" SELECT * FROM moved'
+                    )
+                    cursor.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES {bounds}')
+                else:
+                    cursor.execute(f'CREATE TABLE "{name}" PARTITION OF "{table}" FOR VALUES {bounds}')
+                made.append(name)
+    return made
