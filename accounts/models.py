@@ -395,7 +395,9 @@ class CobRun(models.Model):
 
 
 class BucketTransition(models.Model):
-    """An account changed bucket at a COB date (from the previous COB date's state)."""
+    """An account changed bucket at a COB date (from the previous COB date's state).
+
+    Partitioned by the month of ``date`` on PostgreSQL (config/partitions.py): its key there is ``(id, date)``."""
 
     date = models.DateField()
     account = models.ForeignKey(LoanAccount, on_delete=models.CASCADE, related_name="transitions")
@@ -413,7 +415,9 @@ class BucketTransition(models.Model):
 
 
 class DelinquencySnapshot(models.Model):
-    """The state at a COB date of every account in collections or leaving it that day."""
+    """The state at a COB date of every account in collections or leaving it that day.
+
+    Partitioned by the month of ``date`` on PostgreSQL (config/partitions.py): its key there is ``(id, date)``."""
 
     date = models.DateField()
     account = models.ForeignKey(LoanAccount, on_delete=models.CASCADE, related_name="snapshots")
@@ -468,7 +472,9 @@ class PiiReveal(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed what, when, before and after: money, schedules, assignment, policy, SOPs."""
+    """Who changed what, when, before and after: money, schedules, assignment, policy, SOPs.
+
+    Partitioned by the month of ``at`` on PostgreSQL (config/partitions.py): its key there is ``(id, at)``."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -108,7 +108,9 @@ class Case(models.Model):
 
 
 class AssignmentRecord(models.Model):
-    """Every move of a case between teams and agents: who, from, to, why, when."""
+    """Every move of a case between teams and agents: who, from, to, why, when.
+
+    Partitioned by the month of ``at`` on PostgreSQL (config/partitions.py): its key there is ``(id, at)``."""
 
     class Reason(models.TextChoices):
         NEW = "new", _("New case")
