@@ -138,3 +138,96 @@ def violations_find(book: Book, *, since: dt.datetime) -> dict[str, Any]:
         "examples": examples,
         "at": since.isoformat(timespec="seconds"),
     }
+
+
+MESSAGES = """
+    SELECT m.id, m.account_id, m.channel, m.sent_at, m.phone_id, m.email_id,
+           p.timezones, p.type AS phone_type, p.owner, p.sms_consent, p.sms_opted_out_at,
+           e.consent AS email_consent, e.opted_out_at AS email_opted_out_at,
+           b.timezone, b.country, b.region, b.deceased, b.bankruptcy, b.attorney_represented,
+           COALESCE(pref.cease_communication, false) AS cease, COALESCE(pref.dispute_hold, false) AS dispute,
+           r.windows, r.all_zones_in_window, r.holiday_action, r.weekly_debt_cap, r.daily_debt_cap
+    FROM collections_app_message m
+    JOIN collections_app_contactattempt a ON a.id = m.attempt_id
+    JOIN accounts_loanaccount l ON l.id = m.account_id
+    JOIN accounts_borrower b ON b.id = l.borrower_id
+    LEFT JOIN accounts_phone p ON p.id = m.phone_id
+    LEFT JOIN accounts_emailaddress e ON e.id = m.email_id
+    LEFT JOIN scheduling_contactpreference pref ON pref.borrower_id = b.id
+    LEFT JOIN scheduling_channelrule r ON r.policy_id = a.policy_id AND r.channel = m.channel
+    WHERE m.sent_at >= %(since)s
+    ORDER BY m.sent_at, m.id"""
+
+
+def message_violations_find(book: Book, *, since: dt.datetime) -> dict[str, Any]:
+    """Every message handed to a provider since ``since``, against the channel's rules at the instant it
+    was sent: the window in every zone, holidays, the caps per debt a day and in 7 days (of messages of
+    the channel), consent (a text to the borrower's mobile that consents; an e-mail to an address that
+    consents), not after the medium's opt-out, no borrower block. Per channel."""
+    with psycopg.connect(db_url(book.database), row_factory=dict_row) as conn:
+        rows = conn.execute(MESSAGES, {"since": since}).fetchall()
+        earlier = conn.execute(
+            """SELECT m.account_id, m.channel, m.sent_at FROM collections_app_message m
+               WHERE m.sent_at >= %(since)s - interval '7 days' AND m.sent_at < %(since)s""",
+            {"since": since},
+        ).fetchall()
+    found: Counter[str] = Counter()
+    checked: Counter[str] = Counter()
+    examples: list[dict[str, Any]] = []
+    times: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
+    for row in earlier:
+        times[(row["account_id"], row["channel"])].append(row["sent_at"])
+    calendars: dict[tuple[str, str, int], Any] = {}
+
+    def breach(rule: str, row: dict[str, Any]) -> None:
+        found[f"{row['channel']}:{rule}"] += 1
+        if len(examples) < 10:
+            examples.append({"rule": rule, "message_id": row["id"], "sent_at": row["sent_at"].isoformat()})
+
+    for row in rows:
+        at, channel = row["sent_at"], row["channel"]
+        checked[channel] += 1
+        if row["windows"] is None:
+            breach("no_policy", row)
+            continue
+        home = ZoneInfo(row["timezone"])
+        local_day = at.astimezone(home).date()
+        zones = [z for z in (row["timezones"] or "").split(",") if z] if channel == "sms" else []
+        zones = [*zones, row["timezone"]] if row["all_zones_in_window"] else (zones or [row["timezone"]])
+        if not all(_in_window(row["windows"], at.astimezone(ZoneInfo(zone))) for zone in set(zones)):
+            breach("outside_window", row)
+        if row["cease"] or row["dispute"] or row["deceased"] or row["bankruptcy"] or row["attorney_represented"]:
+            breach("borrower_blocked", row)
+        if channel == "sms":
+            if not row["sms_consent"] or row["phone_type"] != "mobile" or row["owner"] != "borrower":
+                breach("no_sms_consent", row)
+            if row["sms_opted_out_at"] is not None and row["sms_opted_out_at"] <= at:
+                breach("after_opt_out", row)
+        else:
+            if not row["email_consent"]:
+                breach("no_email_consent", row)
+            if row["email_opted_out_at"] is not None and row["email_opted_out_at"] <= at:
+                breach("after_opt_out", row)
+        if row["holiday_action"] == "block":
+            key = (row["country"], row["region"] or "", local_day.year)
+            if key not in calendars:
+                try:
+                    calendars[key] = holidays.country_holidays(key[0], subdiv=key[1] or None, years=key[2])
+                except NotImplementedError:
+                    calendars[key] = holidays.country_holidays(key[0], years=key[2])
+            if local_day in calendars[key]:
+                breach("holiday", row)
+        sent = times[(row["account_id"], channel)]
+        sent.append(at)
+        if row["weekly_debt_cap"] is not None and sum(1 for t in sent if at - t < dt.timedelta(days=7)) > row["weekly_debt_cap"]:
+            breach("weekly_debt_cap", row)
+        same_day = sum(1 for t in sent if t.astimezone(home).date() == local_day)
+        if row["daily_debt_cap"] is not None and same_day > row["daily_debt_cap"]:
+            breach("daily_debt_cap", row)
+    return {
+        "messages_checked": sum(checked.values()),
+        "checked_by_channel": dict(checked),
+        "violations": sum(found.values()),
+        "by_rule": dict(found),
+        "examples": examples,
+    }

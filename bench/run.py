@@ -6,7 +6,9 @@ Steps, each on a fresh clone of the cached book (see ``bench.book``):
    same work written as plain SQL by hand (``bench.baseline``), rolled back, for the ratio;
 2. the assignment of every open case that COB left (all of them new), then the next day's run;
    then the strategies' plan of the next day (every member's arm new), and that plan again (nothing new);
-3. the reports' aggregation for the COB date;
+3. the reports' aggregation for the COB date; then messaging (``bench.messaging``): the plan's reminders
+   queued (the time for 100,000), the batch sender into a local stub of the SMS provider at an explicit
+   rate, a STOP while it sends, and every message sent checked again (``bench.compliance``);
 4. under gunicorn (3 workers, this project's WSGI app): dial authorizations with 8 concurrent
    clients (wrk), and the same load on a bare view that only locks a counter row, bumps it and
    inserts an attempt (``bench.bare``); the dialer's call list (500 rows); batches of 1,000 events;
@@ -29,13 +31,15 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 
 from bench.baseline import cob_baseline
 from bench.book import ROOT, Book, book_prepare, db_url, manage, say
-from bench.compliance import violations_find
+from bench.compliance import message_violations_find, violations_find
 from bench.memory import memory_by_job, startup_mb
+from bench.messaging import measure_messaging
 from bench.server import Server, wrk
 
 # DESIGN.md section 13. Absolute API times swing by a factor of two on shared machines, so the dial
@@ -54,6 +58,10 @@ TARGETS = {
     "report_pages_ms": 200.0,
     "peak_memory_mb": 1024.0,
     "compliance_violations": 0,
+    "messages_queued_100k_seconds": 60.0,
+    "sender_messages_per_second": 500.0,
+    "stop_honoured_seconds": 60.0,
+    "message_compliance_violations": 0,
 }
 GOALS = {"call_list_500_ms": 50.0}
 
@@ -335,6 +343,7 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
         "compliance_violations": (
             results["compliance"]["violations"], results["compliance"]["violations"] == TARGETS["compliance_violations"]
         ),
+        **_messaging_checks(results["messaging"]),
     }
     yardsticks = _yardsticks(results)
     return {
@@ -351,6 +360,32 @@ def _targets(results: dict[str, object]) -> dict[str, object]:
             for name, (value, ok) in checks.items()
         },
     }
+
+
+def _messaging_checks(messaging: dict[str, Any]) -> dict[str, tuple[object, bool]]:
+    """Queued (the time for 100,000, projected from the rate when the book had fewer), the sender's
+    messages per second into the stub, the STOP, and the messages' own compliance check."""
+    queued = messaging["queue"]["seconds_per_100k"]
+    rate = messaging["sender"]["messages_per_second"]
+    stop = messaging["stop"]
+    honoured = stop.get("honoured_seconds")
+    violations = messaging["compliance"]["violations"]
+    return {
+        "messages_queued_100k_seconds": (
+            queued, queued is not None and queued < TARGETS["messages_queued_100k_seconds"]
+        ),
+        "sender_messages_per_second": (
+            rate, messaging["sender"]["texts"] > 0 and rate >= TARGETS["sender_messages_per_second"]
+        ),
+        "stop_honoured_seconds": (
+            honoured,
+            honoured is not None and bool(stop.get("honoured")) and honoured < TARGETS["stop_honoured_seconds"],
+        ),
+        "message_compliance_violations": (
+            violations,
+            messaging["compliance"]["messages_checked"] > 0 and violations == TARGETS["message_compliance_violations"],
+        ),
+    }  # fmt: skip
 
 
 def _yardsticks(results: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -405,6 +440,11 @@ def main() -> None:
     results["assignment"] = measure_assignment(book)
     results["plan"] = measure_plan(book)
     results["aggregation"] = measure_aggregation(book)
+    messaging_started = datetime.now(UTC)
+    results["messaging"] = measure_messaging(book)
+    results["messaging"]["compliance"] = message_violations_find(book, since=messaging_started)
+    say(f"messages: {results['messaging']['compliance']['messages_checked']:,} checked, "
+        f"{results['messaging']['compliance']['violations']} violations")
     run_started = datetime.now(UTC)
     with Server(book) as server:
         results["api"] = measure_api(server, book)

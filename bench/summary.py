@@ -18,6 +18,10 @@ LABELS = {
     "report_pages_ms": ("report pages (slowest median)", "ms"),
     "peak_memory_mb": ("peak memory of any job", "MB"),
     "compliance_violations": ("compliance violations", ""),
+    "messages_queued_100k_seconds": ("100,000 reminders planned and queued", "s"),
+    "sender_messages_per_second": ("sender into the SMS stub", "/s"),
+    "stop_honoured_seconds": ("STOP honoured (no later text)", "s"),
+    "message_compliance_violations": ("message compliance violations (every channel)", ""),
 }
 
 
