@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 
 from collections_app import roles
 from collections_app.models import Message
-from collections_app.services.messages import message_create
+from collections_app.services.messages import message_create, message_preview
 from scheduling.presets import presets_ensure
 from tests.api.conftest import Clock
 from tests.browser.screens import check_screen, log_in
@@ -43,6 +43,23 @@ def texting_case(agent: Any) -> Any:
     dispositions_ensure()
     templates_ensure()
     return open_case(agent, sms_consent=True)
+
+
+def panel_loaded(page: Any) -> Any:
+    """The message panel once its lazy load has been swapped in and htmx has processed it: a select
+    changed before htmx binds its ``change`` trigger (at the swap's settle) asks for no new preview,
+    and the panel would go on showing the first template (the overdue one) whatever was chosen."""
+    messages = page.locator("#message-panel")
+    messages.locator("#message-form").wait_for()
+    settled(page)
+    return messages
+
+
+def reminder_text(case: Any, agent: Any) -> str:
+    """The pre-due reminder as the borrower reads it, from the template in the database (the version
+    in use, in the borrower's language), filled for this case."""
+    _template, _subject, body = message_preview(case=case, template_code="pre_due_sms", agent=agent.user)
+    return body
 
 
 def delivered(live_server: Any, message: Message) -> None:
@@ -67,10 +84,11 @@ def test_an_agent_is_refused_a_reminder_at_night_sends_it_in_the_morning_and_see
     # 22:30 in New York: the panel shows the reminder as the borrower reads it, and says not now.
     log_in(page, live_server, "ann")
     page.goto(f"{live_server.url}/cases/{case.pk}/")
-    messages = page.locator("#message-panel")
+    messages = panel_loaded(page)
     messages.get_by_label("Template").select_option(label="Pre-due reminder · pre_due_sms")
     settled(page)
-    expect(messages.locator("[data-preview]")).to_contain_text(f"Ref {case.account.external_id}")
+    expect(messages.locator("[data-preview] .message-body")).to_have_text(reminder_text(case, ann))
+    expect(messages.locator("[data-preview]")).to_contain_text(case.account.external_id)
     expect(messages.locator("[data-preview]")).to_contain_text("Reply STOP to opt out")
     expect(messages).to_contain_text("Not now")
 
