@@ -30,8 +30,10 @@ LIST_PAGES = [
 
 
 def ann() -> Borrower:
-    """Names are encrypted (no lookup on them): Ann Lee is found by the index of her name's words."""
-    return Borrower.objects.filter(name_index__contains=name_query_tokens("ann")[0]).get()
+    """Names are encrypted (no lookup on them): Ann Lee is found by the index of both her name's words
+    (the factories' random names may give another borrower the first name Ann)."""
+    first, last = name_query_tokens("ann lee")
+    return Borrower.objects.filter(name_index__contains=first).filter(name_index__contains=last).get()
 
 
 @pytest.fixture
