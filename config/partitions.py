@@ -30,6 +30,7 @@ moved in. It is safe to run twice, and at once from two workers (an advisory loc
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from django.db import connection as default_connection
 from django.db import transaction
@@ -107,6 +108,61 @@ def _window(today: date, through: date | None, ahead: int) -> list[date]:
     return sorted(months)
 
 
+class _Shape(NamedTuple):
+    """What a table's copy must be given again: its constraints (name, kind, definition), its
+    indexes that no constraint owns, and the sequence of its ``id`` (None without one)."""
+
+    constraints: list[tuple[str, str, str]]
+    indexes: list[str]
+    sequence: str | None
+
+
+def _table_shape(cursor: CursorWrapper, table: str) -> _Shape:
+    cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'f') ORDER BY contype DESC, conname",
+        [table],
+    )
+    constraints = [(str(name), str(kind), str(definition)) for name, kind, definition in cursor.fetchall()]
+    cursor.execute(
+        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
+        [table],
+    )
+    indexes = [str(row[0]) for row in cursor.fetchall()]
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence = cursor.fetchone()[0]
+    return _Shape(constraints, indexes, sequence)
+
+
+def _table_set_aside(cursor: CursorWrapper, *, table: str, old: str, shape: _Shape) -> None:
+    """Rename ``table`` (and its id sequence) to ``old``, making room for its copy under its name."""
+    cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+    if shape.sequence:
+        cursor.execute(f'ALTER SEQUENCE {shape.sequence} RENAME TO "{old}_id_seq"')
+
+
+def _sequence_carry_over(cursor: CursorWrapper, *, table: str, old: str) -> None:
+    """The new ``table``'s id sequence continues where the set-aside table ``old``'s stood."""
+    cursor.execute(f'SELECT last_value, is_called FROM "{old}_id_seq"')
+    last_value, is_called = cursor.fetchone()
+    cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, last_value, is_called])
+
+
+def _shape_restore(cursor: CursorWrapper, *, table: str, shape: _Shape, primary_key: str) -> None:
+    """Give the copy ``table`` the constraints and indexes of ``shape`` under their own names, the
+    primary key as ``primary_key``."""
+    for name, kind, definition in shape.constraints:
+        if kind == "p":
+            definition = f"PRIMARY KEY ({primary_key})"
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    for definition in shape.indexes:
+        cursor.execute(definition)
+
+
+_LIKE = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS"
+
+
 def table_partition(
     connection: BaseDatabaseWrapper, *, table: str, column: str, ahead: int = AHEAD_MONTHS
 ) -> None:
@@ -117,29 +173,10 @@ def table_partition(
     old = f"{table}__unpartitioned"
     connection.check_constraints()  # deferred checks of rows written earlier in the transaction, now
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'f') ORDER BY contype DESC, conname",
-            [table],
-        )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
-            [table],
-        )
-        indexes = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        sequence = cursor.fetchone()[0]
+        shape = _table_shape(cursor, table)
         column_type = _column_type(cursor, table, column)
-
-        cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
-        if sequence:
-            cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO \"{old}_id_seq\"")
-        cursor.execute(
-            f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE '
-            f"INCLUDING COMMENTS) PARTITION BY RANGE ({column})"
-        )
+        _table_set_aside(cursor, table=table, old=old, shape=shape)
+        cursor.execute(f'CREATE TABLE "{table}" (LIKE "{old}" {_LIKE}) PARTITION BY RANGE ({column})')
         cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
         cursor.execute(f'SELECT DISTINCT {_month_sql(column, column_type)} FROM "{old}" WHERE {column} IS NOT NULL')
         held = {row[0] for row in cursor.fetchall()}
@@ -149,17 +186,10 @@ def table_partition(
                 f"FOR VALUES FROM ({_bound(month, column_type)}) TO ({_bound(month_add(month, 1), column_type)})"
             )
         cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')
-        if sequence:
-            cursor.execute(f'SELECT last_value, is_called FROM "{old}_id_seq"')
-            last_value, is_called = cursor.fetchone()
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, last_value, is_called])
+        if shape.sequence:
+            _sequence_carry_over(cursor, table=table, old=old)
         cursor.execute(f'DROP TABLE "{old}"')
-        for name, kind, definition in constraints:
-            if kind == "p":
-                definition = f"PRIMARY KEY (id, {column})"
-            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-        for definition in indexes:
-            cursor.execute(definition)
+        _shape_restore(cursor, table=table, shape=shape, primary_key=f"id, {column}")
         cursor.execute(f'ANALYZE "{table}"')
 
 
@@ -170,39 +200,14 @@ def table_unpartition(connection: BaseDatabaseWrapper, *, table: str) -> None:
     old = f"{table}__partitioned"
     connection.check_constraints()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'f') ORDER BY contype DESC, conname",
-            [table],
-        )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
-            [table],
-        )
-        indexes = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        sequence = cursor.fetchone()[0]
-        cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
-        if sequence:
-            cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO \"{old}_id_seq\"")
-        cursor.execute(
-            f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE '
-            "INCLUDING COMMENTS)"
-        )
+        shape = _table_shape(cursor, table)
+        _table_set_aside(cursor, table=table, old=old, shape=shape)
+        cursor.execute(f'CREATE TABLE "{table}" (LIKE "{old}" {_LIKE})')
         cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')
-        if sequence:
-            cursor.execute(f'SELECT last_value, is_called FROM "{old}_id_seq"')
-            last_value, is_called = cursor.fetchone()
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, last_value, is_called])
+        if shape.sequence:
+            _sequence_carry_over(cursor, table=table, old=old)
         cursor.execute(f'DROP TABLE "{old}" CASCADE')
-        for name, kind, definition in constraints:
-            if kind == "p":
-                definition = "PRIMARY KEY (id)"
-            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-        for definition in indexes:
-            cursor.execute(definition)
+        _shape_restore(cursor, table=table, shape=shape, primary_key="id")
 
 
 def partitions_ensure(
