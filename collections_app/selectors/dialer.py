@@ -159,10 +159,19 @@ def _quiet(at: dt.datetime) -> Q:
 
 
 def _after(cases: QuerySet[Case], cursor: CallListCursor | None) -> QuerySet[Case]:
-    """Cases at or after the cursor's case in the order (its own case too: its later phones are left)."""
+    """Cases at or after the cursor's case in the order (its own case too: its later phones are left).
+
+    The row comparison ``(priority, dpd) <= (p, d)`` says nothing the three cases after it do not,
+    but PostgreSQL bounds the index scan in the list's order with it (``case_open_call_order_idx``,
+    both columns descending): the scan starts at the cursor's group of equal priority and DPD. With
+    the three cases alone it read every case before the cursor and left them out one by one after
+    fetching each row: on the 100,000-account book the page after 4,000 cases fetched 4,500 rows
+    (13,504 buffers) to return 500. Now it leaves out only the cursor's group's cases before it."""
     if cursor is None:
         return cases
-    return cases.filter(
+    table = connection.ops.quote_name(Case._meta.db_table)
+    within = RawSQL(f'({table}."priority", {table}."dpd") <= (%s, %s)', (cursor.priority, cursor.dpd), BooleanField())
+    return cases.filter(within).filter(
         Q(priority__lt=cursor.priority)
         | Q(priority=cursor.priority, dpd__lt=cursor.dpd)
         | Q(priority=cursor.priority, dpd=cursor.dpd, pk__gte=cursor.case_id)

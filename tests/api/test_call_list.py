@@ -180,3 +180,23 @@ def test_a_page_costs_the_same_queries_for_ten_cases_as_for_sixty(dialer: Dialer
 
     assert len(large) == len(small)
     assert len(large) <= 14
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_page_after_a_cursor_starts_reading_at_the_cursors_place_in_the_index(dialer: Dialer) -> None:
+    # Cases before the cursor are not read again: the scan in the list's order starts at the
+    # cursor's group of equal priority and days past due (without the bound it fetched every case
+    # before the cursor and left each out, so every page cost more than the one before)
+    for priority, dpd in [(3, 40), (3, 40), (3, 20), (2, 50), (1, 10)]:
+        open_case_debt(priority=priority, dpd=dpd)
+    first = dialer.get(URL, {"limit": 2}).json()
+
+    with CaptureQueriesContext(connection) as queries:
+        dialer.get(URL, {"limit": 2, "cursor": first["next_cursor"]})
+
+    [chunk] = [q["sql"] for q in queries if 'FROM "collections_app_case"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # five cases: the planner would read them all
+        cursor.execute("EXPLAIN " + chunk)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Cond: (ROW(priority, dpd) <= ROW(3, 40))" in plan
