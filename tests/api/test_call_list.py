@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -191,12 +192,18 @@ def test_a_page_after_a_cursor_starts_reading_at_the_cursors_place_in_the_index(
         open_case_debt(priority=priority, dpd=dpd)
     first = dialer.get(URL, {"limit": 2}).json()
 
-    with CaptureQueriesContext(connection) as queries:
+    statements: list[tuple[str, object]] = []
+
+    def seen(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(seen):
         dialer.get(URL, {"limit": 2, "cursor": first["next_cursor"]})
 
-    [chunk] = [q["sql"] for q in queries if 'FROM "collections_app_case"' in q["sql"]]
+    [(chunk, params)] = [(sql, params) for sql, params in statements if 'FROM "collections_app_case"' in sql]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # five cases: the planner would read them all
-        cursor.execute("EXPLAIN " + chunk)
+        cursor.execute("EXPLAIN " + chunk, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Cond: (ROW(priority, dpd) <= ROW(3, 40))" in plan
