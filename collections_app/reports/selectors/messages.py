@@ -13,6 +13,32 @@ from ..tables import COUNT, DATE, RATE, TEXT, Column, Rate, Table
 from .scope import DEFINITIONS, ReportFilters
 
 FIGURES = ("sent", "delivered", "failed", "replied", "opted_out", "refused")
+CHANNELS = {"sms": _("SMS"), "email": _("Email")}
+
+
+def _figure_columns() -> list[Column]:
+    """The figures' columns both message tables end with, in the order of ``_figure_cells``."""
+    return [
+        Column("sent", _("Sent"), COUNT, DEFINITIONS["message_sent"]),
+        Column("delivered", _("Delivered"), COUNT, DEFINITIONS["message_delivered"]),
+        Column("delivered_rate", _("Delivered rate"), RATE, DEFINITIONS["message_delivered"]),
+        Column("failed", _("Failed"), COUNT, DEFINITIONS["message_failed"]),
+        Column("replied", _("Replied"), COUNT, DEFINITIONS["message_replied"]),
+        Column("opted_out", _("Opted out"), COUNT, DEFINITIONS["message_opted_out"]),
+        Column("refused", _("Refused"), COUNT, DEFINITIONS["message_refused"]),
+    ]
+
+
+def _figure_cells(counts: dict[str, int]) -> list[object]:
+    """One row's cells under ``_figure_columns``: the counts, and the delivered rate after delivered."""
+    return [
+        counts["sent"], counts["delivered"], Rate(counts["delivered"], counts["sent"]), counts["failed"],
+        counts["replied"], counts["opted_out"], counts["refused"],
+    ]  # fmt: skip
+
+
+def _channel_name(channel: str) -> str:
+    return str(CHANNELS.get(channel, channel))
 
 
 def _scoped(filters: ReportFilters) -> QuerySet[ReportMessageDay]:
@@ -45,22 +71,11 @@ def message_table(filters: ReportFilters) -> Table:
             Column("date", _("Date"), DATE),
             Column("channel", _("Channel"), TEXT),
             Column("team", _("Team"), TEXT),
-            Column("sent", _("Sent"), COUNT, DEFINITIONS["message_sent"]),
-            Column("delivered", _("Delivered"), COUNT, DEFINITIONS["message_delivered"]),
-            Column("delivered_rate", _("Delivered rate"), RATE, DEFINITIONS["message_delivered"]),
-            Column("failed", _("Failed"), COUNT, DEFINITIONS["message_failed"]),
-            Column("replied", _("Replied"), COUNT, DEFINITIONS["message_replied"]),
-            Column("opted_out", _("Opted out"), COUNT, DEFINITIONS["message_opted_out"]),
-            Column("refused", _("Refused"), COUNT, DEFINITIONS["message_refused"]),
+            *_figure_columns(),
         ],
     )
-    channels = {"sms": _("SMS"), "email": _("Email")}
     for day, channel, team, counts in message_totals(filters):
-        table.add(
-            day, str(channels.get(channel, channel)), team or str(_("No team")), counts["sent"], counts["delivered"],
-            Rate(counts["delivered"], counts["sent"]), counts["failed"], counts["replied"], counts["opted_out"],
-            counts["refused"],
-        )  # fmt: skip
+        table.add(day, _channel_name(channel), team or str(_("No team")), *_figure_cells(counts))
     return table
 
 
@@ -83,20 +98,9 @@ def message_template_table(filters: ReportFilters) -> Table:
             Column("template", _("Template"), TEXT),
             Column("bucket", _("Bucket"), TEXT),
             Column("channel", _("Channel"), TEXT),
-            Column("sent", _("Sent"), COUNT, DEFINITIONS["message_sent"]),
-            Column("delivered", _("Delivered"), COUNT, DEFINITIONS["message_delivered"]),
-            Column("delivered_rate", _("Delivered rate"), RATE, DEFINITIONS["message_delivered"]),
-            Column("failed", _("Failed"), COUNT, DEFINITIONS["message_failed"]),
-            Column("replied", _("Replied"), COUNT, DEFINITIONS["message_replied"]),
-            Column("opted_out", _("Opted out"), COUNT, DEFINITIONS["message_opted_out"]),
-            Column("refused", _("Refused"), COUNT, DEFINITIONS["message_refused"]),
+            *_figure_columns(),
         ],
     )
-    channels = {"sms": _("SMS"), "email": _("Email")}
     for code, bucket, channel, counts in message_totals_by_template(filters):
-        table.add(
-            code, bucket or "-", str(channels.get(channel, channel)), counts["sent"], counts["delivered"],
-            Rate(counts["delivered"], counts["sent"]), counts["failed"], counts["replied"], counts["opted_out"],
-            counts["refused"],
-        )  # fmt: skip
+        table.add(code, bucket or "-", _channel_name(channel), *_figure_cells(counts))
     return table
