@@ -28,7 +28,8 @@ ATTEMPTS = """
            COALESCE(d.not_connected, false) AS not_connected,
            p.timezones, p.do_not_call, p.uncallable, p.owner, p.third_party_may_contact,
            b.id AS borrower_id, b.timezone, b.country, b.region, b.deceased, b.bankruptcy, b.attorney_represented,
-           COALESCE(pref.cease_communication, false) AS cease, COALESCE(pref.dispute_hold, false) AS dispute,
+           COALESCE(pref.cease_communication, false) AS cease,
+           COALESCE(pref.dispute_hold_accounts @> to_jsonb(a.account_id), false) AS dispute,
            r.windows, r.all_zones_in_window, r.holiday_action, r.weekly_debt_cap, r.daily_debt_cap,
            r.daily_borrower_connected_cap, r.daily_number_unanswered_cap, r.cool_down_days
     FROM collections_app_contactattempt a
@@ -145,7 +146,8 @@ MESSAGES = """
            p.timezones, p.type AS phone_type, p.owner, p.sms_consent, p.sms_opted_out_at,
            e.consent AS email_consent, e.opted_out_at AS email_opted_out_at,
            b.timezone, b.country, b.region, b.deceased, b.bankruptcy, b.attorney_represented,
-           COALESCE(pref.cease_communication, false) AS cease, COALESCE(pref.dispute_hold, false) AS dispute,
+           COALESCE(pref.cease_communication, false) AS cease,
+           COALESCE(pref.dispute_hold_accounts @> to_jsonb(m.account_id), false) AS dispute,
            r.windows, r.all_zones_in_window, r.holiday_action, r.weekly_debt_cap, r.daily_debt_cap
     FROM collections_app_message m
     JOIN collections_app_contactattempt a ON a.id = m.attempt_id

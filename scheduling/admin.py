@@ -150,7 +150,8 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
     search_fields = ("borrower__external_id",)
     raw_id_fields = ("borrower",)
     fields = ("borrower", *PREFERENCE_FIELDS, "updated_by", "updated_at")
-    readonly_fields = ("updated_by", "updated_at")
+    # The disputes' workflow keeps the dispute fields (opened, verified, withdrawn: each audited).
+    readonly_fields = ("updated_by", "updated_at", "dispute_hold", "dispute_opened_at", "dispute_hold_accounts")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ContactPreference]:
         return super().get_queryset(request).select_related("borrower")

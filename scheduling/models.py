@@ -190,6 +190,7 @@ class ContactPreference(models.Model):
     only_before = models.TimeField(_("only before (local time)"), null=True, blank=True)
     preferred_from = models.TimeField(_("preferred from (local time)"), null=True, blank=True)
     preferred_to = models.TimeField(_("preferred to (local time)"), null=True, blank=True)
+    # The disputes' summary for the screens: the engine holds the debts in ``dispute_hold_accounts``.
     dispute_hold = models.BooleanField(_("dispute open (collection paused until verified)"), default=False)
     dispute_opened_at = models.DateTimeField(_("dispute opened at"), null=True, blank=True)
     breathing_space_until = models.DateField(_("breathing space until (inclusive)"), null=True, blank=True)
@@ -200,6 +201,14 @@ class ContactPreference(models.Model):
         default=list,
         blank=True,
         help_text=_("Ids of the borrower's loan accounts with an open complaint of a holding category."),
+    )
+    # Kept by the dispute services as the complaints' list: a dispute holds collection on the
+    # disputed debt, not on the borrower's others (DESIGN.md 17; Reg F 1006.34 / 1006.38).
+    dispute_hold_accounts = models.JSONField(
+        _("debts held by an open dispute"),
+        default=list,
+        blank=True,
+        help_text=_("Ids of the borrower's loan accounts with an open dispute."),
     )
     direct_consent_at = models.DateTimeField(
         _("direct prior consent to calls given at"),

@@ -179,8 +179,8 @@ class Dispute(models.Model):
     """A borrower disputes the debt (DESIGN.md 17; Reg F 1006.34 / 1006.38): collection on it holds until
     the verification is recorded with the outcome, upheld (the debt or an amount corrected) or rejected.
 
-    The hold the engine reads is the borrower's ``dispute_hold`` contact preference, set when the first
-    dispute opens and cleared when the borrower's last open dispute closes.
+    The hold the engine reads is the debt's id in the borrower's ``dispute_hold_accounts`` contact
+    preference, there while the debt's dispute is open; the borrower's other debts are not held.
     """
 
     class Via(models.TextChoices):

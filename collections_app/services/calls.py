@@ -245,7 +245,7 @@ def _effects_apply(
     preference = ContactPreference.objects.filter(borrower=borrower).first()
     changes: dict[str, object] = {}
     if disposition.dispute:
-        held = bool(preference and preference.dispute_hold)
+        held = bool(preference and attempt.account_id in (preference.dispute_hold_accounts or ()))
         dispute_open(
             account=attempt.account, case=attempt.case, via=Dispute.Via.DISPOSITION, attempt=attempt, actor=actor, at=at
         )

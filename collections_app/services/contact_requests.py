@@ -150,7 +150,7 @@ def contact_block_reverse(
         )
     elif kind == ContactRequest.DISPUTE and preference is not None and preference.dispute_hold:
         disputes_withdraw(borrower=borrower, actor=actor, reason=reason)
-        changes = {"dispute_hold": False, "dispute_opened_at": None}
+        changes = {"dispute_hold": False, "dispute_opened_at": None, "dispute_hold_accounts": []}
     elif kind == ContactRequest.DO_NOT_CALL and phone is not None and phone.borrower_id == borrower.pk and phone.do_not_call:
         index = phone_index(phone.number)  # numbers are encrypted: found by their blind index
         Phone.objects.filter(number_index=index, do_not_call=True).update(do_not_call=False, updated_at=now)

@@ -2,9 +2,11 @@
 verification is recorded with the outcome; upheld (amounts corrected here, audited) or rejected; then
 collection resumes. Each step is audited.
 
-The hold is the borrower's ``dispute_hold`` contact preference (the engine's ``dispute`` reason): set
-when a dispute opens, cleared when the borrower's last open dispute closes. One open dispute per
-debt: opening another returns it.
+The hold is on the disputed debt only (Reg F 1006.38: collection of *that* debt waits): the borrower's
+contact preferences list the debts with an open dispute (``dispute_hold_accounts``, the engine's
+``dispute`` reason), kept here in the transaction that opens or closes one; the borrower's other debts
+stay in collection. ``dispute_hold`` says whether any debt of the borrower is disputed, for the
+screens. One open dispute per debt: opening another returns it.
 """
 
 from __future__ import annotations
@@ -44,12 +46,23 @@ class Correction:
 
 
 def _hold_sync(*, borrower: Borrower, actor: User | None, reason: str, at: dt.datetime) -> None:
-    """The borrower's dispute hold follows their open disputes. Locks the preference row."""
+    """The debts held follow the borrower's open disputes; audited when they change. Locks the
+    preference row first, so two disputes of one borrower opened at once both end up in the list."""
     ContactPreference.objects.get_or_create(borrower=borrower)
     preference = ContactPreference.objects.select_for_update().get(borrower=borrower)
-    wanted = Dispute.objects.filter(account__borrower=borrower, status=Dispute.Status.OPEN).exists()
-    if preference.dispute_hold != wanted:
-        changes: dict[str, object] = {"dispute_hold": wanted, "dispute_opened_at": at if wanted else None}
+    held = sorted(
+        set(
+            Dispute.objects.filter(account__borrower=borrower, status=Dispute.Status.OPEN).values_list(
+                "account_id", flat=True
+            )
+        )
+    )
+    changes: dict[str, object] = {}
+    if sorted(preference.dispute_hold_accounts or []) != held:
+        changes["dispute_hold_accounts"] = held
+    if preference.dispute_hold != bool(held):
+        changes |= {"dispute_hold": bool(held), "dispute_opened_at": at if held else None}
+    if changes:
         preference_update(borrower=borrower, changes=changes, actor=actor, reason=reason)
 
 

@@ -96,7 +96,7 @@ def preference_lines(preference: ContactPreference | None, case: Case) -> list[s
     if preference is not None:
         if preference.cease_communication:
             lines.append(_("Asked us to stop all communication (cease)."))
-        if preference.dispute_hold:
+        if case.account_id in (preference.dispute_hold_accounts or ()):
             lines.append(_("Disputes the debt: collection paused until it is verified."))
         if preference.no_work_calls:
             lines.append(_("No calls at work."))

@@ -76,11 +76,12 @@ class PreferenceFacts:
     no_work_calls: bool = False
     only_after: int | None = None  # minutes after local midnight
     only_before: int | None = None
-    dispute: bool = False
     breathing_space_until: dt.date | None = None
     direct_consent_at: dt.datetime | None = None
     # The borrower's debts held by an open complaint of a holding category (DESIGN.md 17).
     complaint_accounts: frozenset[int] = frozenset()
+    # The borrower's debts with an open dispute (DESIGN.md 17): the others stay in collection.
+    dispute_accounts: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -125,10 +125,10 @@ def _preference_facts(pref: ContactPreference | None) -> PreferenceFacts:
         no_work_calls=pref.no_work_calls,
         only_after=_minutes(pref.only_after),
         only_before=_minutes(pref.only_before),
-        dispute=pref.dispute_hold,
         breathing_space_until=pref.breathing_space_until,
         direct_consent_at=pref.direct_consent_at,
         complaint_accounts=frozenset(pref.complaint_hold_accounts or ()),
+        dispute_accounts=frozenset(pref.dispute_hold_accounts or ()),
     )
 
 

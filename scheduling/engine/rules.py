@@ -108,7 +108,7 @@ def _hard_blocks(s: Subject, at: dt.datetime) -> list[Failure]:
             never(ReasonCode.NO_EMAIL_CONSENT)
     if pref.cease:
         never(ReasonCode.CEASE)
-    if pref.dispute:
+    if s.account_id is not None and s.account_id in pref.dispute_accounts:
         never(ReasonCode.DISPUTE)
     if s.account_id is not None and s.account_id in pref.complaint_accounts:
         never(ReasonCode.COMPLAINT_OPEN)
@@ -409,13 +409,15 @@ def decision_key(s: Subject, h: History) -> Hashable:
     """Everything ``decide`` reads of a contact, as one hashable value: two contacts with equal keys
     get the same decision but for the account and phone ids it carries (``decide_many``).
 
-    The ids are left out: the rules only ask whether there is a debt and whether a complaint holds
-    it, and the number's own id decides nothing. Whatever else a rule reads is a field of the
+    The ids are left out: the rules only ask whether there is a debt and whether a complaint or a
+    dispute holds it, and the number's own id decides nothing. Whatever else a rule reads is a field of the
     subject, its phone, its preferences or the history, and every field is in the key, so a fact
     added to them is in it without more.
     """
     pref = s.preference
-    held = s.account_id is not None and s.account_id in pref.complaint_accounts
+    held = None if s.account_id is None else (
+        s.account_id in pref.complaint_accounts, s.account_id in pref.dispute_accounts
+    )
     subject = tuple(getattr(s, name) for name in _SUBJECT_FIELDS)
     phone = tuple(getattr(s.phone, name) for name in _PHONE_FIELDS) if s.phone is not None else None
     preference = tuple(getattr(pref, name) for name in _PREFERENCE_FIELDS)
@@ -423,7 +425,7 @@ def decision_key(s: Subject, h: History) -> Hashable:
         tuple(sorted(value.items())) if isinstance(value, dict) else tuple(sorted(value))
         for value in (getattr(h, name) for name in _HISTORY_FIELDS)
     )
-    return subject, None if s.account_id is None else held, phone, preference, history
+    return subject, held, phone, preference, history
 
 
 def _names(cls: type, *leave_out: str) -> tuple[str, ...]:
@@ -432,7 +434,7 @@ def _names(cls: type, *leave_out: str) -> tuple[str, ...]:
 
 _SUBJECT_FIELDS = _names(Subject, "account_id", "phone", "preference")
 _PHONE_FIELDS = _names(PhoneFacts, "id")
-_PREFERENCE_FIELDS = _names(PreferenceFacts, "complaint_accounts")
+_PREFERENCE_FIELDS = _names(PreferenceFacts, "complaint_accounts", "dispute_accounts")
 _HISTORY_FIELDS = _names(History)
 
 

@@ -29,6 +29,7 @@ PREFERENCE_FIELDS = (
     "breathing_space_until",
     "direct_consent_at",
     "complaint_hold_accounts",
+    "dispute_hold_accounts",
 )
 
 

@@ -46,7 +46,7 @@ def _random_book(rng: random.Random, at: dt.datetime, size: int) -> None:
                 borrower=debt.borrower,
                 no_work_calls=rng.random() < 0.5,
                 only_after=dt.time(rng.choice([9, 12, 18])),
-                dispute_hold=rng.random() < 0.2,
+                dispute_hold_accounts=[debt.account.pk] if rng.random() < 0.2 else [],
             )
         for _ in range(rng.choice([0, 0, 0, 1, 3, 7])):  # attempts earlier this week
             placed = at - dt.timedelta(hours=rng.randint(1, 24 * 6))

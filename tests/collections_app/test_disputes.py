@@ -112,21 +112,43 @@ def test_resolving_needs_the_verification_and_a_resolved_dispute_stays_resolved(
     assert again.value.code == "wrong_status"
 
 
-def test_the_hold_stays_while_another_debt_of_the_borrower_is_still_disputed(floor, at):
-    # given a borrower with two debts, both disputed (a second dispute on a debt is the same one)
+def two_debts(floor):  # type: ignore[no-untyped-def]
+    """Two cases of one borrower, each on its own debt."""
     case = open_case(floor.ann)
     other = open_case(floor.ann)
     LoanAccount.objects.filter(pk=other.account_id).update(borrower=case.account.borrower)
     other.account.refresh_from_db()
+    return case, other
+
+
+def test_a_dispute_holds_the_disputed_debt_and_not_the_borrowers_other_debt(floor, at):
+    # given a borrower with two debts, one of them disputed
+    case, other = two_debts(floor)
+    dispute = dispute_open(account=case.account, via="agent", actor=floor.ann.user, reason="Not my loan.")
+
+    # then calls about the disputed debt are refused and calls about the other debt go on, on the same number
+    assert codes(case) == ["dispute"]
+    assert codes(other) == []
+    sms = evaluate(phone=first_phone(case), at=MORNING, account=other.account, channel="sms")
+    assert "dispute" not in sms.codes
+
+    # when the dispute is rejected, the disputed debt is back in collection too
+    dispute_resolve(dispute=dispute, outcome="rejected", verification="Contract sent.", actor=floor.lead)
+    assert codes(case) == []
+
+
+def test_each_debt_is_held_until_its_own_dispute_is_resolved(floor, at):
+    # given a borrower with two debts, both disputed (a second dispute on a debt is the same one)
+    case, other = two_debts(floor)
     first = dispute_open(account=case.account, via="agent", actor=floor.ann.user)
     assert dispute_open(account=case.account, via="api", actor=None).pk == first.pk
     second = dispute_open(account=other.account, via="agent", actor=floor.ann.user)
 
-    # when the first is rejected, the borrower is still held; when the second is too, collection resumes
+    # when the first is rejected, its debt resumes and the other stays held; then the other resumes
     dispute_resolve(dispute=first, outcome="rejected", verification="Sent.", actor=floor.lead)
-    assert "dispute" in codes(case)
+    assert ("dispute" in codes(case), "dispute" in codes(other)) == (False, True)
     dispute_resolve(dispute=second, outcome="rejected", verification="Sent.", actor=floor.lead)
-    assert "dispute" not in codes(case)
+    assert "dispute" not in codes(other)
     actions = AuditEntry.objects.filter(object_type="collections_app.dispute").order_by("pk")
     assert list(actions.values_list("action", flat=True)) == [
         "dispute.open", "dispute.open", "dispute.rejected", "dispute.rejected",

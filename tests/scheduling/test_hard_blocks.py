@@ -64,7 +64,7 @@ def test_a_cease_request_refuses_the_reservation_and_records_nothing(new_yorker:
             ReasonCode.ATTORNEY,
         ),
         (
-            lambda d: preference_update(borrower=d.borrower, changes={"dispute_hold": True}),
+            lambda d: preference_update(borrower=d.borrower, changes={"dispute_hold_accounts": [d.account.pk]}),
             ReasonCode.DISPUTE,
         ),
         (
