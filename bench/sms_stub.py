@@ -4,7 +4,8 @@ HTTP/1.1 with keep-alive (the sender's sessions keep their connections) and no N
 per connection;
 every accepted text is answered 201 with a new ``sid`` and appended to LOG as ``unix-time<TAB>To``,
 so the benchmark can tell which numbers got a text when. Basic auth is checked as the provider
-would (``SID`` and ``TOKEN`` below)."""
+would (``SID`` and ``TOKEN`` below), and ``Idempotency-Key`` honoured: a key answered before gets the
+same answer again and sends (logs) nothing."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class _Handler(BaseHTTPRequestHandler):
     ids = itertools.count(1)
     log: Any = None
     lock = threading.Lock()
+    answered: dict[str, str] = {}  # the sid given, by idempotency key
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -49,9 +51,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != AUTH:
             return self._answer(401, {"code": 20003, "message": "Authenticate"})
         to = form.get("To", [""])[0]
+        key = self.headers.get("Idempotency-Key") or ""
         with self.lock:
-            sid = f"SM{next(self.ids):032x}"
-            self.log.write(f"{time.time():.6f}\t{to}\n")
+            sid = self.answered.get(key, "") if key else ""
+            if not sid:
+                sid = f"SM{next(self.ids):032x}"
+                self.log.write(f"{time.time():.6f}\t{to}\n")
+                if key:
+                    self.answered[key] = sid
         self._answer(201, {"sid": sid, "status": "queued", "to": to})
 
 

@@ -181,7 +181,9 @@ def _attempt_sent(message: Message, at: dt.datetime) -> None:
 
 
 def outgoing_for(message: Message, phone: Phone | None, email: EmailAddress | None, callback: str) -> Outgoing:
-    """The message as its provider sees it. The number is read through the model (decrypted there)."""
+    """The message as its provider sees it, with the same idempotency key on every try (a try after a
+    worker died with the provider's answer in hand, before saving it, is the same text to the
+    provider). The number is read through the model (decrypted there)."""
     return Outgoing(
         message_id=message.pk,
         channel=message.channel,
@@ -190,7 +192,14 @@ def outgoing_for(message: Message, phone: Phone | None, email: EmailAddress | No
         body=message.body,
         status_callback=callback if message.channel == "sms" else "",
         unsubscribe_url=unsubscribe_url(email.pk) if email is not None else "",
+        idempotency_key=provider_idempotency_key(message),
     )
+
+
+def provider_idempotency_key(message: Message) -> str:
+    """The key a provider sees on every try of ``message``: its id and the instant it was made, so it
+    names this message only, even to a provider account that two databases (staging, a restore) share."""
+    return f"cw-message-{message.pk}-{round(message.created_at.timestamp() * 1_000_000)}"
 
 
 def message_send(

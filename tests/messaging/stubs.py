@@ -1,5 +1,6 @@
 """Real servers on the loopback, on threads, for the providers to talk to: a small SMTP server and a stub
-of the Twilio-compatible Messages API (``http.server``). Each records what it received."""
+of the Twilio-compatible Messages API (``http.server``). Each records what it received. The API stub
+honours ``Idempotency-Key``: a key it answered 201 before gets that answer again and sends nothing."""
 
 from __future__ import annotations
 
@@ -114,6 +115,11 @@ class SmsApi:
     delay: float = 0.0
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The answers already given, by ``Idempotency-Key``: a repeated key is answered the same, sending nothing.
+    answered: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replays: list[dict[str, str]] = field(default_factory=list)
+    # Close each connection after its answer without saying so (a kept-alive connection that timed out).
+    hang_up: bool = False
 
     @property
     def accepted(self) -> list[dict[str, str]]:
@@ -144,16 +150,26 @@ class _SmsHandler(BaseHTTPRequestHandler):
             return self._json(404, {"code": 20404, "message": "The requested resource was not found"})
         if self.headers.get("Authorization") != expected:
             return self._json(401, {"code": 20003, "message": "Authenticate"})
+        key = self.headers.get("Idempotency-Key") or ""
         with state.lock:
+            if key and key in state.answered:  # the text was taken already: the same answer, nothing sent
+                state.replays.append({**form, "_key": key})
+                return self._json(201, state.answered[key])
             status = state.answers.pop(0) if state.answers else 201
-            state.posts.append({**form, "_status": str(status), "_at": str(time.monotonic()), "_wall": str(time.time())})
+            state.posts.append(
+                {**form, "_status": str(status), "_key": key, "_at": str(time.monotonic()), "_wall": str(time.time())}
+            )
+            if status == 201:
+                answer = {"sid": f"SM{next(self._ids):032x}", "status": "queued", "to": form.get("To"), "body": form.get("Body")}
+                if key:
+                    state.answered[key] = answer
         state.arrived.set()
         if state.delay:
             time.sleep(state.delay)
+        self.close_connection = state.hang_up
         if status != 201:
             return self._json(status, {"code": 20500, "message": "Internal Server Error"})
-        sid = f"SM{next(self._ids):032x}"
-        self._json(201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")})
+        self._json(201, answer)
 
 
 @contextmanager

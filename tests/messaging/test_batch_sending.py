@@ -1,11 +1,14 @@
 """The batch sender: the queued messages handed to their provider many at a time, by the single
 sender's rules: each sent once, a transient provider error retried until the last try ends it
 ``failed`` with nothing lost, a message opted out before its batch stopped, the provider's messages
-per second held. Texts go to the stub of the Twilio-compatible API, e-mail to a real SMTP server."""
+per second held, a retry after the worker died past the provider's answer sending nothing twice (the
+message's idempotency key). Texts go to the stub of the Twilio-compatible API, e-mail to a real SMTP
+server."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -13,8 +16,14 @@ import pytest
 from accounts.models import AuditEntry
 from collections_app.models import ContactAttempt, Message
 from collections_app.services.message_batch import messages_send_batch
-from collections_app.services.message_providers import FileProvider
-from collections_app.services.message_sending import inbound_record, provider_slots_take
+from collections_app.services.message_providers import (
+    FileProvider,
+    Outgoing,
+    ProviderError,
+    SendResult,
+    TwilioSmsProvider,
+)
+from collections_app.services.message_sending import inbound_record, message_send, provider_slots_take
 from collections_app.services.messages import message_create
 from collections_app.tasks import messages_send_after_commit, messages_send_batch_task
 from tests.api.conftest import CaseDebt
@@ -140,3 +149,53 @@ def test_a_batch_holds_the_rate_per_second(sms_api: SmsApi, settings: Any) -> No
     per_second = Counter(int(float(post["_wall"])) for post in sms_api.posts)
     assert sum(per_second.values()) == 5
     assert sorted(per_second.values(), reverse=True) == [2, 2, 1], per_second  # three seconds of the clock
+
+
+class WorkerLost(Exception):
+    pass
+
+
+class DiesAfterTheAnswer(TwilioSmsProvider):
+    """The provider takes the texts, then the worker dies before their statuses are saved."""
+
+    def send_many(self, outgoings: Sequence[Outgoing]) -> list[SendResult | ProviderError]:
+        super().send_many(outgoings)
+        raise WorkerLost("killed between the provider's answer and the save")
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        super().send(outgoing)
+        raise WorkerLost("killed between the provider's answer and the save")
+
+
+def test_a_batch_tried_again_after_its_worker_died_past_the_providers_answer_texts_nobody_twice(
+    sms_api: SmsApi,
+) -> None:
+    made = texts(3)
+    ids = [message.pk for _debt, message in made]
+    with pytest.raises(WorkerLost):
+        messages_send_batch(message_ids=ids, providers={"sms": DiesAfterTheAnswer(channel="sms")})
+    assert Message.objects.filter(pk__in=ids, status=Message.Status.QUEUED).count() == 3  # nothing was saved
+    first_sids = {post["To"]: answer["sid"] for post, answer in zip(sms_api.posts, sms_api.answered.values(), strict=True)}
+
+    result = messages_send_batch(message_ids=ids)  # the task's retry
+
+    assert sorted(result.sent) == sorted(ids)
+    # Each borrower got one text, and the message keeps the provider's id of that text.
+    assert Counter(post["To"] for post in sms_api.accepted) == Counter(debt.phone.number for debt, _m in made)
+    assert len(sms_api.replays) == 3
+    for debt, message in made:
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENT and message.provider_message_id == first_sids[debt.phone.number]
+
+
+def test_a_single_send_tried_again_after_its_worker_died_past_the_providers_answer_texts_once(
+    sms_api: SmsApi,
+) -> None:
+    [(debt, message)] = texts(1)
+    with pytest.raises(WorkerLost):
+        message_send(message_id=message.pk, provider=DiesAfterTheAnswer(channel="sms"))
+
+    outcome = message_send(message_id=message.pk)
+
+    assert outcome.sent and [post["To"] for post in sms_api.accepted] == [debt.phone.number]
+    assert len(sms_api.replays) == 1

@@ -21,7 +21,7 @@ from collections_app.services.message_sending import message_send, provider_slot
 from collections_app.services.messages import message_create
 from collections_app.tasks import message_send_task, messages_requeue_task, messages_send_after_commit
 from tests.api.conftest import CaseDebt
-from tests.messaging.conftest import CALLBACK_BASE, MORNING, SENDER, window_open
+from tests.messaging.conftest import CALLBACK_BASE, MORNING, SENDER, texting_debt, window_open
 from tests.messaging.stubs import SmsApi, SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,18 @@ def test_a_number_the_provider_refuses_fails_at_once_without_retrying(debt: Case
     message.refresh_from_db()
     assert len(sms_api.posts) == 1 and message.status == Message.Status.FAILED and message.tries == 1
     assert message.failure_reason.startswith("twilio: HTTP 400")
+
+
+def test_a_kept_alive_connection_the_provider_closed_is_made_again_and_each_text_sent_once(
+    sms_api: SmsApi,
+) -> None:
+    sms_api.hang_up = True
+    debts = [texting_debt() for _ in range(3)]
+
+    outcomes = [message_send(message_id=queued_text(debt).pk) for debt in debts]  # one thread: one connection
+
+    assert all(outcome.sent for outcome in outcomes)
+    assert [post["To"] for post in sms_api.posts] == [debt.phone.number for debt in debts]
 
 
 def test_a_wrong_auth_token_fails_the_text_with_the_providers_answer(
