@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import EmailAddress, LoanAccount, Phone
 from accounts.services.audit import audit_record
+from accounts.services.bulk import objects_update
 from collections_app.models import Case, ContactAttempt, DispositionCode
 from config import roundtrips
 from config.errors import DomainError, ErrorCode
@@ -403,7 +404,8 @@ def attempts_complete_many(attempt_ids: list[int], *, ended_at: dt.datetime) -> 
     for attempt in locked:
         attempt_outcome_set(attempt, AttemptOutcome(ended_at=max(ended_at, attempt.placed_at)))
         attempt.updated_at = now
-    ContactAttempt.objects.bulk_update(
+    objects_update(
+        ContactAttempt,
         locked,
         ["status", "answered_at", "ended_at", "talk_seconds", "conversation", "right_party_contact", "disposition",
          "updated_at"],

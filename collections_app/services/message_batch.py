@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import EmailAddress, Phone
 from accounts.services.audit import audit_record
+from accounts.services.bulk import objects_update
 from collections_app.models import Message
 from collections_app.services.attempts import attempts_complete_many, attempts_release_many
 from collections_app.services.message_providers import (
@@ -162,7 +163,8 @@ def _batch_send(
                 out.sent.append(message.pk)
                 if message.attempt_id:
                     done.append(message.attempt_id)
-        Message.objects.bulk_update(
+        objects_update(  # not ``bulk_update``: its CASE per row and field took most of the batch's time
+            Message,
             messages,
             ["status", "tries", "provider", "provider_message_id", "sent_at", "failed_at", "failure_reason",
              "decision", "updated_at"],
