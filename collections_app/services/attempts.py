@@ -11,7 +11,8 @@ and complete attempts here and nowhere else.
   the last attempt left get one yes and one no. It relies on READ COMMITTED (PostgreSQL's
   default): after the lock is granted, the counting query sees the attempt the previous holder
   committed. A channel that keeps more than the attempt (a message's body and provider status)
-  writes its own row next to the attempt, in the caller's transaction.
+  writes its own row next to the attempt, in the caller's transaction. Many reservations at once
+  (the plan's messages): ``attempts_many.attempts_reserve_many``, the same lock and engine for a batch.
 - ``attempt_release`` gives back a reservation that was not used (``attempts_release_many``: many at
   once); ``attempts_expire`` marks the stale ones (they keep counting).
 - ``attempt_outcome_set`` holds the rules of completing an attempt on a row the caller holds
@@ -186,7 +187,7 @@ def attempt_reserve(
         decision = evaluate(phone=phone, channel=channel, at=at, source=source, account=account, email=email)
         if not decision.allowed or decision.account_id is None:
             return decision, None
-        attempt = _attempt_new(
+        attempt = attempt_new(
             decision, case=case, open_cases=open_cases, phone=phone, channel=channel, source=source,
             agent=agent, at=at, external_id=external_id, ttl=ttl,
         )  # fmt: skip
@@ -199,7 +200,7 @@ def attempt_reserve(
     return decision, attempt
 
 
-def _attempt_new(
+def attempt_new(
     decision: Decision,
     *,
     case: Case | None,
@@ -265,7 +266,7 @@ def _reserve_in_trips(
         if not decision.allowed or decision.account_id is None:
             trips.trip(commit=True)
             return decision, None
-        attempt = _attempt_new(
+        attempt = attempt_new(
             decision, case=case, open_cases=open_cases, phone=phone, channel=channel, source=source,
             agent=agent, at=at, external_id=None, ttl=ttl,
         )  # fmt: skip

@@ -6,6 +6,8 @@ debt's lock. Public functions (import them from here):
 
 - ``evaluate(*, phone, channel="call", at, source="agent", account=None) -> Decision``
 - ``evaluate_many(phones, *, at, channel="call", source="dialer", accounts=None) -> dict[phone_id, Decision]``
+- ``evaluate_targets(targets, *, at, channel, source) -> list[Decision]``: resolved ``Target`` s (a
+  batch of reservations decides them after its locks)
 - ``decision_from_json(data, *, policy) -> Decision``: a decision stored with an attempt, read back
 - for a reservation in few round trips (``reservations``): ``evaluation_target`` (the question
   checked and resolved), ``subjects_plan``, ``facts_statements`` (to send after the lock),
@@ -15,14 +17,15 @@ debt's lock. Public functions (import them from here):
 from __future__ import annotations
 
 from scheduling.engine.decision import Decision, Reason, ReasonCode, decision_from_json
-from scheduling.engine.evaluate import evaluate, evaluate_many, evaluation_target
-from scheduling.engine.loading import Plan, account_default, history_since, subjects_plan
+from scheduling.engine.evaluate import evaluate, evaluate_many, evaluate_targets, evaluation_target
+from scheduling.engine.loading import Plan, Target, account_default, history_since, subjects_plan
 from scheduling.engine.reservations import facts_statements, reservation_decide
 from scheduling.engine.rules import decision_for
 
 __all__ = [
     "Decision",
     "Plan",
+    "Target",
     "account_default",
     "decision_for",
     "history_since",
@@ -35,4 +38,5 @@ __all__ = [
     "decision_from_json",
     "evaluate",
     "evaluate_many",
+    "evaluate_targets",
 ]

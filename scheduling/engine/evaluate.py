@@ -133,3 +133,15 @@ def evaluate_many(
         for target, decision in zip(targets, decide_many(subjects, at), strict=True)
         if target.phone is not None
     }
+
+
+def evaluate_targets(targets: list[Target], *, at: dt.datetime, channel: str, source: str) -> list[Decision]:
+    """Decide these contacts at one instant, in their order, in a constant number of queries: each
+    target is one ``evaluate`` already resolved (the borrower, the debt, and the phone or address of
+    that borrower), decided once per group of equal deciding facts. A caller reserving them (the
+    plan's messages) asks after taking the debts' locks, so the facts hold what earlier holders
+    committed."""
+    _check_arguments(channel=channel, source=source, at=at)
+    if not targets:
+        return []
+    return decide_many(subjects_load(targets, at=at, channel=channel, source=source), at, decider=decide)
