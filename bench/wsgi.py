@@ -7,4 +7,6 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-application = get_wsgi_application()
+from config.warm import settled  # noqa: E402 (the config package names its settings module if none is)
+
+application = settled(get_wsgi_application())
