@@ -4,9 +4,10 @@ Order: case priority (high first), days past due (high first), case id, then pho
 read in chunks of open cases in that order, as tuples; the numbers of each chunk (do-not-call and
 uncallable numbers left out in SQL) are decided together (``_decide``), so a chunk costs the same
 two queries whatever its size (more when a borrower has preferences or history, or the debt a
-promise). The first chunk has as many cases as the page asks rows; the next ones as many as the
-share of callable numbers met so far says are needed for the rest; a page reads at most
-``MAX_CHUNKS`` chunks.
+promise). The first chunk has a quarter more cases than the page asks rows (most cases have a
+callable number now, so one chunk usually fills the page); the next ones as many as the share of
+callable numbers met so far says are needed for the rest; a page reads at most ``MAX_CHUNKS``
+chunks.
 
 The cursor is a keyset position ``(priority, dpd, case id, phone id)`` of the last row looked at,
 not an offset: cases added, closed or refused meanwhile do not shift the rows after it. A case
@@ -49,6 +50,7 @@ from scheduling.models import ContactPreference
 M = TypeVar("M", bound=Model)
 MAX_CHUNKS = 4
 MIN_CHUNK = 50
+FIRST_CHUNK_TIMES_LIMIT = 1.25
 MAX_CHUNK_TIMES_LIMIT = 4  # a chunk reads at most this many cases per row asked
 PAST_EVERY_PHONE = 2**53  # a cursor after a whole case
 
@@ -312,7 +314,7 @@ def call_list(
     bucket: str | None = None,
 ) -> CallListPage:
     """Up to ``limit`` (case, number) rows callable at ``at``, from ``cursor`` on, and where to go on."""
-    chunk_size = max(limit, MIN_CHUNK)
+    chunk_size = max(math.ceil(limit * FIRST_CHUNK_TIMES_LIMIT), MIN_CHUNK)
     chunks = _Chunks(
         _open_cases(team=team, bucket=bucket, at=at).annotate(quiet=ExpressionWrapper(_quiet(at), BooleanField()))
         .order_by("-priority", "-dpd", "pk")
