@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres`` need PostgreSQL (row locks, a real Celery worker); every
-    transactional test restores what the migrations ship."""
+    """Tests marked ``postgres`` need PostgreSQL (row locks, a real Celery worker)."""
     from django.conf import settings
 
-    _transactional_tests_restore_shipped_data(items)
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" in engine:
         return
@@ -21,23 +20,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def _transactional_tests_restore_shipped_data(items: list[pytest.Item]) -> None:
-    """Every transactional test (marked, or through ``transactional_db``/``live_server``) runs with
-    serialized rollback: it starts with what the migrations ship (policies, templates, presets) and
-    its flush leaves nothing behind. One transactional test without it is enough to break the
-    others: its flush lets post-migrate create the content types again under new ids, and the next
-    test's restore then collides with them (duplicate ``admin.logentry``)."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        fixtures = getattr(item, "fixturenames", ())
-        if marker is not None:
-            kwargs = dict(marker.kwargs)
-            if not kwargs.get("transaction") or kwargs.get("serialized_rollback"):
-                continue
-            kwargs["serialized_rollback"] = True
-            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
-        elif "transactional_db" in fixtures or "live_server" in fixtures:
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test databases, each with what the migrations ship read once, to be put back at the end
+    of every transactional test instead of Django's flush (``tests/shipped_data.py``)."""
+    from django.test import TransactionTestCase
+
+    from tests.shipped_data import database_reset, shipped_data_keep
+
+    def fixture_teardown(test: TransactionTestCase) -> None:
+        for alias in test._databases_names(include_mirrors=False):  # type: ignore[attr-defined]
+            database_reset(alias)
+
+    with django_db_blocker.unblock():
+        shipped_data_keep()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)
+        yield
 
 
 @pytest.fixture(autouse=True)
