@@ -66,9 +66,10 @@ def _random_book(rng: random.Random, size: int) -> None:
                 opted_out=rng.random() < 0.1,
             )  # fmt: skip
         if rng.random() < 0.25:
+            disputed = rng.random() < 0.2  # a dispute holds the one debt disputed, not the borrower's others
             ContactPreference.objects.create(
                 borrower=borrower, only_after=dt.time(rng.choice([9, 13, 18])), cease_communication=rng.random() < 0.2,
-                dispute_hold=rng.random() < 0.1,
+                dispute_hold=disputed, dispute_hold_accounts=[loan.pk] if disputed else [],
             )  # fmt: skip
 
 
