@@ -12,10 +12,16 @@ before 1.21). The statements still go through Django's cursor wrapper: logged wi
 trip, however many statements it holds. Outside any atomic block its transaction is its own: the
 ``BEGIN`` rides on the first trip and the ``COMMIT`` on the last, so a transaction of two batches
 costs two round trips, not four. Inside an atomic block (an idempotent request, a test) it runs in
-the caller's transaction and commits nothing. Its first trip sets generic plans for the rest of the
-transaction (``GENERIC_PLANS``): PostgreSQL kept planning the attempt history's statement anew on
+the caller's transaction and commits nothing.
+
+Generic plans (``GENERIC_PLANS``): PostgreSQL kept planning the attempt history's statement anew on
 every execution (a custom plan each time, 0.5 ms of planning for 0.1 ms of work), while its generic
-plan, the same index scans, takes no planning at all.
+plan, the same index scans, takes no planning at all. A connection that prepares statements gets
+them once, when it is made (``generic_plans_set``, on ``connection_created``): the setting only
+concerns statements bound on the server, which are only the ones here (Django's bind on the client:
+the text has no parameters to plan for). Without prepared statements (behind a pooler that shares
+server connections between transactions, where a session's setting would go to others) the first
+trip of each transaction sets them for that transaction (``GENERIC_PLANS_LOCAL``).
 
 ``columns``, ``instance`` and ``insert_sql`` read and write rows of a model in plain SQL through the
 model's own fields (names, converters, defaults, ``pre_save``): no second list of a model's fields.
@@ -27,17 +33,30 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
+from weakref import WeakSet
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 from config.pii import ENCRYPTED_FIELDS
 
 M = TypeVar("M", bound=Model)
 
-# Only prepared statements have plans to keep, and only these hot paths prepare theirs; ``LOCAL``
-# ends with the transaction.
-GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
+GENERIC_PLANS_LOCAL = "SET LOCAL plan_cache_mode = force_generic_plan"  # ends with the transaction
+# The psycopg connections that have generic plans for their whole session (``generic_plans_set``).
+_GENERIC_SESSIONS: WeakSet[Any] = WeakSet()
+
+
+def generic_plans_set(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """``connection_created``: generic plans for the session of a PostgreSQL connection that prepares
+    statements (see the module's docstring); nothing on others."""
+    if connection.vendor != "postgresql" or connection.connection.prepare_threshold is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(GENERIC_PLANS)
+    _GENERIC_SESSIONS.add(connection.connection)
 
 
 def available() -> bool:
@@ -176,8 +195,8 @@ class Trips:
             if self._own and not self._begun:
                 self._cursor.execute("BEGIN")
                 self._begun = True
-            if not self._planned:
-                self._cursor.execute(GENERIC_PLANS)
+            if not self._planned and raw not in _GENERIC_SESSIONS:
+                self._cursor.execute(GENERIC_PLANS_LOCAL)
                 self._planned = True
             cursors = []
             for sql, params, wants_rows in queued:

@@ -62,11 +62,14 @@ BORROWER_ACCOUNT_COLUMNS = f"""{roundtrips.columns(LoanAccount, "l")},
     EXISTS (SELECT 1 FROM scheduling_debtcontactcounter c WHERE c.account_id = l.id),
     (SELECT k.id FROM collections_app_case k WHERE k.account_id = l.id AND k.status = 'open' LIMIT 1)"""
 _ACCOUNTS_SQL = f"SELECT {BORROWER_ACCOUNT_COLUMNS} FROM accounts_loanaccount l WHERE l.borrower_id = %s ORDER BY l.id"
-_COUNTERS_INSERT_SQL = """
-    INSERT INTO scheduling_debtcontactcounter (account_id, reservations)
-    SELECT id, 0 FROM unnest(%s::bigint[]) AS id ON CONFLICT DO NOTHING"""
+# The counter rows of a reservation, locked in one statement: the missing ones are created (ours
+# until we commit: a concurrent first caller waits on the key, then finds and locks it), the others
+# locked as a conflict is (PostgreSQL locks every conflicting row before judging the ``WHERE``, here
+# false: no row version is written). In id order, as every taker of these locks.
 _LOCK_SQL = """
-    SELECT account_id FROM scheduling_debtcontactcounter WHERE account_id = ANY(%s) ORDER BY account_id FOR UPDATE"""
+    INSERT INTO scheduling_debtcontactcounter AS c (account_id, reservations)
+    SELECT id, 0 FROM unnest(%s::bigint[]) AS id ORDER BY id
+    ON CONFLICT (account_id) DO UPDATE SET reservations = c.reservations WHERE false"""
 _BUMP_SQL = """UPDATE scheduling_debtcontactcounter SET reservations = reservations + 1, last_reserved_at = %s
                WHERE account_id = %s"""
 
@@ -247,21 +250,18 @@ def _reserve_in_trips(
     accounts: list[BorrowerAccount],
     companion: Companion | None,
 ) -> tuple[Decision, ContactAttempt | None]:
-    """``attempt_reserve`` on PostgreSQL. Trip 1: the missing counter rows, the lock, then the
-    engine's facts (``facts_statements``: read after the lock is granted, so they hold what the
+    """``attempt_reserve`` on PostgreSQL. Trip 1: the counter rows locked (the missing ones created
+    by the same statement, ``_LOCK_SQL``), then the engine's facts (``facts_statements``: read after the lock is granted, so they hold what the
     previous holder committed). Trip 2: the attempt, the counter's bump and the companion in one
     statement, and the commit (a refusal commits only the counter rows)."""
     target = evaluation_target(phone=phone, channel=channel, at=at, source=source, account=account)
     plan = subjects_plan([target], at=at, channel=channel, source=source)
     open_cases = {a.account.pk: a.open_case_id for a in accounts}
     with roundtrips.trips() as trips:
-        missing = [a.account.pk for a in accounts if not a.has_counter]
-        if missing:
-            trips.add(_COUNTERS_INSERT_SQL, [missing], rows=False)
-        trips.add(_LOCK_SQL, [sorted(open_cases)])
+        trips.add(_LOCK_SQL, [sorted(open_cases)], rows=False)
         for sql, params in facts_statements(plan):
             trips.add(sql, params)
-        _locked, *facts = trips.trip()
+        facts = trips.trip()
         decision = reservation_decide(plan, facts)
         if not decision.allowed or decision.account_id is None:
             trips.trip(commit=True)

@@ -46,22 +46,23 @@ def test_a_dial_authorization_is_one_read_one_locked_batch_and_one_write_with_it
     assert DialAuthorization.objects.get(pk=body["authorization_id"]).attempt == attempt
     assert attempt.case_id == debts[3].case.pk
     assert attempt.decision["allowed"] is True and attempt.decision["attempts_left_week"] == 7
-    # in one read, then BEGIN with generic plans, the counter's creation, the lock and the engine's
+    # in one read, then BEGIN, the counter's creation with the lock in one statement and the engine's
     # facts, then one statement writing the attempt, the bump and the authorization with the COMMIT
+    # (the connection has generic plans since it was made: no SET in the request)
     assert statements[0].startswith("SELECT i.")
     assert statements[1] == "BEGIN"
-    assert statements[2] == "SET LOCAL plan_cache_mode = force_generic_plan"
-    assert statements[3].startswith("INSERT INTO scheduling_debtcontactcounter")
-    assert "FOR UPDATE" in statements[4]
+    assert statements[2].startswith("INSERT INTO scheduling_debtcontactcounter AS c")
+    assert "ON CONFLICT (account_id) DO UPDATE" in statements[2]
     assert statements[-2].startswith("WITH attempt AS (INSERT INTO")
     assert statements[-1] == "COMMIT"
-    assert len(statements) == 10, statements  # with the preferences, the history and the promises
+    assert len(statements) == 8, statements  # with the preferences, the history and the promises
+    assert not [s for s in statements if s.startswith("SET")], statements
     # and the read, the lock and the write are prepared statements of this connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [" ".join(row[0].split()) for row in cursor.fetchall()]
     assert any(s.startswith("SELECT i.") for s in prepared), prepared
-    assert any("FOR UPDATE" in s for s in prepared), prepared
+    assert any(s.startswith("INSERT INTO scheduling_debtcontactcounter AS c") for s in prepared), prepared
     assert any(s.startswith("WITH attempt AS") for s in prepared), prepared
     # each planned once for every execution: no statement of the path planned anew each time (the
     # attempt history's was, 0.5 ms of planning a request)
@@ -94,3 +95,47 @@ def test_the_answers_are_the_engines_up_to_the_cap_and_past_it(clock: Clock) -> 
     # and a refused request wrote nothing and left no transaction open
     assert ContactAttempt.objects.filter(account=debt.account).count() == 7
     assert connection.connection.info.transaction_status == 0  # IDLE
+
+
+def _plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_generic_plans_are_set_once_per_connection_that_prepares_and_per_transaction_on_one_that_does_not(
+    clock: Clock,
+) -> None:
+    # Given a dialer and two debts
+    presets_ensure()
+    dialer = dialer_client()
+    debts = [open_case_debt() for _ in range(2)]
+    options = connection.settings_dict["OPTIONS"]
+    threshold = options.get("prepare_threshold")
+    assert threshold is not None  # the settings' default: statements prepared
+
+    # When a connection is made with prepared statements
+    connection.close()
+    # Then it has generic plans for its whole session, and a request sets nothing
+    assert _plan_cache_mode() == "force_generic_plan"
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        assert dialer.post(URL, {"phone_id": debts[0].phone.pk}).status_code == 201
+    assert not [s for s in statements if s.startswith("SET")], statements
+
+    # When a connection is made without them (behind a pooler that shares server connections)
+    options["prepare_threshold"] = None
+    try:
+        connection.close()
+        # Then its session keeps the server's default, and each transaction of the path sets them
+        assert _plan_cache_mode() == "auto"
+        statements = Statements()
+        with connection.execute_wrapper(statements):
+            assert dialer.post(URL, {"phone_id": debts[1].phone.pk}).status_code == 201
+        assert statements[1:3] == ["BEGIN", "SET LOCAL plan_cache_mode = force_generic_plan"], statements
+        assert _plan_cache_mode() == "auto"
+    finally:
+        options["prepare_threshold"] = threshold
+        connection.close()
