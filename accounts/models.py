@@ -486,7 +486,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    reason = models.CharField(max_length=255, blank=True)
+    # What staff typed (a note given as the reason may name people): encrypted as the notes are.
+    reason = EncryptedTextField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-at"]

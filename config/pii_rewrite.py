@@ -197,6 +197,9 @@ def _indexes_restore(connection: BaseDatabaseWrapper, table: str) -> None:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SELECT name, definition FROM pii_dropped_index WHERE tab = %s ORDER BY name", [table])
         for _name, definition in cursor.fetchall():
+            # A partitioned table's index is defined ``ON ONLY`` the parent: made so, it would cover
+            # no partition (dropping it dropped the partitions' too). Without ONLY it covers them all.
+            definition = definition.replace(" ON ONLY ", " ON ", 1)
             definition = definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
             cursor.execute(definition.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1))
         cursor.execute("DELETE FROM pii_dropped_index WHERE tab = %s", [table])

@@ -149,7 +149,7 @@ def test_a_supervisor_reverses_a_number_put_on_do_not_call_by_mistake(floor, at)
     phone.refresh_from_db()
     assert phone.do_not_call is False
     assert panel_codes(client, case) == [[]]
-    assert AuditEntry.objects.filter(action="contact_block.reverse", reason="Wrong number picked").exists()
+    assert AuditEntry.objects.get(action="contact_block.reverse").reason == "Wrong number picked"
 
 
 def test_an_agent_may_not_reverse_even_on_their_own_case(floor, at):

@@ -1,7 +1,8 @@
 """Done when (issue 20): after importing a book with known personal data, a ``pg_dump`` of the
 database holds none of it in clear (names, addresses, postal codes, dates of birth, phone numbers,
 third parties' names, e-mail addresses, national ids, call notes, message bodies, do-not-call
-numbers and reasons, replies' numbers, complaints, disputes and coaching notes)."""
+numbers and reasons, replies' numbers, complaints, disputes, coaching notes and the audit trail's
+reasons)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Borrower, EmailAddress, LoanAccount, Phone
+from accounts.models import AuditEntry, Borrower, EmailAddress, LoanAccount, Phone
+from accounts.services.audit import audit_record
 from accounts.services.book_import import book_import
 from collections_app.models import (
     Case,
@@ -49,6 +51,7 @@ TEXTS = {  # what the borrower told us, and what we noted about it
     "verification": "Signature on file does not match Barnaby's specimen",
     "coaching": "Talked over the borrower about her chemotherapy appointments",
     "dnc": "My daughter Persephone answers this phone, stop calling",
+    "audit": "Hold lifted: her brother Lysander Oakhurst confirmed she is out of hospital",
 }
 
 
@@ -109,6 +112,7 @@ def case_texts(account: LoanAccount, attempt: ContactAttempt) -> None:
     InboundMessage.objects.create(
         integration="sms", provider_message_id="dump-1", from_number=REPLY_FROM, body="Who is this?", received_at=now
     )
+    audit_record(action="contact_block.reverse", obj=case, actor_label="dump-lead", reason=TEXTS["audit"])
 
 
 def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
@@ -134,7 +138,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
         assert number not in text and number[2:] not in text, number  # nor its national digits
     for words in TEXTS.values():
         assert words not in text, words
-    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone"):
+    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst"):
         assert name not in text, name
     # ...and the application reads it all back, finds it by its blind indexes
     borrower = Borrower.objects.get(external_id="DUMP-B0")
@@ -154,6 +158,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
     assert Complaint.objects.get(account=account).description == TEXTS["complaint"]
     assert Dispute.objects.get(account=account).verification == TEXTS["verification"]
     assert QaReview.objects.get(attempt=attempt).coaching_note == TEXTS["coaching"]
+    assert AuditEntry.objects.get(actor_label="dump-lead").reason == TEXTS["audit"]
     named = Borrower.objects.all()
     for token in pii.name_query_tokens("孔明"):
         named = named.filter(name_index__contains=token)
