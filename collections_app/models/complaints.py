@@ -114,8 +114,10 @@ class Complaint(models.Model):
         related_name="complaints_about",
         verbose_name=_("agent complained about"),
     )
+    # The database checks neither side of the link (attempts are partitioned: README, Partitions).
     attempts = models.ManyToManyField(
-        ContactAttempt, blank=True, related_name="complaints", verbose_name=_("contacts complained about")
+        ContactAttempt, blank=True, related_name="complaints", verbose_name=_("contacts complained about"),
+        db_constraint=False,
     )
     # The message complained about, once messages are kept beside their attempts (the attempt link
     # covers them meanwhile); becomes a foreign key then.
@@ -198,7 +200,7 @@ class Dispute(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="disputes")
     via = models.CharField(_("opened by"), max_length=12, choices=Via.choices)
     attempt = models.ForeignKey(
-        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="disputes"
+        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="disputes", db_constraint=False
     )
     reason = EncryptedTextField(_("what the borrower disputes"), max_length=4000, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -177,7 +177,10 @@ class DialAuthorization(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="authorizations")
-    attempt = models.OneToOneField(ContactAttempt, on_delete=models.PROTECT, related_name="dial_authorization")
+    # Not checked by the database (attempts are partitioned by month: README, Partitions).
+    attempt = models.OneToOneField(
+        ContactAttempt, on_delete=models.PROTECT, related_name="dial_authorization", db_constraint=False
+    )
     before_dial = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("the call must start by"))

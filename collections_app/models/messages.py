@@ -112,8 +112,9 @@ class Message(models.Model):
 
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="messages")
+    # Not checked by the database (attempts are partitioned by month: README, Partitions).
     attempt = models.OneToOneField(
-        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="message"
+        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="message", db_constraint=False
     )
     template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="messages")
     channel = models.CharField(_("channel"), max_length=8, choices=ContactAttempt.Channel.choices)

@@ -139,7 +139,7 @@ class PromiseToPay(models.Model):
     )
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.AGENT)
     attempt = models.ForeignKey(
-        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises"
+        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises", db_constraint=False
     )
     made_on = models.DateField(
         _("made on"), help_text=_("The borrower's date: payments from this day count.")

@@ -95,7 +95,9 @@ class QaReview(models.Model):
         PENDING = "pending", _("Waiting for a reviewer")
         SCORED = "scored", _("Scored")
 
-    attempt = models.OneToOneField(ContactAttempt, on_delete=models.PROTECT, related_name="qa_review")
+    attempt = models.OneToOneField(
+        ContactAttempt, on_delete=models.PROTECT, related_name="qa_review", db_constraint=False
+    )
     week = models.DateField(_("week"), help_text=_("Monday of the ISO week the sample is of."))
     reason = models.CharField(_("why sampled"), max_length=12, choices=Reason.choices)
     agent = models.ForeignKey(

@@ -41,6 +41,7 @@ from accounts.services.audit import audit_record
 from collections_app.models import Case, ContactAttempt, DispositionCode
 from config import roundtrips
 from config.errors import DomainError, ErrorCode
+from config.partitions import key_hold
 from scheduling.engine import (
     Decision,
     account_default,
@@ -176,6 +177,8 @@ def attempt_reserve(
 
     # No savepoint inside the caller's transaction: nothing here is retried on error.
     with transaction.atomic(savepoint=False):
+        if external_id:
+            key_hold(f"attempt:{external_id}")  # unique only per month in the database: a twin waits here
         list(
             DebtContactCounter.objects.select_for_update()
             .filter(pk__in=sorted(open_cases))

@@ -30,6 +30,7 @@ from collections_app.services.attempts import attempt_reserve
 from collections_app.services.attempts_many import ReservationAsk, attempts_reserve_many
 from collections_app.services.message_templates import template_render, templates_current
 from config.errors import DomainError, ErrorCode
+from config.partitions import key_hold, keys_hold
 from scheduling.engine import Decision, decision_from_json, evaluate
 
 SENDABLE_CHANNELS = (MessageTemplate.Channel.SMS, MessageTemplate.Channel.EMAIL)
@@ -225,6 +226,7 @@ def message_create(
     """
     at = at or timezone.now()
     if idempotency_key:
+        key_hold(f"message:{idempotency_key}")  # unique only per month in the database: a twin waits here
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _decided(existing, created=False)
@@ -293,6 +295,7 @@ def messages_create_many(
     already gets that message. An ask's case must be about its account."""
     out: list[MessageDecided | MessageDeferred | None] = [None] * len(asks)
     keys = [ask.idempotency_key for ask in asks if ask.idempotency_key]
+    keys_hold([f"message:{key}" for key in keys])  # as message_create: unique only per month in the database
     existing = {m.idempotency_key: m for m in Message.objects.filter(idempotency_key__in=keys)} if keys else {}
     known: dict[tuple[str, str], MessageTemplate] = {}
     todo: list[tuple[int, MessageAsk, MessageTemplate]] = []
