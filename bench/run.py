@@ -96,7 +96,9 @@ def measure_cob(book: Book) -> dict[str, object]:
 
 
 def _assignment_moves(output: str) -> str:
-    return output.strip().splitlines()[-1] if output.strip() else ""
+    """The command's "Assignment: ..." line (the job's own time at its end); the lines after it report the
+    unworked cases, so the last line is not it."""
+    return next((line for line in output.splitlines() if line.startswith("Assignment:")), "")
 
 
 def measure_assignment(book: Book) -> dict[str, object]:

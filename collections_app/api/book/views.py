@@ -39,8 +39,9 @@ from collections_app.models import BookImportJob
 from collections_app.services.book import book_import_crediting, payments_import_crediting
 from collections_app.services.book_jobs import book_import_job_create
 from collections_app.tasks import book_import_job_queue
-from config.api import ErrorSerializer, JSONParser
+from config.api import ErrorSerializer
 from config.errors import DomainError
+from config.parsers import JSONParser
 
 PAYMENT_EXAMPLE = {
     "external_id": "P1", "loan": "L1", "amount": "220.00", "received_at": "2026-02-01T10:00:00Z",

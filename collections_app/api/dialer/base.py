@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from collections_app.api.dialer.permissions import DialerScope
 from collections_app.api.dialer.serializers import ErrorSerializer
 from collections_app.api.dialer.throttles import IntegrationRateThrottle
-from config.api import JSONParser
+from config.parsers import JSONParser
 
 
 # Not a docstring: the schema would give it as the description of every operation without one, the
