@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core import serializers
+from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
 _shipped: dict[str, ShippedRows] = {}
@@ -44,7 +45,9 @@ class ShippedRows:
                 )
 
     def insert(self) -> None:
-        """Insert every row (into empty tables), as saved: no ``auto_now``, no signals."""
+        """Insert every row (into empty tables), as saved: no ``auto_now``, no signals; then move
+        each table's id sequence past its rows (a test's own flush, ``call_command("flush")``,
+        restarts the sequences at 1, and the next row added to a shipped table took id 1 again)."""
         connection = connections[self.alias]
         for model, rows in self.rows.items():
             fields = list(model._meta.local_concrete_fields)
@@ -55,6 +58,9 @@ class ShippedRows:
                 model._base_manager.using(self.alias)._insert(  # type: ignore[attr-defined]
                     rows[start : start + size], fields=fields, using=self.alias, raw=True
                 )
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), list(self.rows)):
+                cursor.execute(statement)
 
 
 def shipped_data_keep() -> None:

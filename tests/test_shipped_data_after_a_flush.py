@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from accounts.models import Borrower
 from collections_app.models import DispositionCode, ExtensionSop, MessageTemplate, Strategy
@@ -32,6 +33,7 @@ def shipped() -> dict[str, Any]:
 def test_a_transactional_test_starts_with_the_shipped_rows_and_its_flush_empties_every_table() -> None:
     found = shipped()
     assert all(found.values()), found
+    call_command("flush", "--noinput")  # as a test that builds a fresh book does: the sequences restart at 1
     BorrowerFactory(external_id="FLUSHED-1")
     MessageTemplate.objects.all().delete()
     DispositionCode.objects.filter(code=found["dispositions"][0]).delete()
@@ -48,3 +50,8 @@ def test_a_plain_test_after_the_flush_finds_the_shipped_rows_as_the_migrations_l
 
     assert repr(shipped()) == flushed[0]
     assert not Borrower.objects.filter(external_id="FLUSHED-1").exists()
+    sop = ExtensionSop.objects.get()
+    sop.pk = None
+    sop.version, sop.active = sop.version + 1, False
+    sop.save()
+    assert ExtensionSop.objects.count() == 2
