@@ -43,6 +43,7 @@ from collections_app.models import Case, ContactAttempt, PromiseToPay
 from collections_app.selectors.promise_hold import held_by_promise
 from config.errors import DomainError
 from config.pii import decrypt
+from config.roundtrips import hot_read
 from scheduling.engine import Decision, decision_for, evaluate_many, history_since
 from scheduling.engine.policies import policies_snapshot
 from scheduling.models import ContactPreference
@@ -330,7 +331,15 @@ def call_list(
     team: str | None = None,
     bucket: str | None = None,
 ) -> CallListPage:
-    """Up to ``limit`` (case, number) rows callable at ``at``, from ``cursor`` on, and where to go on."""
+    """Up to ``limit`` (case, number) rows callable at ``at``, from ``cursor`` on, and where to go on.
+    Read in one transaction planned as a hot path's (``hot_read``: no parallel workers, no JIT)."""
+    with hot_read():
+        return _call_list_read(at=at, limit=limit, cursor=cursor, team=team, bucket=bucket)
+
+
+def _call_list_read(
+    *, at: dt.datetime, limit: int, cursor: CallListCursor | None, team: str | None, bucket: str | None
+) -> CallListPage:
     chunk_size = max(math.ceil(limit * FIRST_CHUNK_TIMES_LIMIT), MIN_CHUNK)
     chunks = _Chunks(
         _open_cases(team=team, bucket=bucket, at=at).annotate(quiet=ExpressionWrapper(_quiet(at), BooleanField()))

@@ -120,10 +120,11 @@ def test_a_decision_and_a_reservation_cost_a_fixed_handful_of_queries(
     # the borrower's preferences, the debt's open promise (the promise hold) and the attempt history
     # (the policies are held by the process)
     assert len(deciding.captured_queries) == 3
-    # the same three, plus: accounts and counters, the lock, the insert and the bump (on PostgreSQL
-    # the lock creates a missing counter row, the insert and the bump are one statement, sent with
-    # the commit, and the connection keeps its statements' plans since it was made)
-    assert len(reserving.captured_queries) == 6
+    # the same three, plus: accounts and counters, the lock, the insert and the bump; on PostgreSQL
+    # the lock creates a missing counter row and the insert and the bump are one statement, sent with
+    # the commit, and the transaction sets its serial plans in its first trip (the connection keeps its
+    # statements' generic plans since it was made)
+    assert len(reserving.captured_queries) == 7
 
 
 def test_the_expiry_task_marks_only_overdue_reservations(new_yorker: Debt) -> None:
