@@ -461,7 +461,7 @@ class PiiReveal(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="reveals")
     field = models.CharField(max_length=32)
-    reason = models.CharField(max_length=255)
+    reason = EncryptedTextField(max_length=255)  # what the agent typed, may name people (DESIGN.md 18)
     revealed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -15,7 +15,16 @@ from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from config.pii import ENCRYPTED_FIELDS, INDEXERS, BlindIndexField, KeyRing, is_ciphertext, key_id_of, ring
+from config.pii import (
+    ENCRYPTED_FIELDS,
+    INDEXERS,
+    PREFIX,
+    BlindIndexField,
+    KeyRing,
+    is_ciphertext,
+    key_id_of,
+    ring,
+)
 
 
 @dataclass
@@ -81,6 +90,38 @@ def reencrypt_table(
         progress.rewritten += len(changed)
         if say:
             say(progress)
+
+
+def decrypt_table(
+    connection: BaseDatabaseWrapper, table: str, columns: Sequence[str], *, chunk: int = 10_000
+) -> Progress:
+    """The way back of an encryption migration: every ciphertext of ``columns`` of ``table`` written
+    in clear again (under whichever key of the ring it names), in chunks by id each committed on its
+    own as ``reencrypt_table`` writes them, so a stopped run resumes; values in clear are left."""
+    keys = ring()
+    quote = connection.ops.quote_name
+    names = [quote(c) for c in columns]
+    encrypted = " OR ".join(f"{name} LIKE %s" for name in names)
+    progress = Progress(table)
+    last = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {', '.join(names)} FROM {quote(table)} WHERE id > %s AND ({encrypted}) ORDER BY id LIMIT %s",
+                [last, *[f"{PREFIX}%"] * len(names), chunk],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return progress
+        last = rows[-1][0]
+        changed = []
+        for row in rows:
+            old = list(row[1:])
+            changed.append((row[0], [keys.decrypt(v) if v and is_ciphertext(v) else v for v in old], old))
+        with transaction.atomic(using=connection.alias):
+            _write(connection, table, names, len(names), changed)
+        progress.scanned += len(rows)
+        progress.rewritten += len(changed)
 
 
 def _current(keys: KeyRing, value: Any) -> Any:

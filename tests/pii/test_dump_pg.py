@@ -1,8 +1,8 @@
 """Done when (issue 20): after importing a book with known personal data, a ``pg_dump`` of the
 database holds none of it in clear (names, addresses, postal codes, dates of birth, phone numbers,
 third parties' names, e-mail addresses, national ids, call notes, message bodies, do-not-call
-numbers and reasons, replies' numbers, complaints, disputes, coaching notes and the audit trail's
-reasons)."""
+numbers and reasons, replies' numbers, complaints, disputes, coaching notes, the audit trail's
+reasons and the reasons agents give to reveal personal data)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import AuditEntry, Borrower, EmailAddress, LoanAccount, Phone
+from accounts.models import AuditEntry, Borrower, EmailAddress, LoanAccount, Phone, PiiReveal
 from accounts.services.audit import audit_record
 from accounts.services.book_import import book_import
+from accounts.services.pii import pii_reveal_record
 from collections_app.models import (
     Case,
     Complaint,
@@ -52,6 +53,7 @@ TEXTS = {  # what the borrower told us, and what we noted about it
     "coaching": "Talked over the borrower about her chemotherapy appointments",
     "dnc": "My daughter Persephone answers this phone, stop calling",
     "audit": "Hold lifted: her brother Lysander Oakhurst confirmed she is out of hospital",
+    "reveal": "Her son Caspian Wetherby answers the mobile, she asked us to write to her instead",
 }
 
 
@@ -90,7 +92,7 @@ def dump() -> str:
 
 
 def case_texts(account: LoanAccount, attempt: ContactAttempt) -> None:
-    """A complaint, a dispute and a coaching note on the case, and the do-not-call register's numbers."""
+    """A complaint, a dispute, a coaching note and a reveal on the case, and the do-not-call register's numbers."""
     now = timezone.now()
     agent = make_agent(make_team("Dump Team", ["M1"]), "dump-agent")
     case = Case.objects.create(account=account, agent=agent, team=agent.team, bucket="M1", dpd=10, opened_on=now.date())
@@ -113,6 +115,7 @@ def case_texts(account: LoanAccount, attempt: ContactAttempt) -> None:
         integration="sms", provider_message_id="dump-1", from_number=REPLY_FROM, body="Who is this?", received_at=now
     )
     audit_record(action="contact_block.reverse", obj=case, actor_label="dump-lead", reason=TEXTS["audit"])
+    pii_reveal_record(user=agent.user, borrower=account.borrower, field="address", reason=TEXTS["reveal"])
 
 
 def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
@@ -138,7 +141,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
         assert number not in text and number[2:] not in text, number  # nor its national digits
     for words in TEXTS.values():
         assert words not in text, words
-    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst"):
+    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst", "Caspian", "Wetherby"):
         assert name not in text, name
     # ...and the application reads it all back, finds it by its blind indexes
     borrower = Borrower.objects.get(external_id="DUMP-B0")
@@ -159,6 +162,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
     assert Dispute.objects.get(account=account).verification == TEXTS["verification"]
     assert QaReview.objects.get(attempt=attempt).coaching_note == TEXTS["coaching"]
     assert AuditEntry.objects.get(actor_label="dump-lead").reason == TEXTS["audit"]
+    assert PiiReveal.objects.get(borrower=borrower).reason == TEXTS["reveal"]
     named = Borrower.objects.all()
     for token in pii.name_query_tokens("孔明"):
         named = named.filter(name_index__contains=token)

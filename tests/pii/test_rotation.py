@@ -15,10 +15,11 @@ from django.db import connection, connections
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Borrower, EmailAddress, Phone
+from accounts.models import Borrower, EmailAddress, Phone, PiiReveal
+from accounts.services.pii import pii_reveal_record
 from collections_app.models import DncEntry, InboundMessage
 from config import pii, pii_rewrite
-from tests.factories import BorrowerFactory, PhoneFactory
+from tests.factories import BorrowerFactory, PhoneFactory, UserFactory
 
 OLD = "k1:" + base64.b64encode(os.urandom(32)).decode()
 NEW = "k2:" + base64.b64encode(os.urandom(32)).decode()
@@ -90,6 +91,25 @@ def test_rotation_covers_phone_numbers_the_register_and_case_texts_and_keeps_the
         entry = DncEntry.objects.get(number_index=pii.phone_index("+13475551987"))
         assert (entry.number, entry.reason) == ("+13475551987", "wrong person")
         assert InboundMessage.objects.get(from_number_index=index).from_number == "+12125550142"
+
+
+@pytest.mark.django_db
+def test_rotation_covers_the_reasons_agents_give_to_reveal_personal_data() -> None:
+    with override_settings(PII_ENCRYPTION_KEYS=OLD):
+        reveal = pii_reveal_record(
+            user=UserFactory(), borrower=BorrowerFactory(), field="address", reason="Her son Tom answers the mobile"
+        )
+
+    with override_settings(PII_ENCRYPTION_KEYS=f"{NEW},{OLD}"):
+        call_command("pii_rotate", stdout=StringIO())
+
+    assert "reason" in pii_rewrite.encrypted_columns()["accounts_piireveal"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reason FROM accounts_piireveal WHERE id = %s", [reveal.pk])
+        assert cursor.fetchone()[0].startswith("pii1:k2:")
+    assert under_key("k1") == 0
+    with override_settings(PII_ENCRYPTION_KEYS=NEW):
+        assert PiiReveal.objects.get(pk=reveal.pk).reason == "Her son Tom answers the mobile"
 
 
 @pytest.mark.django_db

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry, Borrower, Bucket, LoanAccount, Payment, Phone
+from accounts.services.pii import pii_reveal_record
 from collections_app import roles
 from collections_app.models import Case
 from config.pii import name_query_tokens, phone_index
-from tests.factories import make_agent, make_team
+from tests.factories import BorrowerFactory, UserFactory, make_agent, make_team
 from tests.web.book import FULL_NUMBER, small_book_with_two_cobs
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +241,22 @@ def test_the_administrator_sets_an_agent_up_in_the_admin_but_puts_no_one_on_leav
     agent.refresh_from_db()
     assert agent.capacity == 250
     assert (agent.status, agent.leave_from, agent.leave_to) == availability
+
+
+REVEAL_REASON = "Her son Tom answers the mobile, she asked for letters instead"
+
+
+@pytest.mark.parametrize(("role", "shown"), [(roles.SUPERVISOR, True), (roles.ADMINISTRATOR, True),
+                                             (roles.TEAM_LEAD, False), (roles.AGENT, False)])  # fmt: skip
+def test_the_reveals_list_reads_the_encrypted_reasons_in_clear_to_supervisors_only(client, role, shown):
+    reveal = pii_reveal_record(user=UserFactory(), borrower=BorrowerFactory(), field="address", reason=REVEAL_REASON)
+    user = UserFactory(username=f"{role}-reader", is_staff=role != roles.AGENT)  # staff as the roles' users are
+    user.groups.add(roles.roles_ensure()[role])
+    client.force_login(user)
+
+    changelist = client.get(reverse("admin:accounts_piireveal_changelist"))
+    change = client.get(reverse("admin:accounts_piireveal_change", args=[reveal.pk]))
+
+    for page in (changelist, change):
+        assert page.status_code == (200 if shown else 403 if role != roles.AGENT else 302)
+        assert (REVEAL_REASON in page.content.decode()) is shown
