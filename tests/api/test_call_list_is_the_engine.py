@@ -15,7 +15,7 @@ from scheduling.engine import evaluate
 from scheduling.models import ContactPreference
 from scheduling.presets import presets_ensure
 from tests.api.conftest import open_case_debt
-from tests.factories import PhoneFactory
+from tests.factories import LoanFactory, PhoneFactory
 from tests.scheduling.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,39 @@ def test_every_row_of_the_call_list_is_the_engines_decision_and_every_number_it_
     assert 0 < len(expected) < 80  # the book has numbers callable and others not
     for key, decision in expected.items():
         assert listed[key].as_json() == decision.as_json(), key
+
+
+def test_calls_about_the_borrowers_other_debt_refuse_this_debts_numbers_on_the_list_as_in_the_engine() -> None:
+    # Given a borrower with two debts, one with an open case, and three calls today that reached the
+    # borrower about the other debt, one of them still being placed (the daily cap of connected calls
+    # is the borrower's, whatever the debt, in China)
+    presets_ensure()
+    at = local("Asia/Shanghai", 2026, 4, 7, 13)
+    shanghai = {"country": "CN", "region": "", "timezone": "Asia/Shanghai", "phone_zones": "Asia/Shanghai"}
+    debt = open_case_debt(**shanghai)
+    other = LoanFactory(borrower=debt.borrower)
+    untouched = open_case_debt(**shanghai)
+    for hours, status in [(3, ContactAttempt.Status.COMPLETED), (2, ContactAttempt.Status.COMPLETED),
+                          (0, ContactAttempt.Status.RESERVED)]:  # fmt: skip
+        placed = at - dt.timedelta(hours=hours, minutes=5)
+        ContactAttempt.objects.create(
+            account=other, phone=debt.phone, placed_at=placed, status=status, expires_at=at + dt.timedelta(minutes=5),
+            answered_at=placed if status == ContactAttempt.Status.COMPLETED else None,
+        )  # fmt: skip
+    # and a text to the borrower about the debt of the case
+    ContactAttempt.objects.create(
+        account=debt.account, case=debt.case, phone=debt.phone, placed_at=at - dt.timedelta(hours=1),
+        channel=ContactAttempt.Channel.SMS, status=ContactAttempt.Status.COMPLETED, expires_at=at,
+    )  # fmt: skip
+
+    # When the dialer reads the list
+    rows = call_list(at=at, limit=50).rows
+
+    # Then the case's number is not on it, as the engine refuses it, and the other borrower's is
+    refused = evaluate(phone=debt.phone, at=at, source="dialer", account=debt.account)
+    assert not refused.allowed
+    assert [reason.code for reason in refused.reasons] == ["daily_connected_cap"], refused.as_json()
+    assert [(row.case.id, row.phone_id) for row in rows] == [(untouched.case.pk, untouched.phone.pk)]
+    assert rows[0].decision.as_json() == evaluate(
+        phone=untouched.phone, at=at, source="dialer", account=untouched.account
+    ).as_json()
