@@ -10,7 +10,7 @@ Exact lookups go through blind indexes: HMAC-SHA256 under ``settings.PII_INDEX_K
 key) of the normalised value. A name is searched by its words: each word (each pair of characters in
 Chinese) has a short keyed hash in ``name_index``; the words themselves are nowhere in clear.
 
-The fields (``EncryptedTextField``, ``EncryptedDateField``) encrypt in ``get_prep_value``, so
+The fields (``EncryptedTextField``, ``EncryptedJSONField``, ``EncryptedDateField``) encrypt in ``get_prep_value``, so
 ``save``, ``bulk_create``, ``bulk_update`` and ``accounts.services.bulk`` (COPY) all write
 ciphertext, and decrypt in ``from_db_value`` (querysets, ``values()``). They refuse every lookup but
 ``isnull``: a filter on a ciphertext can only be wrong, so it fails loudly instead.
@@ -23,6 +23,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import re
 import unicodedata
@@ -257,6 +258,22 @@ class EncryptedTextField(models.TextField):
 
     def get_transform(self, name: str) -> Any:
         return None
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value stored as the ciphertext of its JSON text (a text column); read back as the value.
+    ``None`` is stored as NULL. For answers kept whole that may carry personal values."""
+
+    description = "JSON encrypted at rest (AES-256-GCM)"
+
+    def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> Any:
+        return None if value is None else json.loads(decrypt(value))
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return None if value is None else encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 class EncryptedDateField(models.DateField):

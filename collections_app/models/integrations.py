@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Borrower
-from config.pii import BlindIndexField, EncryptedTextField
+from config.pii import BlindIndexField, EncryptedJSONField, EncryptedTextField
 
 from .contacts import ContactAttempt, DispositionCode
 
@@ -221,7 +221,8 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True, blank=True)
+    # The answer replayed: a complaint's description, a dispute's reason... (DESIGN.md 18), so encrypted.
+    response_body = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from accounts.models import Installment
@@ -108,6 +109,22 @@ def test_a_retried_post_with_the_same_idempotency_key_answers_the_first_and_anot
     assert again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
     assert other.json()["code"] == "idempotency_key_reused"
     assert Complaint.objects.count() == 1
+
+
+def test_the_answer_kept_for_a_retry_holds_the_borrowers_words_encrypted_and_replays_them(floor, at):
+    case = open_case(floor.ann)
+    client = login(floor.ann.user)
+    words = "The agent told my neighbour Hermione Castellane about my debt."
+
+    first = post(client, "/api/v1/complaints/", complaint_body(case, description=words), HTTP_IDEMPOTENCY_KEY="k-2")
+    again = post(client, "/api/v1/complaints/", complaint_body(case, description=words), HTTP_IDEMPOTENCY_KEY="k-2")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT response_body FROM collections_app_idempotencyrecord")
+        (stored,) = cursor.fetchone()
+    assert stored.startswith("pii1:") and "Castellane" not in stored
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert again.json()["description"] == words
 
 
 def test_an_agent_lists_only_the_complaints_on_their_own_cases_and_a_lead_the_teams(floor, at):

@@ -2,7 +2,7 @@
 database holds none of it in clear (names, addresses, postal codes, dates of birth, phone numbers,
 third parties' names, e-mail addresses, national ids, call notes, message bodies, do-not-call
 numbers and reasons, replies' numbers, complaints, disputes, coaching notes, the audit trail's
-reasons and the reasons agents give to reveal personal data)."""
+reasons, the reasons agents give to reveal personal data and the answers kept for retried POSTs)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from collections_app.models import (
     ContactAttempt,
     Dispute,
     DncEntry,
+    IdempotencyRecord,
     InboundMessage,
     QaReview,
     Scorecard,
@@ -54,6 +55,7 @@ TEXTS = {  # what the borrower told us, and what we noted about it
     "dnc": "My daughter Persephone answers this phone, stop calling",
     "audit": "Hold lifted: her brother Lysander Oakhurst confirmed she is out of hospital",
     "reveal": "Her son Caspian Wetherby answers the mobile, she asked us to write to her instead",
+    "answer": "Your agent phoned my landlord Ignatius Blackwood about the arrears",  # kept for a retry
 }
 
 
@@ -116,6 +118,10 @@ def case_texts(account: LoanAccount, attempt: ContactAttempt) -> None:
     )
     audit_record(action="contact_block.reverse", obj=case, actor_label="dump-lead", reason=TEXTS["audit"])
     pii_reveal_record(user=agent.user, borrower=account.borrower, field="address", reason=TEXTS["reveal"])
+    IdempotencyRecord.objects.create(
+        user=agent.user, key="dump-1", method="POST", path="/api/v1/complaints/", request_hash="0" * 64,
+        status_code=201, response_body={"case_id": case.pk, "description": TEXTS["answer"]},
+    )  # fmt: skip
 
 
 def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
@@ -141,7 +147,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
         assert number not in text and number[2:] not in text, number  # nor its national digits
     for words in TEXTS.values():
         assert words not in text, words
-    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst", "Caspian", "Wetherby"):
+    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst", "Caspian", "Wetherby", "Blackwood"):
         assert name not in text, name
     # ...and the application reads it all back, finds it by its blind indexes
     borrower = Borrower.objects.get(external_id="DUMP-B0")
@@ -163,6 +169,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
     assert QaReview.objects.get(attempt=attempt).coaching_note == TEXTS["coaching"]
     assert AuditEntry.objects.get(actor_label="dump-lead").reason == TEXTS["audit"]
     assert PiiReveal.objects.get(borrower=borrower).reason == TEXTS["reveal"]
+    assert IdempotencyRecord.objects.get(key="dump-1").response_body["description"] == TEXTS["answer"]
     named = Borrower.objects.all()
     for token in pii.name_query_tokens("孔明"):
         named = named.filter(name_index__contains=token)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Borrower, EmailAddress, Phone, PiiReveal
 from accounts.services.pii import pii_reveal_record
-from collections_app.models import DncEntry, InboundMessage
+from collections_app.models import DncEntry, IdempotencyRecord, InboundMessage
 from config import pii, pii_rewrite
 from tests.factories import BorrowerFactory, PhoneFactory, UserFactory
 
@@ -110,6 +110,24 @@ def test_rotation_covers_the_reasons_agents_give_to_reveal_personal_data() -> No
     assert under_key("k1") == 0
     with override_settings(PII_ENCRYPTION_KEYS=NEW):
         assert PiiReveal.objects.get(pk=reveal.pk).reason == "Her son Tom answers the mobile"
+
+
+@pytest.mark.django_db
+def test_rotation_covers_the_answers_kept_for_idempotent_retries() -> None:
+    answer = {"id": 7, "description": "My neighbour Hermione Castellane was told about my debt"}
+    with override_settings(PII_ENCRYPTION_KEYS=OLD):
+        record = IdempotencyRecord.objects.create(
+            user=UserFactory(), key="k-1", method="POST", path="/api/v1/complaints/", request_hash="0" * 64,
+            status_code=201, response_body=answer,
+        )  # fmt: skip
+
+    with override_settings(PII_ENCRYPTION_KEYS=f"{NEW},{OLD}"):
+        call_command("pii_rotate", stdout=StringIO())
+
+    assert "response_body" in pii_rewrite.encrypted_columns()["collections_app_idempotencyrecord"]
+    assert under_key("k1") == 0
+    with override_settings(PII_ENCRYPTION_KEYS=NEW):
+        assert IdempotencyRecord.objects.get(pk=record.pk).response_body == answer
 
 
 @pytest.mark.django_db
