@@ -1,10 +1,12 @@
 """Assignment of open cases to teams and agents by M-bucket (DESIGN.md section 4).
 
-Team by team, so that memory is bounded by the largest team rather than the book: the team of
-each case is chosen from the cases that stay (counted in SQL, grouped by team, bucket and product)
-and one streamed pass over the cases that may move (keeping only the ids of the cases that change
-team and their new team, 16 bytes each); then each team's cases are read, placed and balanced in
-memory (``assignment_balance``) and its moves copied into one temporary table before the next
+Team by team, so that memory is bounded by the largest team rather than the book: the open cases
+are read from the book once, with their loan's product and their borrower's language, into a
+temporary table of their own (``_cases_stage``: one join, in id order); the team of each case is
+chosen from the cases that stay (counted in SQL, grouped by team, bucket and product) and one
+streamed pass over the cases that may move (keeping only the ids of the cases that change team and
+their new team, 16 bytes each); then each team's cases are read from the stage, placed and balanced
+in memory (``assignment_balance``) and its moves copied into one temporary table before the next
 team's are read; one statement writes every move and its assignment record at the end. Processing
 all teams in one batch gives the same assignments (``tests/collections_app/test_assignment_by_team.py``).
 
@@ -29,19 +31,18 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, actor_user
 from accounts.calendar import business_today
-from accounts.models import ZERO
+from accounts.models import Borrower, LoanAccount
 from accounts.services.audit import audit_record
 from accounts.services.bulk import objects_update
 from collections_app.models import Agent, AssignmentRecord, Case, Team
@@ -53,6 +54,8 @@ from config.errors import DomainError, ErrorCode
 Reason = AssignmentRecord.Reason
 # Rows fetched per round trip while the open cases stream past (none is kept beyond its team).
 STREAM_ROWS = 5000
+# The run's copy of the open cases it assigns (``_cases_stage``), dropped at its end.
+STAGE = "assignment_cases"
 
 
 @dataclass
@@ -92,8 +95,9 @@ def cases_assign(
 
     A supervisor's reassignment made while the job runs is never overwritten: on PostgreSQL a move
     is written only where the case still has the team, agent and lock the job read (it reads
-    without locking 80,000 rows, which cost more than the assignment); elsewhere the job locks the
-    open cases it reads (``select_for_update``), so the reassignment waits for it.
+    without locking 80,000 rows, which cost more than the assignment); elsewhere (SQLite) the job's
+    transaction holds the database's one writer's lock from its first write, so the reassignment
+    waits for it.
     """
     today = today or business_today()
     teams = list(Team.objects.prefetch_related("buckets"))
@@ -104,6 +108,9 @@ def cases_assign(
         for bucket in team.buckets.all():
             serving[bucket.code].append(team)
     buckets = list(serving)
+    if not buckets:
+        return AssignmentResult(moved=0, by_reason={}, unplaced=0)
+    _cases_stage(buckets=buckets)
     loads = _agent_loads(teams=teams, today=today)
     team_by_id = {t.pk: t for t in teams}
     agents_of: dict[int, list[AgentLoad]] = defaultdict(list)
@@ -111,7 +118,7 @@ def cases_assign(
         agents_of[load.agent.team_id].append(load)
 
     # 1. Teams.
-    plan = _teams_choose(buckets=buckets, team_by_id=team_by_id, serving=serving, loads=loads)
+    plan = _teams_choose(team_by_id=team_by_id, serving=serving, loads=loads)
 
     # 2-3. Agents, team by team: only the batch's cases are in memory; their moves go to the stage.
     unplaced = 0
@@ -119,7 +126,7 @@ def cases_assign(
     batch_size = max(1, teams_per_batch)
     for start in range(0, len(plan.order), batch_size):
         batch = plan.order[start : start + batch_size]
-        by_team = _team_rows(batch=batch, plan=plan, team_by_id=team_by_id, buckets=buckets)
+        by_team = _team_rows(batch=batch, plan=plan, team_by_id=team_by_id)
         rows: list[CaseRow] = []
         for team_id in batch:
             team_rows = by_team[team_id]
@@ -129,25 +136,53 @@ def cases_assign(
         for load in loads.values():
             load.cases = []  # counts and balances stay; the rows go (only unlocked rows of a team move)
     by_reason = moves.save()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {STAGE}")
     return AssignmentResult(moved=sum(by_reason.values()), by_reason=by_reason, unplaced=unplaced)
 
 
-def _open_cases(*, buckets: list[str], where: Q | None = None) -> Iterator[CaseRow]:
-    """The open cases of ``buckets`` (and ``where``), in id order, streamed (locked for the run except
-    on PostgreSQL, see ``cases_assign``)."""
-    open_cases = Case.objects.all() if connection.vendor == "postgresql" else Case.objects.select_for_update()
-    query = open_cases.filter(status=Case.Status.OPEN, bucket__in=buckets)
-    if where is not None:
-        query = query.filter(where)
-    for pk, bucket, balance, language, product, team_id, agent_id, locked in (
-        query.order_by("pk")
-        .values_list(
-            "pk", "bucket", "overdue_amount", "account__borrower__language", "account__product",
-            "team_id", "agent_id", "locked",
+def _cases_stage(*, buckets: list[str]) -> None:
+    """Copy the open cases of ``buckets`` into the run's temporary table ``STAGE``, in id order, with
+    what the passes read of them: bucket, overdue balance in cents, borrower's language, loan's
+    product, team, agent, lock. Read without locking on PostgreSQL (see ``cases_assign``).
+
+    One join of the cases with their loans and borrowers for the whole run: each pass after it
+    (the teams' starting loads, the cases that may move, each team's cases) reads this narrow table
+    alone. Read from the book, the choosing pass and every team's read joined the loans and
+    borrowers again, each through a server-side cursor, which PostgreSQL plans for its first tenth
+    of rows: a walk of every case (closed ones too) in id order with two index lookups per open case.
+    """
+    case, account, borrower = Case._meta.db_table, LoanAccount._meta.db_table, Borrower._meta.db_table
+    marks = ", ".join(["%s"] * len(buckets))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE {STAGE} AS
+                SELECT c.id, c.bucket, CAST(COALESCE(ROUND(c.overdue_amount * 100), 0) AS bigint) AS cents,
+                       LOWER(COALESCE(b.language, '')) AS language, a.product, c.team_id, c.agent_id, c.locked
+                FROM {case} c JOIN {account} a ON a.id = c.account_id JOIN {borrower} b ON b.id = a.borrower_id
+                WHERE c.status = %s AND c.bucket IN ({marks})
+                ORDER BY c.id""",
+            [Case.Status.OPEN, *buckets],
         )
-        .iterator(chunk_size=STREAM_ROWS)
-    ):
-        yield CaseRow(pk, bucket, int((balance or ZERO) * 100), (language or "").lower(), product, team_id, agent_id, locked)
+        cursor.execute(f"CREATE UNIQUE INDEX {STAGE}_id ON {STAGE} (id)")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {STAGE}")
+
+
+def _staged(columns: str, where: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """``columns`` of the staged cases matching ``where``, in id order, streamed."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {STAGE} WHERE {where} ORDER BY id", params)
+        while rows := cursor.fetchmany(STREAM_ROWS):
+            yield from rows
+
+
+def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column IN (values)`` as SQL and parameters (false for no values)."""
+    if not values:
+        return "FALSE", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _agent_loads(*, teams: list[Team], today: date) -> dict[int, AgentLoad]:
@@ -160,7 +195,7 @@ def _agent_loads(*, teams: list[Team], today: date) -> dict[int, AgentLoad]:
 
 
 def _teams_choose(
-    *, buckets: list[str], team_by_id: dict[int, Team], serving: dict[str, list[Team]], loads: dict[int, AgentLoad]
+    *, team_by_id: dict[int, Team], serving: dict[str, list[Team]], loads: dict[int, AgentLoad]
 ) -> TeamPlan:
     """Choose each case's team: a case stays with a team that still serves it, a locked one stays
     where it is, the others go to the serving team (speaking the borrower's language first) with the
@@ -180,12 +215,12 @@ def _teams_choose(
         if team_id is not None and team_id in team_by_id and case_id < first.get(team_id, case_id + 1):
             first[team_id] = case_id
 
-    held = (
-        Case.objects.filter(status=Case.Status.OPEN, bucket__in=buckets, team__isnull=False)
-        .values_list("team_id", "bucket", "account__product", "locked")
-        .annotate(cases=Count("pk"), first=Min("pk"))
-        .order_by()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT team_id, bucket, product, locked, COUNT(*), MIN(id) FROM {STAGE} "
+            "WHERE team_id IS NOT NULL GROUP BY team_id, bucket, product, locked"
+        )
+        held = cursor.fetchall()
     for team_id, bucket, product, locked, cases, first_id in held:
         serves = _serves_scope(team_by_id.get(team_id), bucket, product)
         if serves:
@@ -193,10 +228,9 @@ def _teams_choose(
         if serves or locked:
             seen(team_id, first_id)
     plan = TeamPlan(changed_ids=array("q"), changed_teams=array("q"), order=[])
-    for pk, bucket, language, product, team_id, locked in _cases_that_may_move(buckets=buckets, team_by_id=team_by_id):
+    for pk, bucket, language, product, team_id, locked in _cases_that_may_move(team_by_id=team_by_id):
         if team_id is not None and (locked or _serves_scope(team_by_id.get(team_id), bucket, product)):
             continue  # stays: counted above
-        language = (language or "").lower()
         candidates = [t for t in serving.get(bucket, []) if _serves_scope(t, bucket, product)]
         if candidates:
             speaking = [t for t in candidates if language and language in languages_split(t.languages)]
@@ -210,35 +244,40 @@ def _teams_choose(
     return plan
 
 
-MayMove = tuple[int, str, "str | None", str, "int | None", bool]
+MayMove = tuple[int, str, str, str, "int | None", bool]
 
 
-def _cases_that_may_move(*, buckets: list[str], team_by_id: dict[int, Team]) -> Iterator[MayMove]:
-    """(id, bucket, language, product, team, locked) of the open cases of ``buckets`` that may change
-    team, in id order, streamed: all but the locked ones with a team and those of a team that serves
-    every product of their bucket (the rest is judged by ``_serves_scope``)."""
-    staying = Q(team__isnull=False, locked=True)
+def _cases_that_may_move(*, team_by_id: dict[int, Team]) -> Iterator[MayMove]:
+    """(id, bucket, language, product, team, locked) of the staged cases that may change team, in id
+    order, streamed: all but the locked ones with a team and those of a team that serves every
+    product of their bucket (the rest is judged by ``_serves_scope``)."""
+    staying: list[str] = ["(team_id IS NOT NULL AND locked)"]
+    params: list[Any] = []
     for team in team_by_id.values():
         codes, products = _scope(team)
-        if not products:
-            staying |= Q(team_id=team.pk, bucket__in=sorted(codes))
-    return cast(Iterator[MayMove], (
-        Case.objects.filter(status=Case.Status.OPEN, bucket__in=buckets)
-        .exclude(staying)
-        .order_by("pk")
-        .values_list("pk", "bucket", "account__borrower__language", "account__product", "team_id", "locked")
-        .iterator(chunk_size=STREAM_ROWS)
-    ))
+        if not products and codes:
+            buckets, bucket_params = _in("bucket", sorted(codes))
+            staying.append(f"(team_id = %s AND {buckets})")
+            params += [team.pk, *bucket_params]
+    where = f"NOT COALESCE({' OR '.join(staying)}, FALSE)"
+    for pk, bucket, language, product, team_id, locked in _staged(
+        "id, bucket, language, product, team_id, locked", where, params
+    ):
+        yield pk, bucket, language, product, team_id, bool(locked)
 
 
-def _team_rows(
-    *, batch: list[int], plan: TeamPlan, team_by_id: dict[int, Team], buckets: list[str]
-) -> dict[int, list[CaseRow]]:
+def _team_rows(*, batch: list[int], plan: TeamPlan, team_by_id: dict[int, Team]) -> dict[int, list[CaseRow]]:
     """The cases that end in the teams of ``batch``, by team, in id order, with their team and the
     reason a new one was chosen; the agent is still to be chosen (``balance_team``)."""
     theirs = {code for team_id in batch for code in _scope(team_by_id[team_id])[0]}
     rows: dict[int, list[CaseRow]] = {team_id: [] for team_id in batch}
-    for row in _open_cases(buckets=buckets, where=Q(team_id__in=batch) | Q(bucket__in=theirs)):
+    held, held_params = _in("team_id", batch)
+    served, served_params = _in("bucket", sorted(theirs))
+    for pk, bucket, cents, language, product, team, agent, locked in _staged(
+        "id, bucket, cents, language, product, team_id, agent_id, locked",
+        f"{held} OR {served}", [*held_params, *served_params],
+    ):
+        row = CaseRow(pk, bucket, int(cents), language, product, team, agent, bool(locked))
         team_id = plan.new_team(row, team_by_id)
         if team_id not in rows:
             continue

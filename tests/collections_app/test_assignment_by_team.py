@@ -7,8 +7,10 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Borrower
 from collections_app.models import Agent, AssignmentRecord, Case
 from collections_app.services.assignment import cases_assign
 from tests.factories import make_agent, make_open_cases, make_team
@@ -94,3 +96,16 @@ def test_a_second_run_team_by_team_moves_nothing(seed=4):
 
     assert again.moved == 0
     assert dict(Case.objects.values_list("pk", "agent")) == before
+
+
+def test_it_reads_the_cases_loans_and_borrowers_once_whatever_the_number_of_teams(seed=5):
+    """The passes (the teams' starting loads, the choice of team, each team's cases) read the open
+    cases once with their loans and borrowers, not once a pass: on PostgreSQL each such read went
+    through every case of the book."""
+    random_book(seed)
+
+    with CaptureQueriesContext(connection) as queries:
+        result = cases_assign(today=TODAY, teams_per_batch=1)
+
+    assert result.moved > 0
+    assert len([q for q in queries.captured_queries if Borrower._meta.db_table in q["sql"]]) == 1
