@@ -5,9 +5,13 @@ pointed at a local stub of the Twilio-compatible API (``bench.sms_stub``) and th
 explicitly (``RATE``), and returns its JSON:
 
 1. queued: the seeder records no SMS consent, so the borrowers' own mobiles of the accounts with a
-   planned send are given it first (not timed); then the plan's reminders due now handed to the messaging service (``plan_sends_dispatch``, as the
-   beat task runs it), up to 100,000 or ``QUEUE_BUDGET_SECONDS``; the time for 100,000 is projected
-   from the rate when the book has fewer (or the budget ran out);
+   planned send are given it first (not timed); then the plan's reminders due now handed to the messaging
+   service as the beat's task runs them in production: ``PLAN_SENDS_DISPATCHERS`` dispatchers at once
+   (default 2, one per core of this machine), each a process of its own running what a
+   ``plan_sends_dispatch_task`` runs (``plan_sends_drain``), until none is due or ``QUEUE_BUDGET_SECONDS``;
+   timed from their start together to the last one's end; the time for 100,000 is projected from the
+   rate when the book has fewer (or the budget ran out), with the Python and PostgreSQL CPU seconds
+   per 100,000 (all dispatchers together);
 2. sender: the queued texts sent by the batch sender (``messages_send_batch``, one worker process, as
    the task runs it) into the stub; messages per second;
 3. STOP: while the sender runs, a STOP from a number with texts still queued; the time until the
@@ -82,20 +86,61 @@ def measure_messaging(book: Any) -> dict[str, Any]:
             stub.wait(timeout=10)
     figures: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     say(
-        f"messaging: {figures['queue']['processed']:,} planned sends in {figures['queue']['seconds']} s "
-        f"({figures['queue']['queued']:,} queued; 100,000 in {figures['queue']['seconds_per_100k']} s); "
+        f"messaging: {figures['queue']['processed']:,} planned sends in {figures['queue']['seconds']} s by "
+        f"{figures['queue']['dispatchers']} dispatchers ({figures['queue']['queued']:,} queued; 100,000 in "
+        f"{figures['queue']['seconds_per_100k']} s, CPU {figures['queue']['python_cpu_seconds_per_100k']} s Python "
+        f"+ {figures['queue']['postgresql_cpu_seconds_per_100k']} s PostgreSQL); "
         f"sender {figures['sender']['messages_per_second']}/s at a rate of {RATE}/s; "
         f"STOP honoured in {figures['stop'].get('honoured_seconds')} s"
     )
     return figures
 
 
+def _cpu_seconds_of_backend(connection: Any) -> float | None:
+    """The CPU time of this connection's PostgreSQL backend so far (when the server runs on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _dispatcher() -> None:
+    """One dispatcher process (``python -m bench.messaging dispatcher``): what a ``plan_sends_dispatch_task``
+    runs (``plan_sends_drain``), started when the parent says so; its figures as JSON on stdout. The queued
+    messages are collected here instead of being handed to the sender (a publish to the broker in
+    production), which the next step measures on its own."""
+    import resource
+
+    from django.db import connection
+
+    from collections_app.services.plan_sending import plan_sends_drain
+
+    backend_before = _cpu_seconds_of_backend(connection)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    queued: list[int] = []
+    out = plan_sends_drain(handed=queued.extend, budget_seconds=QUEUE_BUDGET_SECONDS)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    backend_after = _cpu_seconds_of_backend(connection)
+    print(json.dumps({
+        "by_outcome": out.as_dict(), "ids": queued,
+        "python_cpu_seconds": after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime,
+        "postgresql_cpu_seconds": None if backend_before is None or backend_after is None else backend_after - backend_before,
+    }), flush=True)  # fmt: skip
+
+
 def _queue() -> dict[str, Any]:
+    from django.conf import settings
+    from django.db import connection
     from django.db.models import Count
 
     from accounts.models import Phone
     from collections_app.models import Message, PlanAction
-    from collections_app.services.plan_sending import plan_sends_dispatch
 
     # The seeder records no SMS consent: the borrowers' own mobiles of the accounts with a planned send
     # consent to texts here (before the clock starts), so the plan's reminders have somewhere to go.
@@ -103,23 +148,43 @@ def _queue() -> dict[str, Any]:
     consenting = Phone.objects.filter(
         borrower_id__in=planned, type=Phone.Type.MOBILE, owner=Phone.Owner.BORROWER, sms_opted_out=False
     ).update(sms_consent=True)
+    connection.close()
+    # As the beat's task runs them: PLAN_SENDS_DISPATCHERS dispatchers at once, each its own process.
+    dispatchers = max(1, settings.PLAN_SENDS_DISPATCHERS)
+    children = [
+        subprocess.Popen([sys.executable, "-m", "bench.messaging", "dispatcher"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+        for _ in range(dispatchers)
+    ]  # fmt: skip
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    results = []
+    for child in children:
+        output, _ = child.communicate()
+        if child.returncode != 0:
+            raise RuntimeError(f"a dispatcher failed:\n{output}")
+        results.append(json.loads(output.strip().splitlines()[-1]))
+    seconds = time.monotonic() - started
     totals: dict[str, int] = {}
     queued: list[int] = []
-    started = time.monotonic()
-    while len(queued) < QUEUE_TARGET and time.monotonic() - started < QUEUE_BUDGET_SECONDS:
-        out = plan_sends_dispatch(limit=2000)
-        for key, value in out.as_dict().items():
+    for result in results:
+        for key, value in result["by_outcome"].items():
             totals[key] = totals.get(key, 0) + value
-        queued += out.queued
-        if sum(out.as_dict().values()) == 0:
-            break
-    seconds = time.monotonic() - started
+        queued += result["ids"]
     processed = sum(totals.values())
+    python_cpu = sum(result["python_cpu_seconds"] for result in results)
+    backend_cpu = [result["postgresql_cpu_seconds"] for result in results]
     by_channel = dict(
         Message.objects.filter(pk__in=queued).values_list("channel").annotate(n=Count("pk"))
     )
     return {
         "seconds": round(seconds, 2),
+        "dispatchers": dispatchers,
         "processed": processed,
         "queued": len(queued),
         "mobiles_given_sms_consent": consenting,
@@ -127,6 +192,10 @@ def _queue() -> dict[str, Any]:
         "queued_by_channel": by_channel,
         "per_second": round(processed / seconds, 1) if seconds else 0.0,
         "seconds_per_100k": round(seconds / processed * QUEUE_TARGET, 1) if processed else None,
+        "python_cpu_seconds_per_100k": round(python_cpu / processed * QUEUE_TARGET, 1) if processed else None,
+        "postgresql_cpu_seconds_per_100k": (
+            round(sum(backend_cpu) / processed * QUEUE_TARGET, 1) if processed and None not in backend_cpu else None
+        ),
         "ids": queued,
     }
 
@@ -212,6 +281,9 @@ def main() -> None:
     import django
 
     django.setup()
+    if sys.argv[1:] == ["dispatcher"]:
+        _dispatcher()
+        return
     queue = _queue()
     sender, stop = _send_and_stop(queue.pop("ids"))
     print(json.dumps({"queue": queue, "sender": sender, "stop": stop}, default=str))

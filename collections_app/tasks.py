@@ -29,7 +29,7 @@ from collections_app.services.message_batch import SEND_BATCH, messages_send_bat
 from collections_app.services.message_sending import MessageRetry, message_send, messages_stranded
 from collections_app.services.plan import plan_run
 from collections_app.services.plan_requests import plan_request_run
-from collections_app.services.plan_sending import plan_sends_dispatch
+from collections_app.services.plan_sending import plan_sends_drain
 from collections_app.services.promise_matching import promises_settle
 from collections_app.services.quality import qa_sample_build, qa_sample_build_last_week
 
@@ -197,9 +197,19 @@ def plan_run_task(today: str | None = None, kind: str = "intraday", request_id: 
 
 @shared_task(acks_late=True)
 def plan_sends_task() -> dict[str, int]:
-    """The plan's messages whose time has come, handed to the messaging service and then to the sender."""
-    out = plan_sends_dispatch()
-    messages_send_after_commit(out.queued)
+    """The plan's messages whose time has come (the beat's run): ``PLAN_SENDS_DISPATCHERS`` dispatch tasks
+    at once, which share the sends due (each batch is claimed by one of them, ``plan_sends_drain``)."""
+    dispatchers = max(1, settings.PLAN_SENDS_DISPATCHERS)
+    group(plan_sends_dispatch_task.s() for _ in range(dispatchers)).apply_async()
+    return {"dispatchers": dispatchers}
+
+
+@shared_task(acks_late=True)
+def plan_sends_dispatch_task() -> dict[str, int]:
+    """One dispatcher of the plan's messages: the sends due handed to the messaging service a turn at a
+    time, each turn's queued messages to the sender, until none is left or the budget is spent (the
+    next beat run goes on). Safe to run twice, and beside other dispatchers: a send is claimed once."""
+    out = plan_sends_drain(handed=messages_send_after_commit, budget_seconds=settings.PLAN_SENDS_BUDGET_SECONDS)
     return out.as_dict()
 
 

@@ -259,6 +259,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # The nightly close retried when the database was unreachable: after this many seconds, then twice
 # and four times as many (three retries).
 NIGHTLY_CLOSE_RETRY_SECONDS = env_int("NIGHTLY_CLOSE_RETRY_SECONDS", 60)
+# The plan's messages (the beat's strategy-sends, every 5 minutes): this many dispatch tasks at once, each
+# until no send is due or this many seconds have passed (below the beat's interval).
+PLAN_SENDS_DISPATCHERS = env_int("PLAN_SENDS_DISPATCHERS", 2)
+PLAN_SENDS_BUDGET_SECONDS = env_int("PLAN_SENDS_BUDGET_SECONDS", 240)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Without a broker, `manage.py runserver` runs the beat schedule in a thread of its own
 # (scheduling.embedded), so that a demo lives with nothing else installed.

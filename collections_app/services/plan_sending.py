@@ -24,6 +24,7 @@ The caller hands the queued messages to the sender after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -49,6 +50,17 @@ class Dispatched:
     stopped: int = 0
     skipped: int = 0
     lapsed: int = 0
+
+    def add(self, other: Dispatched) -> None:
+        self.queued += other.queued
+        self.refused += other.refused
+        self.waiting += other.waiting
+        self.stopped += other.stopped
+        self.skipped += other.skipped
+        self.lapsed += other.lapsed
+
+    def processed(self) -> int:
+        return len(self.queued) + self.refused + self.waiting + self.stopped + self.skipped + self.lapsed
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -210,3 +222,20 @@ def plan_sends_dispatch(*, now: dt.datetime | None = None, limit: int = 2000) ->
             _dispatch_batch(rows, now, out)
         done += len(rows)
     return out
+
+
+def plan_sends_drain(
+    *, handed: Callable[[list[int]], None], budget_seconds: float, turn: int = 2000
+) -> Dispatched:
+    """``plan_sends_dispatch`` turn after turn (``turn`` sends each, their time checked at the turn's start),
+    handing each turn's queued messages to ``handed`` after its commits, until a turn finds fewer sends
+    than it may take (none left that another dispatcher does not hold) or ``budget_seconds`` have passed
+    (the next run goes on). Several drains at once share the sends due, each batch claimed by one."""
+    out = Dispatched()
+    deadline = time.monotonic() + budget_seconds
+    while True:
+        done = plan_sends_dispatch(limit=turn)
+        handed(done.queued)
+        out.add(done)
+        if done.processed() < turn or time.monotonic() >= deadline:
+            return out
