@@ -18,7 +18,14 @@ from __future__ import annotations
 
 from scheduling.engine.decision import Decision, Reason, ReasonCode, decision_from_json
 from scheduling.engine.evaluate import evaluate, evaluate_many, evaluate_targets, evaluation_target
-from scheduling.engine.loading import Plan, Target, account_default, history_since, subjects_plan
+from scheduling.engine.loading import (
+    Plan,
+    Target,
+    account_default,
+    history_channels,
+    history_since,
+    subjects_plan,
+)
 from scheduling.engine.reservations import facts_statements, reservation_decide
 from scheduling.engine.rules import decision_for
 
@@ -28,6 +35,7 @@ __all__ = [
     "Target",
     "account_default",
     "decision_for",
+    "history_channels",
     "history_since",
     "evaluation_target",
     "facts_statements",

@@ -104,7 +104,8 @@ def evaluate_many(
     ``accounts`` maps a phone id to the debt its contact is about (a queue knows its cases);
     phones without an entry get their borrower's default account as in ``evaluate``. ``quiet``: the
     caller has read that none of the borrowers has contact preferences or an attempt since
-    ``history_since`` of every rule, and none of the debts an open promise: no query for them.
+    ``history_since`` of every rule by a channel of ``history_channels`` but those not dialed, and
+    none of the debts an open promise: no query for them.
     """
     _check_arguments(channel=channel, source=source, at=at)
     phones = list(phones)

@@ -225,8 +225,17 @@ def _history_rows(zone_by_borrower: dict[int, str], since: dt.datetime) -> list[
     return cast(list[dict[str, Any]], list(rows))
 
 
+def history_channels(channel: str) -> frozenset[str]:
+    """The channels whose attempts can change a decision on ``channel`` (``_history`` reads no
+    other): its own, and calls, whose conversations start every channel's cool-down. The channel
+    rules name no other channel (no cap across channels), so a text cannot change a call's decision.
+    Attempts not dialed are not read either (``_history_rows``)."""
+    return frozenset({channel, ContactAttempt.Channel.CALL})
+
+
 def _history(rows: list[dict[str, Any]], target: Target, channel: str) -> History:
-    """The counts one target's rules look at, from its borrower's grouped rows."""
+    """The counts one target's rules look at, from its borrower's grouped rows (of the channels of
+    ``history_channels`` only: the others' rows change nothing)."""
     history = History()
     account_id = target.account.pk if target.account else None
     phone_id = target.phone.pk if target.phone else None

@@ -7,10 +7,12 @@ import datetime as dt
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Phone
 from collections_app.models import Case, ContactAttempt
-from collections_app.selectors.dialer import call_list
+from collections_app.selectors.dialer import CallListRow, call_list
 from scheduling.engine import evaluate
 from scheduling.models import ContactPreference
 from scheduling.presets import presets_ensure
@@ -48,12 +50,20 @@ def _random_book(rng: random.Random, at: dt.datetime, size: int) -> None:
                 only_after=dt.time(rng.choice([9, 12, 18])),
                 dispute_hold_accounts=[debt.account.pk] if rng.random() < 0.2 else [],
             )
-        for _ in range(rng.choice([0, 0, 0, 1, 3, 7])):  # attempts earlier this week
+        # Attempts earlier this week: calls (some the borrower's, some not dialed, a few conversations)
+        # and texts; some borrowers were only texted, as the messaging texts many before the dialer.
+        texted_only = rng.random() < 0.2
+        for _ in range(rng.choice([1, 3, 7] if texted_only else [0, 0, 0, 1, 3, 7])):
             placed = at - dt.timedelta(hours=rng.randint(1, 24 * 6))
+            call = not texted_only and rng.random() < 0.75
+            inbound = call and rng.random() < 0.1
             ContactAttempt.objects.create(
                 account=debt.account, case=debt.case, phone=debt.phone, placed_at=placed,
-                status=ContactAttempt.Status.COMPLETED, answered_at=placed if rng.random() < 0.3 else None,
-                conversation=False, expires_at=placed,
+                channel=ContactAttempt.Channel.CALL if call else ContactAttempt.Channel.SMS,
+                direction=ContactAttempt.Direction.INBOUND if inbound else ContactAttempt.Direction.OUTBOUND,
+                status=rng.choice([ContactAttempt.Status.COMPLETED] * 3 + [ContactAttempt.Status.NOT_DIALED]),
+                answered_at=placed if rng.random() < 0.3 else None, conversation=rng.random() < 0.05,
+                expires_at=placed,
             )  # fmt: skip
 
 
@@ -123,3 +133,69 @@ def test_calls_about_the_borrowers_other_debt_refuse_this_debts_numbers_on_the_l
     assert rows[0].decision.as_json() == evaluate(
         phone=untouched.phone, at=at, source="dialer", account=untouched.account
     ).as_json()
+
+NEW_YORK = {"country": "US", "region": "NY", "timezone": "America/New_York", "phone_zones": "America/New_York"}
+
+
+def _as_the_engine(rows: list[CallListRow], at: dt.datetime) -> None:
+    for row in rows:
+        account = Case.objects.select_related("account").get(pk=row.case.id).account
+        expected = evaluate(phone=Phone.objects.get(pk=row.phone_id), at=at, source="dialer", account=account)
+        assert row.decision.as_json() == expected.as_json(), row.case.id
+
+
+def test_a_borrower_only_texted_is_listed_as_the_engine_decides_and_no_history_is_read_for_it() -> None:
+    # Given two borrowers in New York alike, one texted eight times this week about the case's debt
+    # (more than the calls' weekly cap of 7, were texts counted; one text answered as a conversation)
+    presets_ensure()
+    at = local("America/New_York", 2026, 4, 7, 13)
+    texted, untouched = open_case_debt(priority=2, **NEW_YORK), open_case_debt(priority=1, **NEW_YORK)
+    for n in range(8):
+        placed = at - dt.timedelta(hours=2 + 12 * n)
+        ContactAttempt.objects.create(
+            account=texted.account, case=texted.case, phone=texted.phone, placed_at=placed,
+            channel=ContactAttempt.Channel.SMS, status=ContactAttempt.Status.COMPLETED, expires_at=placed,
+            answered_at=placed if n == 0 else None, conversation=n == 0,
+        )  # fmt: skip
+
+    # When the dialer reads the list
+    with CaptureQueriesContext(connection) as statements:
+        rows = call_list(at=at, limit=50).rows
+
+    # Then both numbers are on it with the engine's decisions (no call rule reads texts), and the
+    # page read no attempt counts for them: the texted borrower's case was decided with its group
+    listed = [(row.case.id, row.phone_id) for row in rows]
+    assert listed == [(texted.case.pk, texted.phone.pk), (untouched.case.pk, untouched.phone.pk)]
+    _as_the_engine(rows, at)
+    assert rows[0].decision.attempts_left_week == 7
+    assert not [q["sql"] for q in statements.captured_queries if "direct_prior_consent" in q["sql"]]
+
+
+def test_a_call_the_borrower_made_keeps_the_case_off_the_list_and_calls_never_dialed_do_not() -> None:
+    # Given a New York borrower who called in yesterday and talked about the debt (the cool-down),
+    # and another whose eight calls today were never dialed (they count for nothing)
+    presets_ensure()
+    at = local("America/New_York", 2026, 4, 7, 13)
+    called_in, not_dialed = open_case_debt(priority=2, **NEW_YORK), open_case_debt(priority=1, **NEW_YORK)
+    yesterday = at - dt.timedelta(days=1)
+    ContactAttempt.objects.create(
+        account=called_in.account, case=called_in.case, phone=called_in.phone, placed_at=yesterday,
+        direction=ContactAttempt.Direction.INBOUND, status=ContactAttempt.Status.COMPLETED,
+        answered_at=yesterday, conversation=True, expires_at=yesterday,
+    )  # fmt: skip
+    for n in range(8):
+        placed = at - dt.timedelta(minutes=10 + n)
+        ContactAttempt.objects.create(
+            account=not_dialed.account, case=not_dialed.case, phone=not_dialed.phone, placed_at=placed,
+            status=ContactAttempt.Status.NOT_DIALED, expires_at=placed,
+        )  # fmt: skip
+
+    # When the dialer reads the list
+    rows = call_list(at=at, limit=50).rows
+
+    # Then the first is refused for the cool-down, as by the engine; the second is listed as the engine says
+    refused = evaluate(phone=called_in.phone, at=at, source="dialer", account=called_in.account)
+    assert [reason.code for reason in refused.reasons] == ["cool_down"], refused.as_json()
+    assert [(row.case.id, row.phone_id) for row in rows] == [(not_dialed.case.pk, not_dialed.phone.pk)]
+    _as_the_engine(rows, at)
+    assert rows[0].decision.attempts_left_week == 7
