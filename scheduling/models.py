@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Borrower, LoanAccount
+from config.pii import EncryptedTextField
 from scheduling.windows import Windows, validate_windows, windows_parse
 
 
@@ -301,7 +302,7 @@ class Callback(models.Model):
     due_at = models.DateTimeField(_("due at"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    note = models.CharField(_("note"), max_length=255, blank=True)
+    note = EncryptedTextField(_("note"), max_length=255, blank=True)  # agreed on the call: a call note (DESIGN.md 18)
     promise = models.ForeignKey(
         "collections_app.PromiseToPay",
         null=True,

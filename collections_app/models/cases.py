@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ZERO, Bucket, LoanAccount
+from config.pii import EncryptedTextField
 
 
 class Team(models.Model):
@@ -127,7 +128,7 @@ class AssignmentRecord(models.Model):
     to_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(max_length=10, choices=Reason.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(max_length=255, blank=True)
+    note = EncryptedTextField(max_length=255, blank=True)  # typed by staff, also the audit's encrypted reason
     at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ZERO, Installment, LoanAccount, money
+from config.pii import EncryptedTextField
 
 from .cases import Case
 
@@ -212,7 +213,7 @@ class ExtensionRequest(models.Model):
     interest_waived = money(verbose_name=_("interest waived"))
     down_payment = money(verbose_name=_("down payment"))
     hardship_reason = models.CharField(_("hardship reason"), max_length=32, blank=True)
-    note = models.CharField(_("note"), max_length=255, blank=True)
+    note = EncryptedTextField(_("note"), max_length=255, blank=True)  # what the agent typed: encrypted (DESIGN.md 18)
     # The script record: {step code: {"at": ISO time, "by": username}}
     script = models.JSONField(_("script record"), default=dict)
     # Abuse flags: a supervisor must clear them (approve the request)
@@ -223,7 +224,7 @@ class ExtensionRequest(models.Model):
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decision_reason = models.CharField(_("decision reason"), max_length=255, blank=True)
+    decision_reason = EncryptedTextField(_("decision reason"), max_length=255, blank=True)  # typed, as the note
     schedule_before = models.JSONField(null=True, blank=True)
     schedule_after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

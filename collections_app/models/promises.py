@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ZERO, LoanAccount, money
+from config.pii import EncryptedTextField
 
 from .cases import Agent, Case
 from .contacts import ContactAttempt
@@ -156,7 +157,7 @@ class PromiseToPay(models.Model):
     )
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
     follow_up_at = models.DateTimeField(_("follow-up call agreed for"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=255, blank=True)
+    note = EncryptedTextField(_("note"), max_length=255, blank=True)  # typed on the call: a call note (DESIGN.md 18)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,14 +2,17 @@
 database holds none of it in clear (names, addresses, postal codes, dates of birth, phone numbers,
 third parties' names, e-mail addresses, national ids, call notes, message bodies, do-not-call
 numbers and reasons, replies' numbers, complaints, disputes, coaching notes, the audit trail's
-reasons, the reasons agents give to reveal personal data and the answers kept for retried POSTs)."""
+reasons, the reasons agents give to reveal personal data, the answers kept for retried POSTs, and
+the notes of promises, callbacks, extensions and moves of a case)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
@@ -18,19 +21,24 @@ from accounts.services.audit import audit_record
 from accounts.services.book_import import book_import
 from accounts.services.pii import pii_reveal_record
 from collections_app.models import (
+    AssignmentRecord,
     Case,
     Complaint,
     ComplaintCategory,
     ContactAttempt,
     Dispute,
     DncEntry,
+    ExtensionRequest,
+    ExtensionSop,
     IdempotencyRecord,
     InboundMessage,
+    PromiseToPay,
     QaReview,
     Scorecard,
 )
 from collections_app.services.dnc import dnc_number_record
 from config import pii
+from scheduling.models import Callback
 from tests.factories import make_agent, make_team
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -56,6 +64,12 @@ TEXTS = {  # what the borrower told us, and what we noted about it
     "audit": "Hold lifted: her brother Lysander Oakhurst confirmed she is out of hospital",
     "reveal": "Her son Caspian Wetherby answers the mobile, she asked us to write to her instead",
     "answer": "Your agent phoned my landlord Ignatius Blackwood about the arrears",  # kept for a retry
+    # notes staff type on the case
+    "promise": "Pays from her cousin Leopold Ashdown's transfer on the 15th",
+    "callback": "Ring after six, her husband Thaddeus picks up before",
+    "extension": "Lost her job at Pemberton Mills in March",
+    "decision": "Approved: the Pemberton Mills letter confirms the dismissal",
+    "moved": "Moved: the agent Quintessa is her neighbour",
 }
 
 
@@ -118,10 +132,26 @@ def case_texts(account: LoanAccount, attempt: ContactAttempt) -> None:
     )
     audit_record(action="contact_block.reverse", obj=case, actor_label="dump-lead", reason=TEXTS["audit"])
     pii_reveal_record(user=agent.user, borrower=account.borrower, field="address", reason=TEXTS["reveal"])
+    staff_notes(case, agent.user, now)
     IdempotencyRecord.objects.create(
         user=agent.user, key="dump-1", method="POST", path="/api/v1/complaints/", request_hash="0" * 64,
         status_code=201, response_body={"case_id": case.pk, "description": TEXTS["answer"]},
     )  # fmt: skip
+
+
+def staff_notes(case: Case, user: User, now: dt.datetime) -> None:
+    """A promise's, a callback's and an extension's notes, a decision's reason and a move's note."""
+    today = now.date()
+    PromiseToPay.objects.create(
+        case=case, account=case.account, made_on=today, amount=Decimal("100.00"), first_date=today,
+        final_date=today, deadline=today, grace_days=0, kept_threshold=Decimal("1"), note=TEXTS["promise"],
+    )  # fmt: skip
+    Callback.objects.create(case=case, due_at=now, reason=Callback.Reason.AGENT, note=TEXTS["callback"])
+    ExtensionRequest.objects.create(
+        case=case, account=case.account, sop=ExtensionSop.objects.filter(active=True).first(), bucket="M1",
+        requested_by=user, note=TEXTS["extension"], decision_reason=TEXTS["decision"],
+    )  # fmt: skip
+    AssignmentRecord.objects.create(case=case, reason=AssignmentRecord.Reason.MANUAL, note=TEXTS["moved"], at=now)
 
 
 def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
@@ -147,7 +177,7 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
         assert number not in text and number[2:] not in text, number  # nor its national digits
     for words in TEXTS.values():
         assert words not in text, words
-    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst", "Caspian", "Wetherby", "Blackwood"):
+    for name in ("Hollingsworth", "Fitzwilliam", "chemotherapy", "Persephone", "Lysander", "Oakhurst", "Caspian", "Wetherby", "Blackwood", "Ashdown", "Thaddeus", "Pemberton", "Quintessa"):
         assert name not in text, name
     # ...and the application reads it all back, finds it by its blind indexes
     borrower = Borrower.objects.get(external_id="DUMP-B0")
@@ -170,6 +200,11 @@ def test_a_dump_of_the_database_holds_no_personal_value_in_clear() -> None:
     assert AuditEntry.objects.get(actor_label="dump-lead").reason == TEXTS["audit"]
     assert PiiReveal.objects.get(borrower=borrower).reason == TEXTS["reveal"]
     assert IdempotencyRecord.objects.get(key="dump-1").response_body["description"] == TEXTS["answer"]
+    assert PromiseToPay.objects.get(account=account).note == TEXTS["promise"]
+    assert Callback.objects.get(case__account=account).note == TEXTS["callback"]
+    extension = ExtensionRequest.objects.get(account=account)
+    assert (extension.note, extension.decision_reason) == (TEXTS["extension"], TEXTS["decision"])
+    assert AssignmentRecord.objects.get(case__account=account, reason="manual").note == TEXTS["moved"]
     named = Borrower.objects.all()
     for token in pii.name_query_tokens("孔明"):
         named = named.filter(name_index__contains=token)
