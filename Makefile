@@ -6,11 +6,10 @@ STAMP := $(VENV)/.installed
 DEMO_ACCOUNTS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# pytest-xdist workers for `make test` (TEST_WORKERS=auto: one per core; a test file stays on one
-# worker, --dist loadfile, so its module-scoped books are built once). 0, the default for now, runs
-# the suite in one process: under xdist a worker runs a file's transactional tests before another
-# file's plain ones, whose shipped data (dispositions, SOPs, strategies) the flush has removed.
-TEST_WORKERS ?= 0
+# pytest-xdist workers for `make test`: auto, one per core (2 on this machine); 0 runs the suite in
+# one process. A test file stays on one worker (--dist loadfile), so its module-scoped books are
+# built once. Each worker gwN has its own test database and Redis database (config/test_settings.py).
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint typecheck migrate demo bench messages clean
 

@@ -6,6 +6,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 REDIS_URL_VARIABLES = ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL")
+REDIS_DATABASES = 16  # Redis's default (``databases`` in redis.conf)
 
 
 def redis_db_of_xdist_worker(url: str, *, worker: str, dbs: str = "") -> str:
@@ -15,7 +16,8 @@ def redis_db_of_xdist_worker(url: str, *, worker: str, dbs: str = "") -> str:
     too: the broker's queues and unacknowledged tasks, the cache (rate-limit counters, the worker
     heartbeat, the breaker) and ``cache.clear()`` would otherwise be shared between tests running at
     the same time. Worker ``gwN`` takes the N-th number of ``TEST_REDIS_DBS`` (comma-separated) when
-    it is set, else the URL's database plus N. Not a Redis URL: unchanged.
+    it is set, else the URL's database plus N, which must be one of Redis's 16 databases (0-15; past
+    them Redis refuses to select it): else name them in ``TEST_REDIS_DBS``. Not a Redis URL: unchanged.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss") or not worker.startswith("gw"):
@@ -28,6 +30,11 @@ def redis_db_of_xdist_worker(url: str, *, worker: str, dbs: str = "") -> str:
         db = chosen[index]
     else:
         db = int(parts.path.strip("/") or 0) + index
+        if db >= REDIS_DATABASES:
+            raise RuntimeError(
+                f"xdist worker {worker} of {url} would use Redis database {db}, past Redis's {REDIS_DATABASES}: "
+                "name a database for each worker in TEST_REDIS_DBS (CI_TEST_REDIS_DBS for .ci/run)"
+            )
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
