@@ -44,8 +44,8 @@ def cob_results() -> dict[str, list[tuple[Any, ...]]]:
         "transitions": list(BucketTransition.objects.order_by("date", "account__external_id").values_list(
             "date", "account__external_id", "from_bucket", "to_bucket", "balance", "overdue_amount"
         )),
-        "totals": list(BucketDailyTotal.objects.order_by("date", "bucket").values_list(
-            "date", "bucket", "accounts", "overdue_amount", "outstanding_balance"
+        "totals": list(BucketDailyTotal.objects.order_by("date", "bucket", "currency").values_list(
+            "date", "bucket", "currency", "accounts", "overdue_amount", "outstanding_balance"
         )),
         "cases": list(Case.objects.order_by("account__external_id", "opened_on").values_list(
             "account__external_id", "opened_on", "status", "closed_on", "close_reason", "bucket", "dpd",
