@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from collections_app.models import ContactAttempt, DialAuthorization
@@ -14,6 +12,7 @@ from collections_app.services.integrations import integration_create
 from scheduling.models import DebtContactCounter
 from scheduling.presets import presets_ensure
 from tests.api.conftest import Clock, open_case_debt
+from tests.concurrency import at_once
 
 DIALERS = 8
 REQUESTS_EACH = 6
@@ -31,37 +30,25 @@ def test_eight_dialers_racing_for_three_debts_never_pass_the_weekly_cap(clock: C
     warm.credentials(HTTP_AUTHORIZATION=f"Token {tokens[0]}")
     for _ in range(5):
         assert warm.post("/api/v1/dialer/dial-authorizations/", {"phone_id": debts[0].phone.pk}, format="json").status_code == 201
-    start = threading.Barrier(DIALERS)
-    statuses: list[tuple[int, int]] = []
-    failures: list[BaseException] = []
-    lock = threading.Lock()
 
-    def dialer(index: int) -> None:
+    def ready(index: int) -> tuple[int, APIClient]:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[index]}")
-        try:
-            start.wait(timeout=30)
-            for request in range(REQUESTS_EACH):
-                debt = debts[(index + request) % len(debts)]
-                response = client.post(
-                    "/api/v1/dialer/dial-authorizations/", {"phone_id": debt.phone.pk}, format="json"
-                )
-                with lock:
-                    statuses.append((debt.phone.pk, response.status_code))
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+        return index, client
+
+    def dialer(given: tuple[int, APIClient]) -> list[tuple[int, int]]:
+        index, client = given
+        statuses = []
+        for request in range(REQUESTS_EACH):
+            debt = debts[(index + request) % len(debts)]
+            response = client.post("/api/v1/dialer/dial-authorizations/", {"phone_id": debt.phone.pk}, format="json")
+            statuses.append((debt.phone.pk, response.status_code))
+        return statuses
 
     # When they all ask at once, several times each
-    threads = [threading.Thread(target=dialer, args=(index,)) for index in range(DIALERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = [answer for answers in at_once(DIALERS, dialer, ready=ready) for answer in answers]
 
     # Then every request was answered yes or no, never an error
-    assert not failures, failures
     assert len(statuses) == DIALERS * REQUESTS_EACH
     by_status = Counter(code for _phone, code in statuses)
     assert set(by_status) <= {201, 409}, by_status
@@ -92,31 +79,20 @@ def test_eight_dialers_racing_for_the_last_two_attempts_of_a_debt_without_its_co
     for _ in range(5):
         assert warm.post("/api/v1/dialer/dial-authorizations/", {"phone_id": debt.phone.pk}, format="json").status_code == 201
     DebtContactCounter.objects.filter(account=debt.account).delete()
-    start = threading.Barrier(DIALERS)
-    statuses: list[int] = []
-    failures: list[BaseException] = []
 
-    def dialer(index: int) -> None:
+    def ready(index: int) -> APIClient:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[index]}")
-        try:
-            start.wait(timeout=30)
-            response = client.post("/api/v1/dialer/dial-authorizations/", {"phone_id": debt.phone.pk}, format="json")
-            statuses.append(response.status_code)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+        return client
+
+    def dialer(client: APIClient) -> int:
+        response = client.post("/api/v1/dialer/dial-authorizations/", {"phone_id": debt.phone.pk}, format="json")
+        return response.status_code
 
     # When eight dialers ask for it at the same moment
-    threads = [threading.Thread(target=dialer, args=(index,)) for index in range(DIALERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = at_once(DIALERS, dialer, ready=ready)
 
     # Then exactly two are granted, the others refused, and the debt has its seven attempts
-    assert not failures, failures
     assert sorted(statuses) == [201] * 2 + [409] * (DIALERS - 2), statuses
     assert ContactAttempt.objects.filter(account=debt.account).count() == WEEKLY_CAP
     assert DebtContactCounter.objects.get(account=debt.account).reservations == 2

@@ -8,13 +8,11 @@ moves by 30 days and the penalty is halved once. Each client is a thread on its 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -22,6 +20,7 @@ from accounts.models import Installment
 from collections_app.models import ExtensionRequest
 from collections_app.services import clock
 from tests.collections_app.extension_book import an_agent, eligible_case, shipped_sop, user_with_role
+from tests.concurrency import at_once
 
 RACERS = 8
 
@@ -54,28 +53,13 @@ def body(**overrides: object) -> dict[str, object]:
 
 
 def race(calls: list[Callable[[], Any]], *, json: bool = True) -> list[tuple[int, Any]]:
-    """Run ``calls`` in threads released together by a barrier; (status, body) of each answer."""
-    start = threading.Barrier(len(calls))
-    answers: list[tuple[int, Any]] = []
-    failures: list[BaseException] = []
+    """Run ``calls`` at once (``tests.concurrency.at_once``); (status, body) of each answer."""
 
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            start.wait(timeout=30)
-            response = call()
-            answers.append((response.status_code, response.json() if json else None))
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def run(index: int) -> tuple[int, Any]:
+        response = calls[index]()
+        return response.status_code, response.json() if json else None
 
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
-    return answers
+    return at_once(len(calls), run)
 
 
 def test_eight_simultaneous_requests_apply_exactly_one_within_the_sops_limits() -> None:

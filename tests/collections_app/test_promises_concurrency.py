@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from collections_app.models import Case, ContactAttempt, PromiseToPay
@@ -16,6 +14,7 @@ from collections_app.services.promises import promise_create
 from config.errors import DomainError
 from scheduling.presets import presets_ensure
 from tests.collections_app.promise_book import make_case
+from tests.concurrency import at_once
 from tests.factories import make_agent, make_team
 
 RACERS = 4
@@ -34,35 +33,24 @@ def test_simultaneous_promises_on_one_case_record_exactly_one() -> None:
         placed_at=timezone.now() - dt.timedelta(minutes=5), status=ContactAttempt.Status.COMPLETED,
         right_party_contact=True, conversation=True,
     )  # fmt: skip
-    start = threading.Barrier(RACERS)
-    outcomes: list[str] = []
-    failures: list[BaseException] = []
 
-    def record(source: str) -> None:
+    def ready(index: int) -> tuple[str, Case]:
+        return "dialer" if index % 2 else "agent", Case.objects.get(pk=case.pk)
+
+    def record(given: tuple[str, Case]) -> str:
+        source, mine = given
         try:
-            mine = Case.objects.get(pk=case.pk)
-            start.wait(timeout=30)
-            try:
-                promise_create(
-                    case=mine, parts=[(TODAY + dt.timedelta(days=3), Decimal("100.00"))], source=source,
-                    attempt=call if source == "dialer" else None, today=TODAY,
-                )
-                outcomes.append("recorded")
-            except DomainError as refusal:
-                outcomes.append(refusal.code)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+            promise_create(
+                case=mine, parts=[(TODAY + dt.timedelta(days=3), Decimal("100.00"))], source=source,
+                attempt=call if source == "dialer" else None, today=TODAY,
+            )  # fmt: skip
+        except DomainError as refusal:
+            return refusal.code
+        return "recorded"
 
     # When four promises arrive at once
-    threads = [threading.Thread(target=record, args=("dialer" if n % 2 else "agent",)) for n in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(RACERS, record, ready=ready)
 
     # Then one is recorded and the others are refused as a conflict (the case row is locked while the open promise is looked for)
-    assert not failures, failures
     assert sorted(outcomes) == ["conflict"] * (RACERS - 1) + ["recorded"]
     assert PromiseToPay.objects.filter(case=case).count() == 1

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from collections_app.models import Case, ContactAttempt, Message
 from collections_app.services.messages import message_create
 from scheduling.models import ChannelRule
+from tests.concurrency import at_once
 from tests.messaging.conftest import MORNING, days, texting_debt
 
 SENDERS = 16
@@ -24,30 +22,17 @@ def test_sixteen_concurrent_senders_never_pass_the_cap_per_seven_days() -> None:
     ChannelRule.objects.filter(channel="sms").update(daily_debt_cap=None)
     assert message_create(case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=MORNING).allowed
     at = MORNING + days(1)
-    start = threading.Barrier(SENDERS)
-    outcomes: list[str] = []
-    failures: list[BaseException] = []
 
-    def sender(index: int) -> None:
-        try:
-            case = Case.objects.select_related("account__borrower").get(pk=debt.case.pk)
-            start.wait(timeout=30)
-            decided = message_create(case=case, template_code="pre_due_sms", phone=debt.phone, at=at)
-            outcomes.append(decided.message.status)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def ready(_index: int) -> Case:
+        return Case.objects.select_related("account__borrower").get(pk=debt.case.pk)
+
+    def sender(case: Case) -> str:
+        return message_create(case=case, template_code="pre_due_sms", phone=debt.phone, at=at).message.status
 
     # When sixteen senders ask at once
-    threads = [threading.Thread(target=sender, args=(n,)) for n in range(SENDERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(SENDERS, sender, ready=ready)
 
     # Then exactly the two texts left were queued, the rest refused with the weekly cap, none failed
-    assert not failures, failures
     assert sorted(outcomes) == ["queued"] * 2 + ["refused"] * 14
     assert ContactAttempt.objects.filter(account=debt.account, channel="sms").count() == WEEKLY_CAP
     refused = Message.objects.filter(status="refused")

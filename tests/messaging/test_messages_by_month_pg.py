@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 from collections.abc import Sequence
 
 import pytest
@@ -20,6 +19,7 @@ from collections_app.services.plan import plan_run
 from collections_app.services.plan_sending import plan_sends_dispatch
 from config import partitions
 from tests.accounts.test_partitions_by_month import partition_holding
+from tests.concurrency import at_once
 from tests.messaging.conftest import texting_debt
 from tests.strategies.book import TODAY
 from tests.strategies.test_plan_sends import MORNING_IN_NEW_YORK, reminded
@@ -53,31 +53,16 @@ def test_two_requests_with_one_idempotency_key_either_side_of_a_months_end_make_
     debt = texting_debt()
     partitions.partitions_ensure(through=APRIL_END.date())
     partitions.partitions_ensure(through=MAY_START.date())
-    start = threading.Barrier(2)
-    created: list[bool] = []
-    failures: list[BaseException] = []
 
-    def request(at: dt.datetime) -> None:
-        try:
-            start.wait(timeout=30)
-            decided = message_create(
-                case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=at, idempotency_key="retry-7"
-            )
-            created.append(decided.created)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def request(at: dt.datetime) -> bool:
+        return message_create(
+            case=debt.case, template_code="pre_due_sms", phone=debt.phone, at=at, idempotency_key="retry-7"
+        ).created
 
     # When the client's request and its retry arrive at once, one in April's last minute, one in May's first
-    threads = [threading.Thread(target=request, args=(at,)) for at in (APRIL_END, MAY_START)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    created = at_once(2, request, ready=lambda index: (APRIL_END, MAY_START)[index])
 
     # Then one message was made, and the other request was answered with it
-    assert not failures, failures
     assert sorted(created) == [False, True]
     assert Message.objects.filter(idempotency_key="retry-7").count() == 1
 

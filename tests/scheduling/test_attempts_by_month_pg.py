@@ -7,17 +7,18 @@ only the months they ask for."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
 
+from accounts.models import Phone
 from collections_app.models import ContactAttempt, DialAuthorization
 from collections_app.services.attempts import attempt_reserve, attempts_expire
 from config import partitions
 from scheduling.presets import presets_ensure
 from tests.accounts.test_partitions_by_month import partition_holding
 from tests.api.conftest import dialer_client, open_case_debt
+from tests.concurrency import at_once
 from tests.messaging.test_messages_by_month_pg import APRIL_END, MAY_START, plan
 from tests.scheduling.conftest import local
 
@@ -55,33 +56,20 @@ def test_two_reports_of_one_call_id_either_side_of_a_months_end_make_one_attempt
     debts = [open_case_debt(), open_case_debt()]
     partitions.partitions_ensure(through=APRIL_END.date())
     partitions.partitions_ensure(through=MAY_START.date())
-    start = threading.Barrier(2)
-    attempts: list[int] = []
-    failures: list[BaseException] = []
 
-    def report(phone_id: int, at: dt.datetime) -> None:
-        try:
-            phone = type(debts[0].phone).objects.get(pk=phone_id)
-            start.wait(timeout=30)
-            _decision, attempt = attempt_reserve(phone=phone, at=at, source="dialer", external_id="vici:call-77")
-            assert attempt is not None
-            attempts.append(attempt.pk)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def ready(index: int) -> tuple[Phone, dt.datetime]:
+        return Phone.objects.get(pk=debts[index].phone.pk), (APRIL_END, MAY_START)[index]
+
+    def report(given: tuple[Phone, dt.datetime]) -> int:
+        phone, at = given
+        _decision, attempt = attempt_reserve(phone=phone, at=at, source="dialer", external_id="vici:call-77")
+        assert attempt is not None
+        return attempt.pk
 
     # When a dialer reports the call id at once for April's last minute and May's first
-    threads = [
-        threading.Thread(target=report, args=(debt.phone.pk, at)) for debt, at in zip(debts, (APRIL_END, MAY_START), strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    attempts = at_once(2, report, ready=ready)
 
     # Then one attempt holds the call id, and both reports were answered with it
-    assert not failures, failures
     assert ContactAttempt.objects.filter(external_id="vici:call-77").count() == 1
     assert len(set(attempts)) == 1
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.models import Phone
 from collections_app.models import ContactAttempt
 from collections_app.services.attempts import attempt_reserve
 from scheduling.presets import presets_ensure
+from tests.concurrency import at_once
 from tests.scheduling.conftest import call, local, make_debt
 
 NY = "America/New_York"
@@ -27,32 +26,21 @@ def test_sixteen_dialers_racing_for_the_last_two_attempts_of_a_debt_get_exactly_
     for hour in range(9, 14):
         call(debt, local(NY, 2026, 4, 6, hour))
     at = local(NY, 2026, 4, 6, 15)
-    start = threading.Barrier(DIALERS)
-    granted: list[bool] = []
-    failures: list[BaseException] = []
 
-    def dial(index: int) -> None:
-        try:
-            phone = Phone.objects.select_related("borrower").get(pk=debt.phone.pk)
-            start.wait(timeout=30)
-            _, attempt = attempt_reserve(
-                phone=phone, at=at + dt.timedelta(seconds=index), source="dialer", external_id=f"race-{index}"
-            )
-            granted.append(attempt is not None)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def ready(index: int) -> tuple[int, Phone]:
+        return index, Phone.objects.select_related("borrower").get(pk=debt.phone.pk)
+
+    def dial(given: tuple[int, Phone]) -> bool:
+        index, phone = given
+        _, attempt = attempt_reserve(
+            phone=phone, at=at + dt.timedelta(seconds=index), source="dialer", external_id=f"race-{index}"
+        )
+        return attempt is not None
 
     # When sixteen dialers ask at the same moment
-    threads = [threading.Thread(target=dial, args=(index,)) for index in range(DIALERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    granted = at_once(DIALERS, dial, ready=ready)
 
     # Then exactly two get an attempt, and the debt has seven
-    assert not failures, failures
     assert len(granted) == DIALERS
     assert granted.count(True) == 2
     assert (

@@ -4,12 +4,10 @@ counters: the cap per 7 days of a debt still holds, exactly."""
 from __future__ import annotations
 
 import importlib
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django.utils import timezone
 
 from collections_app.models import Action, ContactAttempt, Message, PlanAction, Strategy
@@ -18,6 +16,7 @@ from collections_app.services.plan_sending import plan_sends_dispatch
 from scheduling.engine.clock import local_date
 from scheduling.engine.policies import policies_changed
 from scheduling.models import ChannelRule
+from tests.concurrency import at_once
 from tests.messaging.conftest import MORNING, NY, days, texting_debt
 
 DISPATCHERS = 8
@@ -47,29 +46,13 @@ def test_concurrent_dispatchers_never_pass_the_cap_per_seven_days() -> None:
             kind="send", day_offset=twin.day_offset, channel="sms", template_code="pre_due_sms",
             not_before=at - days(0.01), created_at=timezone.now(),
         )  # fmt: skip
-    start = threading.Barrier(DISPATCHERS)
-    failures: list[BaseException] = []
-
-    def dispatcher() -> None:
-        try:
-            start.wait(timeout=30)
-            plan_sends_dispatch(now=at, limit=2)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
-            failures.append(exc)
-        finally:
-            connection.close()
 
     # When eight dispatchers take two sends each at once (and one more takes whatever they left)
-    threads = [threading.Thread(target=dispatcher) for _ in range(DISPATCHERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    at_once(DISPATCHERS, lambda _index: plan_sends_dispatch(now=at, limit=2))
     plan_sends_dispatch(now=at)
 
     # Then exactly the two texts left in the week were queued; every other send was refused with the
     # weekly cap, its decision and reason kept; none failed
-    assert not failures, failures
     sends = PlanAction.objects.filter(account=debt.account)
     assert sorted(sends.values_list("status", flat=True)) == ["queued"] * 2 + ["refused"] * (SENDS - 2)
     assert set(sends.filter(status="refused").values_list("reason", flat=True)) == {"weekly_cap"}
