@@ -45,13 +45,16 @@ class ReservationAsk:
 
 def _counters_lock(borrower_ids: set[int]) -> dict[int, int | None]:
     """Create the missing counter rows of the borrowers' accounts, then lock all of them in one
-    statement (account id order); the open case of each account, by account id."""
+    statement, both in account id order (two dispatchers run at once: an insert waits on the other's
+    uncommitted row of a shared account, so any other order could deadlock); the open case of each
+    account, by account id."""
     counter = DebtContactCounter.objects.filter(account_id=OuterRef("pk"))
     open_case = Case.objects.filter(account_id=OuterRef("pk"), status=Case.Status.OPEN).values("pk")[:1]
     accounts = list(
         LoanAccount.objects.filter(borrower_id__in=borrower_ids)
         .annotate(has_counter=Exists(counter), open_case_id=Subquery(open_case))
         .values_list("pk", "has_counter", "open_case_id")
+        .order_by("pk")
     )
     missing = [DebtContactCounter(account_id=pk) for pk, has_counter, _case in accounts if not has_counter]
     if missing:
