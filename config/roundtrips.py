@@ -264,3 +264,40 @@ def trips() -> Iterator[Trips]:
         batches.rollback()  # a block that never committed leaves nothing open
     finally:
         cursor.close()
+
+
+def bulk_insert(objs: Sequence[Model]) -> None:
+    """``bulk_create`` of new rows of one model, their ids set. On PostgreSQL one ``INSERT ... SELECT FROM
+    unnest(...) RETURNING id`` whose columns are arrays bound in binary: Django's ``bulk_create`` builds
+    its SQL value by value and psycopg's text arrays escape every value (the message's decision, some 400
+    characters of JSON, most of it), a third of the plan's dispatching. The values are prepared as
+    ``save()`` prepares them (``insert_sql``: defaults, ``auto_now``, encryption); a partitioned model's
+    rows go to its parent table. Elsewhere ``bulk_create``."""
+    if not objs:
+        return
+    model = type(objs[0])
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or not all(_auto_pk(obj) for obj in objs):
+        model._default_manager.bulk_create(objs)
+        return
+    sql, fields = _unnest_text(model)
+    params = [[field.get_db_prep_save(field.pre_save(obj, add=True), db) for obj in objs] for field in fields]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall()
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = db.alias
+
+
+@cache
+def _unnest_text(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """``bulk_insert``'s text for a model and the fields it binds, each as one binary array."""
+    fields = tuple(f for f in _fields(model) if not f.primary_key)
+    pk = model._meta.pk
+    assert pk is not None
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
+    table = model._meta.db_table
+    return f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays}) RETURNING "{pk.column}"', fields

@@ -26,6 +26,7 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from accounts.models import EmailAddress, LoanAccount, Phone
 from collections_app.models import Case, ContactAttempt
 from collections_app.services.attempts import attempt_new
+from config.roundtrips import bulk_insert
 from scheduling.engine import Decision, Target, evaluate_targets
 from scheduling.models import DebtContactCounter
 
@@ -113,7 +114,7 @@ def attempts_reserve_many(
                         attempts.append(attempt)
                     out[i] = (decision, attempt)
             if attempts:
-                ContactAttempt.objects.bulk_create(attempts)
+                bulk_insert(attempts)
                 DebtContactCounter.objects.filter(pk__in=[a.account_id for a in attempts]).update(
                     reservations=F("reservations") + 1, last_reserved_at=at
                 )

@@ -31,6 +31,7 @@ from collections_app.services.attempts_many import ReservationAsk, attempts_rese
 from collections_app.services.message_templates import template_render, templates_current
 from config.errors import DomainError, ErrorCode
 from config.partitions import key_hold, keys_hold
+from config.roundtrips import bulk_insert
 from scheduling.engine import Decision, decision_from_json, evaluate
 
 SENDABLE_CHANNELS = (MessageTemplate.Channel.SMS, MessageTemplate.Channel.EMAIL)
@@ -332,7 +333,7 @@ def messages_create_many(
             idempotency_key=ask.idempotency_key, at=at,
         )  # fmt: skip
         created.append((i, message, decision))
-    Message.objects.bulk_create([message for _i, message, _d in created])
+    bulk_insert([message for _i, message, _d in created])
     for i, message, decision in created:
         out[i] = MessageDecided(message=message, decision=decision, created=True)
     return [decided for decided in out if decided is not None]
